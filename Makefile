@@ -1,0 +1,57 @@
+# The two commands of the README's quick start, plus the longer targets.
+#   make demo   install what is missing, build, run the default comparison, plot it
+#   make test   install what is missing, build (also with ASan+UBSan), run every test
+BUILD      ?= build
+BUILD_SAN  ?= build-san
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+DEMO_OUT   ?= results/demo
+DEBIAN_PKGS = build-essential cmake pkg-config libsimgrid-dev check libjansson-dev gnuplot-nox python3 python3-simpy
+
+.PHONY: all deps build build-san demo test test-fast bench fuzz docs clean
+
+all: build
+
+# Install missing Debian packages when root; otherwise print the exact command and stop.
+deps:
+	@missing=""; for p in $(DEBIAN_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/Makefile: deps CMakeLists.txt
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-san: deps
+	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DVIOSIM_SANITIZE=ON >/dev/null
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+
+demo: build
+	$(BUILD)/viosim run -o $(DEMO_OUT) -j $(JOBS)
+	plots/plot.sh $(DEMO_OUT)/results.json $(DEMO_OUT)
+
+# Unit and scenario tests, first in the optimised build, then under ASan + UBSan.
+test: build build-san
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 VIOSIM_CONTEXTS=thread ctest --output-on-failure -j $(JOBS) -L sanitize
+
+bench: build
+	$(BUILD)/bench/viosim-bench
+
+fuzz: build-san
+	$(BUILD_SAN)/tests/fuzz_scenario 200000
+
+docs: build
+	$(BUILD)/viosim list --markdown > docs/scenario-reference.md
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)

@@ -1,0 +1,84 @@
+/* A set-associative cache with 64-byte lines and true LRU replacement.
+ *
+ * The cache knows only tags, per-line flags and a sharer mask; timing and the
+ * hierarchy (L1 -> LLC -> DRAM, coherence) live in memsys.h. An allocation
+ * way-mask lets a class of fills be confined to some ways: that is how DDIO
+ * works (inbound PCIe writes allocate only into IIO_LLC_WAYS, 2 of 11 ways by
+ * default on Skylake-SP), and how Intel CAT partitions an LLC. */
+#ifndef VIOSIM_CACHE_H
+#define VIOSIM_CACHE_H
+
+#include "viosim/viosim.h"
+
+#include <stdint.h>
+
+#define VIO_LINE_BYTES 64u
+#define VIO_CACHE_MAX_WAYS 32u
+#define VIO_CACHE_ALL_WAYS 0xffffffffu
+
+/* Access classes for the per-class counters. */
+enum vio_access_class {
+    VIO_CLS_CPU_READ = 0,  /* a core reading (descriptor, payload) */
+    VIO_CLS_CPU_WRITE,     /* a core writing (copy destination) */
+    VIO_CLS_DMA_WRITE,     /* an inbound device write (DMA, DDIO) */
+    VIO_CLS_WALK,          /* an IOMMU page-walk read */
+    VIO_CLS_COUNT
+};
+
+/* Per-line flags the hierarchy keeps with a tag. */
+enum vio_line_flag {
+    VIO_LINE_DIRTY = 1u << 0,      /* must be written back on eviction */
+    VIO_LINE_DMA_UNREAD = 1u << 1, /* written by DMA and not yet read by any core */
+    VIO_LINE_COPY_UNREAD = 1u << 2, /* written into the LLC by a host copy, not yet read */
+};
+
+typedef struct vio_cache_config {
+    uint64_t size_bytes; /* total capacity; must be ways * sets * 64 */
+    uint32_t ways;       /* associativity, 1..32 */
+} vio_cache_config;
+
+/* What an insertion pushed out, so the caller can write back, back-invalidate
+ * inner caches, or count an unread DMA line lost ("leaky DMA"). */
+typedef struct vio_cache_victim {
+    int valid;        /* 0: the fill used an empty way */
+    uint64_t line;    /* line address (byte address / 64) */
+    uint32_t flags;   /* vio_line_flag bits it had */
+    uint64_t sharers; /* sharer mask it had */
+} vio_cache_victim;
+
+typedef struct vio_cache vio_cache;
+
+int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err);
+void vio_cache_destroy(vio_cache *c);
+
+uint32_t vio_cache_ways(const vio_cache *c);
+uint32_t vio_cache_sets(const vio_cache *c);
+/* Set index of a line address; exposed so tests can build conflict sets. */
+uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line);
+
+/* Slot handle of a resident line, or -1. Does not change LRU order. */
+int64_t vio_cache_find(const vio_cache *c, uint64_t line);
+/* Make a resident slot the most recently used. */
+void vio_cache_touch(vio_cache *c, int64_t slot);
+/* Fill `line` into the least recently used way among `way_mask` (an empty way
+ * first). The line must not be resident. Returns its slot; `victim` says what
+ * was evicted. A mask with no way inside the associativity is treated as all ways. */
+int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_t flags,
+                         vio_cache_victim *victim);
+/* Remove a line if resident; returns 1 and fills `removed` (may be NULL) if it was. */
+int vio_cache_invalidate(vio_cache *c, uint64_t line, vio_cache_victim *removed);
+
+uint32_t vio_cache_flags(const vio_cache *c, int64_t slot);
+void vio_cache_set_flags(vio_cache *c, int64_t slot, uint32_t flags);
+uint64_t vio_cache_sharers(const vio_cache *c, int64_t slot);
+void vio_cache_set_sharers(vio_cache *c, int64_t slot, uint64_t sharers);
+/* Way of a slot (for tests of way masks). */
+uint32_t vio_cache_way_of(const vio_cache *c, int64_t slot);
+
+/* Per-class hit/miss counters, bumped by the hierarchy where the access occurs. */
+void vio_cache_count(vio_cache *c, enum vio_access_class cls, int hit);
+uint64_t vio_cache_hits(const vio_cache *c, enum vio_access_class cls);
+uint64_t vio_cache_misses(const vio_cache *c, enum vio_access_class cls);
+uint64_t vio_cache_evictions(const vio_cache *c);
+
+#endif

@@ -1,0 +1,83 @@
+/* The memory hierarchy: a private L1 (and optional L2) per core, one shared
+ * inclusive LLC with a sharer mask per line, and DRAM with a latency and a
+ * bandwidth. Plain C, no engine: callers pass the current time and get back
+ * the latency of the access in picoseconds.
+ *
+ * Coherence is the minimum that keeps hit rates honest: the LLC is inclusive
+ * (an LLC eviction back-invalidates the inner copies), a core's write and an
+ * inbound DMA write invalidate every other inner copy, so a guest never hits on
+ * a stale line of a reused buffer. Sharers are tracked as a 64-bit mask of
+ * (core mod 64); with more than 64 cores an aliased bit costs only a few
+ * extra invalidation look-ups, never a wrong hit. */
+#ifndef VIOSIM_MEMSYS_H
+#define VIOSIM_MEMSYS_H
+
+#include "viosim/cache.h"
+#include "viosim/time.h"
+#include "viosim/viosim.h"
+
+#include <stdint.h>
+
+enum vio_level { VIO_LVL_L1 = 0, VIO_LVL_L2, VIO_LVL_LLC, VIO_LVL_DRAM, VIO_LVL_COUNT };
+
+typedef struct vio_memsys_config {
+    uint32_t cores;
+    uint32_t freq_mhz;
+    vio_cache_config l1;
+    uint32_t l1_hit_cycles;
+    int l2_enabled;
+    vio_cache_config l2;
+    uint32_t l2_hit_cycles;
+    vio_cache_config llc;
+    uint32_t llc_hit_cycles;
+    uint32_t io_ways;         /* DDIO allocates only into the top io_ways ways */
+    uint32_t dram_latency_ns;
+    uint64_t dram_bandwidth_mbps;
+    uint32_t mlp;             /* misses a core overlaps in a streaming copy */
+} vio_memsys_config;
+
+/* How an inbound device write reaches memory. */
+enum vio_dma_target {
+    VIO_DMA_TO_DRAM = 0, /* write to DRAM; invalidate cached copies */
+    VIO_DMA_TO_LLC_DDIO, /* update in place on an LLC hit, else allocate in io ways */
+};
+
+/* What a streamed operation over a buffer does with each line. */
+enum vio_stream_op {
+    VIO_STREAM_READ = 0,  /* core loads: fills L1 (and LLC) */
+    VIO_STREAM_WRITE,     /* core stores: read-for-ownership, fills L1, marks dirty */
+    VIO_STREAM_WRITE_LLC, /* core stores that allocate in the LLC, not in L1: the
+                             US11412059 host copy "to the last level cache" (on
+                             Intel: non-temporal stores + CLDEMOTE) */
+};
+
+typedef struct vio_memsys vio_memsys;
+
+int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *err);
+void vio_memsys_destroy(vio_memsys *ms);
+
+/* One line: latency of a load by `core` at time `now`; *served says which level answered. */
+vio_ps vio_memsys_read(vio_memsys *ms, uint32_t core, uint64_t addr, vio_ps now, enum vio_level *served);
+/* A contiguous buffer [addr, addr+bytes) streamed by `core`: latency of the whole
+ * operation, with up to `mlp` misses overlapped (hardware prefetch and fill buffers). */
+vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, uint64_t addr, uint32_t bytes,
+                         vio_ps now);
+/* Inbound DMA of [addr, addr+bytes): no core latency; updates caches and counters. */
+void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t addr, uint32_t bytes, vio_ps now);
+
+typedef struct vio_memsys_stats {
+    uint64_t l1_hits, l1_misses, l2_hits, l2_misses, llc_hits, llc_misses;
+    uint64_t dram_reads, dram_writes;
+    uint64_t dma_lines, dma_llc_hits;   /* DDIO write hits: line already in the LLC */
+    uint64_t dma_unread_evictions;      /* DMA lines evicted before any core read them */
+    uint64_t llc_copy_unread_evictions; /* host-copied LLC lines evicted before being read */
+    uint64_t back_invalidations;
+} vio_memsys_stats;
+
+void vio_memsys_get_stats(const vio_memsys *ms, vio_memsys_stats *out);
+/* Reads by one core, by the level that served them (guest hit rates per level). */
+uint64_t vio_memsys_core_reads(const vio_memsys *ms, uint32_t core, enum vio_level level);
+/* Total line accesses modelled (benchmarks: cache accesses per second). */
+uint64_t vio_memsys_accesses(const vio_memsys *ms);
+
+#endif

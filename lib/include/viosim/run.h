@@ -1,0 +1,41 @@
+/* Running a scenario: every variant in its own child process (SimGrid's engine
+ * runs once per process), up to `jobs` at a time, results assembled in variant
+ * order so the output is the same whatever the number of jobs. */
+#ifndef VIOSIM_RUN_H
+#define VIOSIM_RUN_H
+
+#include "viosim/scenario.h"
+#include "viosim/viosim.h"
+
+#include <jansson.h>
+
+enum vio_engine_kind {
+    VIO_ENGINE_SIMGRID = 0, /* the design's engine: actors on SimGrid */
+    VIO_ENGINE_SEQUENTIAL,  /* the reference loop in plain C; identical results */
+};
+
+typedef struct vio_run_opts {
+    unsigned jobs;               /* parallel variants; 0 = 1 */
+    enum vio_engine_kind engine;
+    int log;                     /* SimGrid logging on */
+    const char *contexts;        /* SimGrid context factory override (NULL: raw) */
+} vio_run_opts;
+
+/* Per-variant figures that are not part of results.json because they depend on
+ * the machine (wall time) — for summaries and benchmarks. */
+typedef struct vio_run_perf {
+    double wall_seconds;
+    uint64_t events, simgrid_calls, cache_accesses, delivered;
+} vio_run_perf;
+
+/* Run every variant (or only `variant` when >= 0) and return the results
+ * document (schema viosim-results/1) in *out. `perf` may be NULL or point to an
+ * array of s->nvariants entries. */
+int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts, json_t **out, vio_run_perf *perf,
+            vio_err *err);
+
+/* Write a JSON document to `path` atomically: a temporary file in the same
+ * directory, fsync, then rename, so a reader never sees half a file. */
+int vio_write_json_atomic(const json_t *doc, const char *path, vio_err *err);
+
+#endif

@@ -1,0 +1,184 @@
+/* Scenarios: one platform, one traffic description, one or more variants
+ * (delivery strategies) that all see the same arrival sequence.
+ *
+ * Every scalar parameter is declared once in the table returned by
+ * vio_params_table(): name (JSON path), type, unit, default, range, help and
+ * the source of the default. That table drives validation, `viosim list` and
+ * docs/scenario-reference.md. Loading rejects unknown keys, wrong types,
+ * out-of-range values and dangling references with "FILE: json.path: what was
+ * expected". */
+#ifndef VIOSIM_SCENARIO_H
+#define VIOSIM_SCENARIO_H
+
+#include "viosim/viosim.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VIO_NAME_MAX 64
+#define VIO_MAX_CORES 1024u
+#define VIO_MAX_VMS 1023u
+#define VIO_MAX_FLOWS 4096u
+#define VIO_MAX_SIZE_MIX 16u
+#define VIO_MAX_VARIANTS 32u
+
+typedef struct vio_cache_params {
+    uint32_t enabled;    /* only meaningful for the optional L2 */
+    uint64_t size_kib;
+    uint32_t ways;
+    uint32_t hit_cycles; /* load-to-use latency of a hit at this level */
+} vio_cache_params;
+
+typedef struct vio_platform {
+    uint32_t cores;
+    uint32_t freq_mhz;
+    vio_cache_params l1, l2, llc;
+    uint32_t io_ways;            /* DDIO: LLC ways inbound writes may allocate into */
+    uint32_t dram_latency_ns;
+    uint32_t dram_bandwidth_mbps; /* megabits per second, aggregate */
+    uint32_t pcie_bandwidth_mbps; /* usable link rate, one direction */
+    uint32_t pcie_latency_ns;     /* one-way posted write, NIC to memory controller */
+    uint32_t pcie_tlp_payload;    /* max payload size (MPS) in bytes */
+    uint32_t pcie_tlp_overhead;   /* header + framing + DLLP bytes per TLP */
+    uint32_t nic_ring_entries;    /* descriptors per receive queue */
+    uint32_t nic_buffer_bytes;    /* bytes per receive buffer */
+    uint32_t nic_queues;          /* receive queues; 0 = one per VM */
+    uint32_t nic_wire_mbps;       /* wire rate that bounds arrivals, e.g. 100000 */
+    uint32_t mlp;                 /* cache misses a core overlaps when streaming a buffer */
+} vio_platform;
+
+typedef struct vio_host_params {
+    uint32_t core;
+    uint32_t budget;            /* packets per poll batch (vhost: 64..256) */
+    uint32_t batch_cycles;      /* fixed cost of one poll batch */
+    uint32_t classify_cycles;   /* per packet: parse headers, find destination(s) */
+    uint32_t irq_cycles;        /* host-side cost of taking the NIC's MSI-X */
+    uint32_t notify_cycles;     /* host-side cost to signal a guest (per destination) */
+    uint32_t shared_ring_entries; /* slots of the US11412059 shared LLC ring */
+} vio_host_params;
+
+typedef struct vio_vm_params {
+    uint32_t core;
+    uint32_t ring_entries;   /* guest receive ring (virtio rx queue) */
+    uint32_t budget;         /* NAPI budget */
+    uint32_t process_cycles; /* guest work per packet after reading it */
+    uint32_t irq_cycles;     /* guest interrupt handler entry/exit */
+} vio_vm_params;
+
+/* The interrupt-path costs, in cycles, shared by all variants. */
+typedef struct vio_irq_costs {
+    uint32_t exit_entry_cycles;      /* VM exit + entry round trip */
+    uint32_t emulated_inject_cycles; /* software (emulated) interrupt injection */
+    uint32_t posted_inject_cycles;   /* hardware-assisted (posted) injection */
+    uint32_t poll_cycles;            /* one empty poll of a ring by a spinning core */
+} vio_irq_costs;
+
+enum vio_arrival { VIO_ARRIVAL_CONSTANT = 0, VIO_ARRIVAL_POISSON };
+
+typedef struct vio_size_weight {
+    uint32_t bytes;
+    double weight;
+} vio_size_weight;
+
+#define VIO_DST_BROADCAST UINT32_MAX
+
+typedef struct vio_flow {
+    uint32_t ndst;      /* number of destination VMs (1 = unicast) */
+    uint32_t *dst;      /* destination VM indices; broadcast expands to all VMs */
+    enum vio_arrival arrival;
+    double rate_gbps;   /* exactly one of rate_gbps / rate_pps is > 0 */
+    double rate_pps;
+    uint32_t nsizes;    /* 1 for a fixed size */
+    vio_size_weight sizes[VIO_MAX_SIZE_MIX];
+} vio_flow;
+
+typedef struct vio_traffic {
+    uint64_t packets; /* total packets offered across flows */
+    double load;      /* multiplies every flow's rate (sweeps) */
+    uint32_t nflows;
+    vio_flow *flows;
+} vio_traffic;
+
+enum vio_dma_mode { VIO_DMA_DRAM = 0, VIO_DMA_DDIO };
+enum vio_copy_mode {
+    VIO_COPY_GUEST = 0,    /* baseline: host copies into each guest's buffer */
+    VIO_COPY_LLC,          /* US11412059: host copies once into the shared LLC ring, eagerly */
+    VIO_COPY_LLC_ON_FETCH, /* US11412059 variant: copy when the guest asks for it */
+};
+enum vio_notify_mode {
+    VIO_NOTIFY_EXIT = 0, /* emulated interrupt through a VM exit */
+    VIO_NOTIFY_POSTED,   /* direct / posted injection into the VM's core, no exit */
+    VIO_NOTIFY_POLL,     /* guest spins on its ring, no interrupt */
+};
+
+typedef struct vio_variant {
+    char name[VIO_NAME_MAX];
+    enum vio_dma_mode dma;
+    enum vio_copy_mode copy;
+    enum vio_notify_mode notify;
+    uint32_t coalesce_packets; /* interrupt after N packets (0/1 = every packet) */
+    uint32_t coalesce_ns;      /* ... or T ns after the first pending one (0 = off) */
+    uint32_t host_poll;        /* host polls the NIC instead of taking its interrupt */
+} vio_variant;
+
+typedef struct vio_scenario {
+    char name[VIO_NAME_MAX];
+    char *source;   /* file name used in messages ("<default>" for the embedded one) */
+    uint64_t seed;
+    vio_platform platform;
+    vio_host_params host;
+    vio_irq_costs irq;
+    uint32_t nvms;
+    vio_vm_params *vms;
+    vio_traffic traffic;
+    uint32_t nvariants;
+    vio_variant *variants;
+    char *canonical_json; /* the validated scenario with defaults filled, for hashing */
+} vio_scenario;
+
+/* Load and validate. `source` names the file in error messages. `sets` are
+ * "path=value" overrides applied to the JSON before validation (value parsed as
+ * JSON when it is valid JSON, else taken as a string), e.g. "vms[0].core=3". */
+int vio_scenario_load_file(const char *path, const char *const *sets, size_t nsets, vio_scenario **out,
+                           vio_err *err);
+int vio_scenario_load_string(const char *json, const char *source, const char *const *sets, size_t nsets,
+                             vio_scenario **out, vio_err *err);
+void vio_scenario_destroy(vio_scenario *s);
+
+/* Index of the variant called `name`, or -1. */
+int vio_scenario_variant_by_name(const vio_scenario *s, const char *name);
+
+/* ---- the parameter table ---- */
+enum vio_param_type { VIO_PT_U32, VIO_PT_U64, VIO_PT_DOUBLE, VIO_PT_BOOL, VIO_PT_ENUM, VIO_PT_STRING };
+
+typedef struct vio_param {
+    const char *path;    /* e.g. "platform.llc.ways", "vms[].core", "variants[].notify" */
+    enum vio_param_type type;
+    const char *unit;    /* "cycles", "ns", "KiB", "Mb/s", "" */
+    const char *dflt;    /* default as JSON text; NULL = required */
+    double min, max;     /* inclusive range for numbers */
+    const char *choices; /* for enums: "a|b|c" */
+    const char *help;
+    const char *source;  /* where the default comes from */
+    size_t offset;       /* of the target field in the struct the path's last "[]" scope loads
+                          * into: vio_scenario, vio_vm_params, vio_flow, vio_size_weight or
+                          * vio_variant. Enums store the index of the value in `choices`. */
+    unsigned flags;      /* VIO_PF_* */
+} vio_param;
+
+enum vio_param_flag {
+    VIO_PF_MIN_EXCLUSIVE = 1u << 0, /* the range is (min, max]: e.g. rates must be > 0 */
+    VIO_PF_ONE_OF = 1u << 1,        /* no default; exactly one ONE_OF row of the object is given */
+    VIO_PF_CODE = 1u << 2,          /* shape checked by dedicated loader code (dst, size) */
+    VIO_PF_LIST = 1u << 3,          /* also accepts a list of values, or one of `choices` */
+};
+
+/* The table, terminated by a row with path == NULL. */
+const vio_param *vio_params_table(void);
+/* The row for `path` ("vms[].core"), or NULL. */
+const vio_param *vio_params_find(const char *path);
+/* The table as a Markdown reference grouped by section (docs/scenario-reference.md);
+ * *out is malloc'd, free() it. */
+int vio_params_markdown(char **out, vio_err *err);
+
+#endif

@@ -1,0 +1,226 @@
+/* Datapath construction, the agent interface and the sequential reference loop. */
+#include "dp_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int ring_init(dp_ring *r, uint32_t entries)
+{
+    r->entries = entries;
+    r->produced = 0;
+    r->free_at = malloc((size_t)entries * sizeof *r->free_at);
+    if (!r->free_at)
+        return -1;
+    for (uint32_t i = 0; i < entries; i++)
+        r->free_at[i] = 0;
+    return 0;
+}
+
+static int fifo_init(dp_fifo *f, uint32_t cap)
+{
+    f->cap = cap;
+    f->head = f->len = 0;
+    f->items = malloc((size_t)cap * sizeof *f->items);
+    return f->items ? 0 : -1;
+}
+
+static int make_memsys(const vio_scenario *s, vio_memsys **out, vio_err *err)
+{
+    const vio_platform *p = &s->platform;
+    vio_memsys_config mc = {
+        .cores = p->cores,
+        .freq_mhz = p->freq_mhz,
+        .l1 = {.size_bytes = p->l1.size_kib * 1024, .ways = p->l1.ways},
+        .l1_hit_cycles = p->l1.hit_cycles,
+        .l2_enabled = (int)p->l2.enabled,
+        .l2 = {.size_bytes = p->l2.size_kib * 1024, .ways = p->l2.ways},
+        .l2_hit_cycles = p->l2.hit_cycles,
+        .llc = {.size_bytes = p->llc.size_kib * 1024, .ways = p->llc.ways},
+        .llc_hit_cycles = p->llc.hit_cycles,
+        .io_ways = p->io_ways,
+        .dram_latency_ns = p->dram_latency_ns,
+        .dram_bandwidth_mbps = p->dram_bandwidth_mbps,
+        .mlp = p->mlp,
+    };
+    return vio_memsys_create(&mc, out, err);
+}
+
+int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **out, vio_err *err)
+{
+    *out = NULL;
+    if (variant >= s->nvariants)
+        return vio_err_set(err, VIO_EINVAL, "%s: variants[%u] does not exist (%u variants)", s->source, variant,
+                           s->nvariants);
+    vio_datapath *dp = calloc(1, sizeof *dp);
+    if (!dp)
+        return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
+    dp->s = s;
+    dp->v = &s->variants[variant];
+    dp->freq = s->platform.freq_mhz;
+    dp->nagents = VIO_AGENT_GUEST0 + s->nvms;
+    dp->nqueues = s->platform.nic_queues ? s->platform.nic_queues : s->nvms;
+    dp->buf_stride = (s->platform.nic_buffer_bytes + VIO_LINE_BYTES - 1) / VIO_LINE_BYTES * VIO_LINE_BYTES;
+    int rc = make_memsys(s, &dp->mem, err);
+    if (rc == VIO_OK)
+        rc = vio_traffic_create(&s->traffic, s->seed, s->platform.nic_wire_mbps, &dp->traffic, err);
+    if (rc != VIO_OK) {
+        vio_datapath_destroy(dp);
+        return rc;
+    }
+    vio_pcie_init(&dp->pcie, s->platform.pcie_bandwidth_mbps, s->platform.pcie_latency_ns,
+                  s->platform.pcie_tlp_payload, s->platform.pcie_tlp_overhead);
+    int bad = 0;
+    dp->nic_rings = calloc(dp->nqueues, sizeof *dp->nic_rings);
+    bad |= !dp->nic_rings;
+    for (uint32_t q = 0; !bad && q < dp->nqueues; q++)
+        bad |= ring_init(&dp->nic_rings[q], s->platform.nic_ring_entries);
+    bad |= bad || fifo_init(&dp->host_in, dp->nqueues * s->platform.nic_ring_entries);
+    bad |= bad || ring_init(&dp->shared, s->host.shared_ring_entries);
+    dp->shared_refs = calloc(s->host.shared_ring_entries, sizeof *dp->shared_refs);
+    dp->g = calloc(s->nvms, sizeof *dp->g);
+    bad |= !dp->shared_refs || !dp->g;
+    for (uint32_t v = 0; !bad && v < s->nvms; v++) {
+        dp_guest *g = &dp->g[v];
+        g->vm = v;
+        g->core = s->vms[v].core;
+        vio_hist_init(&g->latency);
+        bad |= ring_init(&g->ring, s->vms[v].ring_entries) || fifo_init(&g->in, s->vms[v].ring_entries);
+    }
+    if (bad) {
+        vio_datapath_destroy(dp);
+        return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
+    }
+    *out = dp;
+    return VIO_OK;
+}
+
+void vio_datapath_destroy(vio_datapath *dp)
+{
+    if (!dp)
+        return;
+    vio_memsys_destroy(dp->mem);
+    vio_traffic_destroy(dp->traffic);
+    if (dp->nic_rings)
+        for (uint32_t q = 0; q < dp->nqueues; q++)
+            free(dp->nic_rings[q].free_at);
+    free(dp->nic_rings);
+    free(dp->host_in.items);
+    free(dp->shared.free_at);
+    free(dp->shared_refs);
+    if (dp->g)
+        for (uint32_t v = 0; v < dp->s->nvms; v++) {
+            free(dp->g[v].ring.free_at);
+            free(dp->g[v].in.items);
+        }
+    free(dp->g);
+    free(dp);
+}
+
+void vio_datapath_set_touch(vio_datapath *dp, vio_touch_cb cb, void *ctx)
+{
+    dp->touch = cb;
+    dp->touch_ctx = ctx;
+}
+
+uint32_t vio_datapath_agents(const vio_datapath *dp) { return dp->nagents; }
+
+uint32_t vio_datapath_agent_core(const vio_datapath *dp, uint32_t agent)
+{
+    if (agent == VIO_AGENT_NIC)
+        return UINT32_MAX;
+    if (agent == VIO_AGENT_HOST)
+        return dp->s->host.core;
+    return dp->g[agent - VIO_AGENT_GUEST0].core;
+}
+
+const char *vio_datapath_agent_name(const vio_datapath *dp, uint32_t agent, char *buf, size_t len)
+{
+    (void)dp;
+    if (agent == VIO_AGENT_NIC)
+        snprintf(buf, len, "nic");
+    else if (agent == VIO_AGENT_HOST)
+        snprintf(buf, len, "host");
+    else
+        snprintf(buf, len, "vm%u", agent - VIO_AGENT_GUEST0);
+    return buf;
+}
+
+vio_ps vio_datapath_next(const vio_datapath *dp, uint32_t agent)
+{
+    if (agent == VIO_AGENT_NIC)
+        return vio__nic_next(dp);
+    if (agent == VIO_AGENT_HOST)
+        return vio__host_next(dp);
+    return vio__guest_next(dp, &dp->g[agent - VIO_AGENT_GUEST0]);
+}
+
+void vio_datapath_step(vio_datapath *dp, uint32_t agent, vio_ps now)
+{
+    if (agent == VIO_AGENT_NIC)
+        vio__nic_step(dp, now);
+    else if (agent == VIO_AGENT_HOST)
+        vio__host_step(dp, now);
+    else
+        vio__guest_step(dp, &dp->g[agent - VIO_AGENT_GUEST0], now);
+}
+
+int vio_datapath_done(const vio_datapath *dp, uint32_t agent)
+{
+    if (agent == VIO_AGENT_NIC)
+        return vio_traffic_peek(dp->traffic) == VIO_PS_NEVER;
+    if (agent == VIO_AGENT_HOST)
+        return vio_datapath_done(dp, VIO_AGENT_NIC) && dp->host_in.len == 0;
+    return vio_datapath_done(dp, VIO_AGENT_HOST) && dp->g[agent - VIO_AGENT_GUEST0].in.len == 0;
+}
+
+int vio_datapath_run_sequential(vio_datapath *dp, vio_err *err)
+{
+    for (;;) {
+        uint32_t best = UINT32_MAX;
+        vio_ps best_t = VIO_PS_NEVER;
+        for (uint32_t a = 0; a < dp->nagents; a++) {
+            vio_ps t = vio_datapath_next(dp, a);
+            if (t < best_t) {
+                best_t = t;
+                best = a;
+            }
+        }
+        if (best == UINT32_MAX)
+            break;
+        vio_datapath_step(dp, best, best_t);
+    }
+    return vio_datapath_check_finished(dp, err);
+}
+
+int vio_datapath_check_finished(const vio_datapath *dp, vio_err *err)
+{
+    uint64_t delivered = 0, dropped = 0;
+    for (uint32_t v = 0; v < dp->s->nvms; v++) {
+        delivered += dp->g[v].delivered;
+        dropped += dp->g[v].dropped;
+        if (dp->g[v].in.len)
+            return vio_err_set(err, VIO_ERUN, "%s: variant %s: vm%u stopped with %u packets undelivered",
+                               dp->s->source, dp->v->name, v, dp->g[v].in.len);
+    }
+    if (dp->host_in.len)
+        return vio_err_set(err, VIO_ERUN, "%s: variant %s: host stopped with %u packets in its queue",
+                           dp->s->source, dp->v->name, dp->host_in.len);
+    if (vio_traffic_peek(dp->traffic) != VIO_PS_NEVER)
+        return vio_err_set(err, VIO_ERUN, "%s: variant %s: traffic not exhausted", dp->s->source, dp->v->name);
+    if (delivered + dropped != dp->offered)
+        return vio_err_set(err, VIO_ERUN,
+                           "%s: variant %s: %llu offered but %llu delivered + %llu dropped", dp->s->source,
+                           dp->v->name, (unsigned long long)dp->offered, (unsigned long long)delivered,
+                           (unsigned long long)dropped);
+    return VIO_OK;
+}
+
+uint64_t vio_datapath_events(const vio_datapath *dp) { return dp->events; }
+uint64_t vio_datapath_cache_accesses(const vio_datapath *dp) { return vio_memsys_accesses(dp->mem); }
+uint64_t vio_datapath_delivered(const vio_datapath *dp)
+{
+    uint64_t n = 0;
+    for (uint32_t v = 0; v < dp->s->nvms; v++)
+        n += dp->g[v].delivered;
+    return n;
+}

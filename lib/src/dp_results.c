@@ -1,0 +1,122 @@
+/* The results.json object of one variant. Names in the contract
+ * (packets, latency_ns, throughput, caches, dma, interrupts, cores) are stable;
+ * the rest are additions documented in docs/results.md. */
+#include "dp_internal.h"
+
+#include <stdio.h>
+
+static double ns(uint64_t ps) { return (double)ps / 1000.0; }
+static double ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
+
+json_t *vio__latency_json(const vio_hist *h)
+{
+    return json_pack("{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "count", (json_int_t)h->count, "mean",
+                     vio_hist_mean(h) / 1000.0, "min", h->count ? ns(h->min) : 0.0, "p50",
+                     ns(vio_hist_quantile(h, 0.50)), "p90", ns(vio_hist_quantile(h, 0.90)), "p99",
+                     ns(vio_hist_quantile(h, 0.99)), "p999", ns(vio_hist_quantile(h, 0.999)), "max",
+                     ns(h->count ? h->max : 0));
+}
+
+static const char *dma_name[] = {"dram", "ddio"};
+static const char *copy_name[] = {"guest", "llc", "llc-on-fetch"};
+static const char *notify_name[] = {"exit", "posted", "poll"};
+
+json_t *vio_datapath_results(const vio_datapath *dp)
+{
+    const vio_scenario *s = dp->s;
+    vio_memsys_stats ms;
+    vio_memsys_get_stats(dp->mem, &ms);
+    vio_hist all;
+    vio_hist_init(&all);
+    uint64_t delivered = 0, dropped = 0, bytes = 0, irqs = 0, exits = 0;
+    uint64_t gl[VIO_LVL_COUNT] = {0};
+    json_t *vms = json_array();
+    for (uint32_t v = 0; v < s->nvms; v++) {
+        const dp_guest *g = &dp->g[v];
+        vio_hist_merge(&all, &g->latency);
+        delivered += g->delivered;
+        dropped += g->dropped;
+        bytes += g->bytes;
+        irqs += g->interrupts;
+        exits += g->vm_exits;
+        for (int l = 0; l < VIO_LVL_COUNT; l++)
+            gl[l] += vio_memsys_core_reads(dp->mem, g->core, (enum vio_level)l);
+        json_array_append_new(vms, json_pack("{s:i,s:i,s:{s:I,s:I,s:I},s:o,s:I,s:I}", "vm", (int)v, "core",
+                                             (int)g->core, "packets", "offered", (json_int_t)g->offered,
+                                             "delivered", (json_int_t)g->delivered, "dropped",
+                                             (json_int_t)g->dropped, "latency_ns", vio__latency_json(&g->latency),
+                                             "interrupts", (json_int_t)g->interrupts, "vm_exits",
+                                             (json_int_t)g->vm_exits));
+    }
+    vio_ps span = dp->last_done > dp->first_arrival ? dp->last_done - dp->first_arrival : 0;
+    double secs = (double)span / 1e12;
+    uint64_t greads = gl[VIO_LVL_L1] + gl[VIO_LVL_L2] + gl[VIO_LVL_LLC] + gl[VIO_LVL_DRAM];
+
+    json_t *cores = json_array();
+    uint32_t hc = s->host.core;
+    double host_util = dp->v->host_poll ? 1.0 : ratio(dp->host_busy, span);
+    json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f}", "id", (int)hc, "role", "host", "utilization",
+                                           host_util > 1.0 ? 1.0 : host_util, "busy_ns_per_packet",
+                                           dp->host_packets ? ns(dp->host_busy) / (double)dp->host_packets : 0.0));
+    for (uint32_t v = 0; v < s->nvms; v++) {
+        const dp_guest *g = &dp->g[v];
+        char role[32];
+        snprintf(role, sizeof role, "vm%u", v);
+        double u = dp->v->notify == VIO_NOTIFY_POLL ? 1.0 : ratio(g->busy, span);
+        json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f}", "id", (int)g->core, "role", role,
+                                               "utilization", u > 1.0 ? 1.0 : u, "busy_ns_per_packet",
+                                               g->delivered ? ns(g->busy) / (double)g->delivered : 0.0));
+    }
+
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(dp->v->name));
+    json_object_set_new(o, "strategy",
+                        json_pack("{s:s,s:s,s:s,s:i,s:i,s:b}", "dma", dma_name[dp->v->dma], "copy",
+                                  copy_name[dp->v->copy], "notify", notify_name[dp->v->notify], "coalesce_packets",
+                                  (int)dp->v->coalesce_packets, "coalesce_ns", (int)dp->v->coalesce_ns, "host_poll",
+                                  (int)dp->v->host_poll));
+    char hash[65];
+    vio_traffic_hash(dp->traffic, hash);
+    json_object_set_new(o, "arrival_sha256", json_string(hash));
+    json_object_set_new(o, "packets",
+                        json_pack("{s:I,s:I,s:I,s:{s:I,s:I,s:I}}", "offered", (json_int_t)dp->offered, "delivered",
+                                  (json_int_t)delivered, "dropped", (json_int_t)dropped, "dropped_at", "nic_ring",
+                                  (json_int_t)dp->dropped_nic, "guest_ring", (json_int_t)dp->dropped_guest_ring,
+                                  "shared_ring", (json_int_t)dp->dropped_shared));
+    json_object_set_new(o, "latency_ns", vio__latency_json(&all));
+    json_object_set_new(o, "throughput", json_pack("{s:f,s:f}", "mpps", secs > 0 ? delivered / secs / 1e6 : 0.0,
+                                                   "gbps", secs > 0 ? bytes * 8.0 / secs / 1e9 : 0.0));
+    json_t *caches = json_pack("{s:{s:I,s:I},s:{s:I,s:I}}", "l1", "hits", (json_int_t)ms.l1_hits, "misses",
+                               (json_int_t)ms.l1_misses, "llc", "hits", (json_int_t)ms.llc_hits, "misses",
+                               (json_int_t)ms.llc_misses);
+    if (s->platform.l2.enabled)
+        json_object_set_new(caches, "l2",
+                            json_pack("{s:I,s:I}", "hits", (json_int_t)ms.l2_hits, "misses", (json_int_t)ms.l2_misses));
+    json_object_set_new(caches, "dram", json_pack("{s:I,s:I}", "reads", (json_int_t)ms.dram_reads, "writes",
+                                                  (json_int_t)ms.dram_writes));
+    json_object_set_new(caches, "llc_copy_unread_evictions", json_integer((json_int_t)ms.llc_copy_unread_evictions));
+    json_object_set_new(o, "caches", caches);
+    /* Where the guests' reads of descriptors and payload were served: the
+     * quantity copy-to-LLC is meant to move from DRAM to the LLC. */
+    json_object_set_new(o, "guest_reads",
+                        json_pack("{s:I,s:f,s:f,s:f,s:f}", "lines", (json_int_t)greads, "l1", ratio(gl[0], greads),
+                                  "l2", ratio(gl[1], greads), "llc", ratio(gl[2], greads), "dram",
+                                  ratio(gl[3], greads)));
+    json_object_set_new(o, "dma", json_pack("{s:I,s:I,s:f,s:I}", "writes", (json_int_t)dp->dma_writes, "lines",
+                                            (json_int_t)ms.dma_lines, "llc_write_hit_rate",
+                                            dp->v->dma == VIO_DMA_DDIO ? ratio(ms.dma_llc_hits, ms.dma_lines) : 0.0,
+                                            "unread_evictions", (json_int_t)ms.dma_unread_evictions));
+    json_object_set_new(o, "interrupts",
+                        json_pack("{s:I,s:I,s:I,s:I}", "delivered", (json_int_t)irqs, "vm_exits", (json_int_t)exits,
+                                  "posted", (json_int_t)(dp->v->notify == VIO_NOTIFY_POSTED ? irqs : 0), "host_irqs",
+                                  (json_int_t)dp->host_irqs));
+    json_object_set_new(o, "cores", cores);
+    json_object_set_new(o, "vms", vms);
+    json_object_set_new(o, "pcie", json_pack("{s:I,s:f}", "tlps", (json_int_t)dp->pcie.tlps, "utilization",
+                                             ratio(dp->pcie.busy, span)));
+    json_object_set_new(o, "sim", json_pack("{s:f,s:I,s:I,s:I}", "duration_ns", ns(span), "events",
+                                            (json_int_t)dp->events, "cache_accesses",
+                                            (json_int_t)vio_memsys_accesses(dp->mem), "host_batches",
+                                            (json_int_t)dp->host_batches));
+    return o;
+}

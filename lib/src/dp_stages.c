@@ -1,0 +1,287 @@
+/* The three stages of the receive path: NIC, host core, guest core.
+ * Each `*_next` is a pure function of the stage's state; each `*_step` handles
+ * the event at `now` and reports (through `touch`) the stages it fed. */
+#include "dp_internal.h"
+
+/* ---------------------------------------------------------------- NIC ---- */
+
+vio_ps vio__nic_next(const vio_datapath *dp) { return vio_traffic_peek(dp->traffic); }
+
+static uint32_t steer(const vio_datapath *dp, const vio_flow *f, uint32_t flow)
+{
+    /* One queue per VM (VMDq / flow director): a unicast flow lands in its VM's
+     * queue. Otherwise an RSS-style hash of the flow picks the queue. */
+    if (dp->s->platform.nic_queues == 0 && f->ndst == 1)
+        return f->dst[0];
+    uint64_t h = (uint64_t)flow * 0x9e3779b97f4a7c15ULL;
+    return (uint32_t)((h >> 32) % dp->nqueues);
+}
+
+void vio__nic_step(vio_datapath *dp, vio_ps now)
+{
+    vio_arrival_rec a;
+    if (!vio_traffic_next(dp->traffic, &a))
+        return;
+    dp->events++;
+    const vio_flow *f = &dp->s->traffic.flows[a.flow];
+    if (!dp->have_first) {
+        dp->first_arrival = a.t_arrive;
+        dp->have_first = 1;
+    }
+    /* Every (packet, destination) pair is offered once: offered = delivered + dropped. */
+    dp->offered += f->ndst;
+    for (uint32_t i = 0; i < f->ndst; i++)
+        dp->g[f->dst[i]].offered++;
+    uint32_t q = steer(dp, f, a.flow);
+    dp_ring *r = &dp->nic_rings[q];
+    uint32_t slot = (uint32_t)(r->produced % r->entries);
+    if (r->free_at[slot] > now) {
+        /* Ring full: the NIC has no descriptor for it and drops it on the floor. */
+        dp->dropped_nic += f->ndst;
+        for (uint32_t i = 0; i < f->ndst; i++)
+            dp->g[f->dst[i]].dropped++;
+        if (vio_datapath_done(dp, VIO_AGENT_NIC) && dp->touch)
+            dp->touch(dp->touch_ctx, VIO_AGENT_HOST);
+        return;
+    }
+    r->produced++;
+    r->free_at[slot] = VIO_PS_NEVER;
+    uint64_t index = (uint64_t)q * dp->s->platform.nic_ring_entries + slot;
+    uint64_t buf = VIO_ADDR_NIC_BUF + index * dp->buf_stride;
+    /* Payload, then the descriptor write-back: two posted writes on the link. */
+    vio_ps landed = vio_pcie_write(&dp->pcie, a.bytes, now);
+    landed = vio_pcie_write(&dp->pcie, VIO_DESC_BYTES, landed - dp->pcie.latency);
+    enum vio_dma_target target = dp->v->dma == VIO_DMA_DDIO ? VIO_DMA_TO_LLC_DDIO : VIO_DMA_TO_DRAM;
+    vio_memsys_dma_write(dp->mem, target, buf, a.bytes, landed);
+    vio_memsys_dma_write(dp->mem, target, VIO_ADDR_NIC_DESC + index * VIO_DESC_BYTES, VIO_DESC_BYTES, landed);
+    dp->dma_writes += 2;
+    dp_pkt p = {.t_arrive = a.t_arrive, .t_ready = landed, .buf = buf, .bytes = a.bytes, .flow = a.flow,
+                .queue = q, .slot = slot, .shared = UINT32_MAX};
+    (void)dp_fifo_push(&dp->host_in, &p); /* cannot fail: capacity = all NIC ring slots */
+    if (dp->touch)
+        dp->touch(dp->touch_ctx, VIO_AGENT_HOST);
+}
+
+/* --------------------------------------------------------------- host ---- */
+
+vio_ps vio__host_next(const vio_datapath *dp)
+{
+    const dp_pkt *p = dp_fifo_peek(&dp->host_in, 0);
+    if (!p)
+        return VIO_PS_NEVER;
+    return p->t_ready > dp->host_busy_until ? p->t_ready : dp->host_busy_until;
+}
+
+static int guest_slot_free(const dp_guest *g, vio_ps t)
+{
+    return g->ring.free_at[g->ring.produced % g->ring.entries] <= t;
+}
+
+/* Put one destination's copy on the guest's ring and tell the guest. */
+static void deliver(vio_datapath *dp, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared, vio_ps *t)
+{
+    uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
+    g->ring.produced++;
+    g->ring.free_at[slot] = VIO_PS_NEVER;
+    /* The used-ring descriptor: in the guest's ring, or in the LLC for the shared ring. */
+    uint64_t desc = VIO_ADDR_GUEST_DESC + ((uint64_t)g->vm << 24) + (uint64_t)slot * VIO_DESC_BYTES;
+    enum vio_stream_op op = dp->v->copy == VIO_COPY_GUEST ? VIO_STREAM_WRITE : VIO_STREAM_WRITE_LLC;
+    *t += vio_memsys_stream(dp->mem, dp->s->host.core, op, desc, VIO_DESC_BYTES, *t);
+    /* Signalling the guest costs the host a kick (eventfd / IPI / posted-interrupt
+     * descriptor update) unless the guest polls. */
+    if (dp->v->notify != VIO_NOTIFY_POLL)
+        *t += dp_cycles(dp, dp->s->host.notify_cycles);
+    p.t_ready = *t;
+    p.buf = buf;
+    p.slot = slot;
+    p.shared = shared;
+    (void)dp_fifo_push(&g->in, &p); /* capacity = ring entries, and the slot was free */
+    if (dp->touch)
+        dp->touch(dp->touch_ctx, VIO_AGENT_GUEST0 + g->vm);
+}
+
+static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
+{
+    const vio_scenario *s = dp->s;
+    uint32_t core = s->host.core;
+    const vio_flow *f = &s->traffic.flows[p->flow];
+    uint64_t index = (uint64_t)p->queue * s->platform.nic_ring_entries + p->slot;
+    *t += vio_memsys_read(dp->mem, core, VIO_ADDR_NIC_DESC + index * VIO_DESC_BYTES, *t, NULL);
+    *t += dp_cycles(dp, s->host.classify_cycles);
+    if (dp->v->copy == VIO_COPY_GUEST) {
+        /* Baseline: one copy into each destination guest's own buffer. */
+        for (uint32_t i = 0; i < f->ndst; i++) {
+            dp_guest *g = &dp->g[f->dst[i]];
+            if (!guest_slot_free(g, *t)) {
+                g->dropped++;
+                dp->dropped_guest_ring++;
+                continue;
+            }
+            uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
+            uint64_t dst = VIO_ADDR_GUEST_BUF + ((uint64_t)g->vm << 28) + (uint64_t)slot * dp->buf_stride;
+            *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, p->buf, p->bytes, *t);
+            *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE, dst, p->bytes, *t);
+            deliver(dp, g, *p, dst, UINT32_MAX, t);
+        }
+    } else {
+        /* US11412059: copy once into the LLC ring shared by the host and the VMs,
+         * then inject an interrupt into the core of each VM that must process it. */
+        uint32_t sslot = (uint32_t)(dp->shared.produced % dp->shared.entries);
+        uint32_t accepted = 0;
+        for (uint32_t i = 0; i < f->ndst; i++)
+            accepted += (uint32_t)guest_slot_free(&dp->g[f->dst[i]], *t);
+        if (dp->shared.free_at[sslot] > *t || accepted == 0) {
+            for (uint32_t i = 0; i < f->ndst; i++)
+                dp->g[f->dst[i]].dropped++;
+            if (dp->shared.free_at[sslot] > *t)
+                dp->dropped_shared += f->ndst;
+            else
+                dp->dropped_guest_ring += f->ndst;
+        } else {
+            dp->shared.produced++;
+            dp->shared.free_at[sslot] = VIO_PS_NEVER;
+            dp->shared_refs[sslot] = accepted;
+            uint64_t dst = VIO_ADDR_SHARED_BUF + (uint64_t)sslot * dp->buf_stride;
+            *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, p->buf, p->bytes, *t);
+            *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE_LLC, dst, p->bytes, *t);
+            for (uint32_t i = 0; i < f->ndst; i++) {
+                dp_guest *g = &dp->g[f->dst[i]];
+                if (!guest_slot_free(g, *t)) {
+                    g->dropped++;
+                    dp->dropped_guest_ring++;
+                    continue;
+                }
+                deliver(dp, g, *p, dst, sslot, t);
+            }
+        }
+    }
+    /* The NIC descriptor is returned once the payload has been read out of its buffer. */
+    dp->nic_rings[p->queue].free_at[p->slot] = *t;
+}
+
+void vio__host_step(vio_datapath *dp, vio_ps now)
+{
+    const vio_scenario *s = dp->s;
+    dp->events++;
+    vio_ps t = now;
+    const dp_pkt *head = dp_fifo_peek(&dp->host_in, 0);
+    /* An idle host is woken by the NIC's MSI-X (unless it spins on the rings). */
+    if (!dp->v->host_poll && head->t_ready > dp->host_busy_until) {
+        t += dp_cycles(dp, s->host.irq_cycles);
+        dp->host_irqs++;
+    }
+    t += dp_cycles(dp, s->host.batch_cycles);
+    dp->host_batches++;
+    /* One poll batch: every descriptor completed by the batch start, up to the budget.
+     * Ring state the batch consults is what the other stages had published by
+     * `now`: a batch sees the rings as of its start, as vhost reads avail once. */
+    for (uint32_t n = 0; n < s->host.budget; n++) {
+        head = dp_fifo_peek(&dp->host_in, 0);
+        if (!head || head->t_ready > now)
+            break;
+        dp_pkt p = dp_fifo_pop(&dp->host_in);
+        host_packet(dp, &p, &t);
+        dp->host_packets++;
+    }
+    dp->host_busy += t - now;
+    dp->host_busy_until = t;
+    if (vio_datapath_done(dp, VIO_AGENT_HOST) && dp->touch)
+        for (uint32_t v = 0; v < s->nvms; v++)
+            dp->touch(dp->touch_ctx, VIO_AGENT_GUEST0 + v);
+}
+
+/* -------------------------------------------------------------- guest ---- */
+
+/* When an idle guest learns of its first pending packet, before any handler cost. */
+static vio_ps guest_wakeup(const vio_datapath *dp, const dp_guest *g)
+{
+    const dp_pkt *first = dp_fifo_peek(&g->in, 0);
+    vio_ps r = first->t_ready > g->busy_until ? first->t_ready : g->busy_until;
+    if (dp->v->notify == VIO_NOTIFY_POLL) {
+        /* A spinning core notices at its next check of the ring. */
+        vio_ps period = dp_cycles(dp, dp->s->irq.poll_cycles);
+        vio_ps since = r - g->busy_until;
+        return g->busy_until + (since + period - 1) / period * period;
+    }
+    /* Interrupt coalescing: raise after N pending packets or T ns after the first. */
+    uint32_t n = dp->v->coalesce_packets > 1 ? dp->v->coalesce_packets : 1;
+    vio_ps when = VIO_PS_NEVER;
+    const dp_pkt *nth = dp_fifo_peek(&g->in, n - 1);
+    if (nth)
+        when = nth->t_ready;
+    if (n > 1 && dp->v->coalesce_ns > 0) {
+        vio_ps timer = first->t_ready + (vio_ps)dp->v->coalesce_ns * VIO_PS_PER_NS;
+        if (timer < when)
+            when = timer;
+    }
+    if (when == VIO_PS_NEVER)
+        return VIO_PS_NEVER;
+    return when > g->busy_until ? when : g->busy_until;
+}
+
+static vio_ps inject_cost(const vio_datapath *dp)
+{
+    const vio_irq_costs *c = &dp->s->irq;
+    switch (dp->v->notify) {
+    case VIO_NOTIFY_EXIT: /* the vCPU exits, KVM emulates the injection, re-enters */
+        return dp_cycles(dp, (uint64_t)c->exit_entry_cycles + c->emulated_inject_cycles);
+    case VIO_NOTIFY_POSTED: /* posted interrupt: delivered into the running guest */
+        return dp_cycles(dp, c->posted_inject_cycles);
+    default:
+        return 0;
+    }
+}
+
+vio_ps vio__guest_next(const vio_datapath *dp, const dp_guest *g)
+{
+    const dp_pkt *first = dp_fifo_peek(&g->in, 0);
+    if (!first)
+        return VIO_PS_NEVER;
+    if (g->in_napi && first->t_ready <= g->busy_until)
+        return g->busy_until;
+    vio_ps wake = guest_wakeup(dp, g);
+    return wake == VIO_PS_NEVER ? wake : wake + inject_cost(dp);
+}
+
+void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now)
+{
+    const vio_scenario *s = dp->s;
+    const vio_vm_params *vm = &s->vms[g->vm];
+    dp->events++;
+    vio_ps t = now;
+    const dp_pkt *first = dp_fifo_peek(&g->in, 0);
+    if (!(g->in_napi && first->t_ready <= g->busy_until)) {
+        /* Woken from idle: the notification's own cost, then the guest's handler. */
+        vio_ps wake = guest_wakeup(dp, g);
+        g->busy += now - wake;
+        if (dp->v->notify != VIO_NOTIFY_POLL) {
+            g->interrupts++;
+            g->vm_exits += dp->v->notify == VIO_NOTIFY_EXIT;
+            t += dp_cycles(dp, vm->irq_cycles);
+        }
+    }
+    g->batches++;
+    vio_ps batch_start = t;
+    for (uint32_t n = 0; n < vm->budget; n++) {
+        const dp_pkt *head = dp_fifo_peek(&g->in, 0);
+        if (!head || head->t_ready > batch_start)
+            break;
+        dp_pkt p = dp_fifo_pop(&g->in);
+        uint64_t desc = VIO_ADDR_GUEST_DESC + ((uint64_t)g->vm << 24) + (uint64_t)p.slot * VIO_DESC_BYTES;
+        t += vio_memsys_read(dp->mem, g->core, desc, t, NULL);
+        t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_READ, p.buf, p.bytes, t);
+        t += dp_cycles(dp, vm->process_cycles);
+        vio_hist_add(&g->latency, t - p.t_arrive);
+        g->delivered++;
+        g->bytes += p.bytes;
+        g->ring.free_at[p.slot] = t;
+        if (p.shared != UINT32_MAX && --dp->shared_refs[p.shared] == 0)
+            dp->shared.free_at[p.shared] = t; /* the last reader releases the shared slot */
+    }
+    g->busy += t - now;
+    g->busy_until = t;
+    const dp_pkt *next = dp_fifo_peek(&g->in, 0);
+    g->in_napi = next && next->t_ready <= t; /* NAPI: keep polling while work is there */
+    if (t > dp->last_done)
+        dp->last_done = t;
+}

@@ -1,0 +1,395 @@
+/* The parameter table: every scalar scenario parameter, declared once with its
+ * type, unit, default, range, help and the source of the default (the Redis
+ * config.c / gem5 Params pattern). The loader (scenario*.c), `viosim list` and
+ * docs/scenario-reference.md are all driven by it, so they cannot drift apart.
+ *
+ * Paths use "[]" for "every element of this array"; the offset is into the
+ * struct that the innermost "[]" loads into (vio_scenario at the top level). */
+#include "viosim/scenario.h"
+
+#include <float.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SC(f) offsetof(vio_scenario, f)
+#define VM(f) offsetof(vio_vm_params, f)
+#define FL(f) offsetof(vio_flow, f)
+#define SW(f) offsetof(vio_size_weight, f)
+#define VA(f) offsetof(vio_variant, f)
+
+#define U32_MAX_D 4294967295.0
+#define I64_MAX_D 9223372036854775807.0 /* rounds to 2^63; readers clamp to INT64_MAX */
+
+#define OPT_MANUAL "Intel 64 and IA-32 Architectures Optimization Reference Manual (Skylake-SP)"
+#define NAPI "Linux NAPI_POLL_WEIGHT (64 packets per poll)"
+#define PCIE_PAPER "Neugebauer et al., \"Understanding PCIe performance for end host networking\", SIGCOMM 2018"
+
+static const vio_param rows[] = {
+    /* ---- top level ---- */
+    {"name", VIO_PT_STRING, "", "\"unnamed\"", 1, VIO_NAME_MAX - 1, NULL,
+     "Scenario name, copied into result headers.", "convention", SC(name), 0},
+    {"seed", VIO_PT_U64, "", "1", 0, I64_MAX_D, NULL,
+     "Root seed; every component derives its own random stream from it.", "convention", SC(seed), 0},
+
+    /* ---- platform ---- */
+    {"platform.cores", VIO_PT_U32, "cores", "8", 2, VIO_MAX_CORES, NULL,
+     "Physical cores, numbered 0..cores-1; the host and every VM pin to one.",
+     "estimate: a host core plus 7 VM cores keeps runs short; the LLC default is sized for 8 cores",
+     SC(platform.cores), 0},
+    {"platform.freq_mhz", VIO_PT_U32, "MHz", "2600", 100, 10000, NULL,
+     "Core clock; converts cycle costs to time.", "Intel Xeon Gold 6142 (Skylake-SP) base clock, Intel ARK",
+     SC(platform.freq_mhz), 0},
+    {"platform.l1.size_kib", VIO_PT_U64, "KiB", "32", 1, 1048576, NULL, "Private L1 data cache capacity.",
+     OPT_MANUAL, SC(platform.l1.size_kib), 0},
+    {"platform.l1.ways", VIO_PT_U32, "ways", "8", 1, 32, NULL, "L1 associativity.", OPT_MANUAL,
+     SC(platform.l1.ways), 0},
+    {"platform.l1.hit_cycles", VIO_PT_U32, "cycles", "4", 1, 1000, NULL, "L1 load-to-use latency.", OPT_MANUAL,
+     SC(platform.l1.hit_cycles), 0},
+    {"platform.l2.enabled", VIO_PT_BOOL, "", "false", 0, 1, NULL,
+     "Model a private L2 between L1 and the LLC.",
+     "modelling choice: off keeps the path L1 -> LLC that DDIO results hinge on; on to study the L2",
+     SC(platform.l2.enabled), 0},
+    {"platform.l2.size_kib", VIO_PT_U64, "KiB", "1024", 1, 1048576, NULL, "Private L2 capacity.", OPT_MANUAL,
+     SC(platform.l2.size_kib), 0},
+    {"platform.l2.ways", VIO_PT_U32, "ways", "16", 1, 32, NULL, "L2 associativity.", OPT_MANUAL,
+     SC(platform.l2.ways), 0},
+    {"platform.l2.hit_cycles", VIO_PT_U32, "cycles", "14", 1, 1000, NULL, "L2 load-to-use latency.",
+     OPT_MANUAL, SC(platform.l2.hit_cycles), 0},
+    {"platform.llc.size_kib", VIO_PT_U64, "KiB", "11264", 1, 1048576, NULL,
+     "Shared last-level cache capacity (all slices).",
+     OPT_MANUAL ": 1.375 MiB per core x 8 cores = 11 MiB", SC(platform.llc.size_kib), 0},
+    {"platform.llc.ways", VIO_PT_U32, "ways", "11", 1, 32, NULL, "LLC associativity.", OPT_MANUAL,
+     SC(platform.llc.ways), 0},
+    {"platform.llc.hit_cycles", VIO_PT_U32, "cycles", "50", 1, 1000, NULL, "LLC load-to-use latency.",
+     OPT_MANUAL "; 7-cpu.com Skylake-X measurements", SC(platform.llc.hit_cycles), 0},
+    {"platform.io_ways", VIO_PT_U32, "ways", "2", 1, 32, NULL,
+     "LLC ways that inbound DMA (DDIO) may allocate into; at most platform.llc.ways.",
+     "IIO_LLC_WAYS default (2 of 11 ways) on Skylake-SP; Farshin et al., \"Reexamining Direct Cache "
+     "Access to Optimize I/O Intensive Applications for Multi-hundred-gigabit Networks\", USENIX ATC 2020",
+     SC(platform.io_ways), 0},
+    {"platform.dram.latency_ns", VIO_PT_U32, "ns", "90", 1, 10000, NULL, "Idle DRAM access latency.",
+     "Intel Memory Latency Checker (MLC) idle latency on Skylake-SP", SC(platform.dram_latency_ns), 0},
+    {"platform.dram.bandwidth_mbps", VIO_PT_U32, "Mb/s", "1024000", 1000, U32_MAX_D, NULL,
+     "Aggregate DRAM bandwidth.", "6 channels of DDR4-2666 peak (6 x 2666 MT/s x 64 bit)",
+     SC(platform.dram_bandwidth_mbps), 0},
+    {"platform.pcie.bandwidth_mbps", VIO_PT_U32, "Mb/s", "126032", 1000, U32_MAX_D, NULL,
+     "Usable PCIe link rate, one direction.", "PCIe Gen3 x16: 8 GT/s x 16 lanes x 128/130 encoding",
+     SC(platform.pcie_bandwidth_mbps), 0},
+    {"platform.pcie.latency_ns", VIO_PT_U32, "ns", "250", 0, 100000, NULL,
+     "One-way posted write latency, NIC to memory controller.",
+     "half the ~500 ns DMA round trip measured by " PCIE_PAPER, SC(platform.pcie_latency_ns), 0},
+    {"platform.pcie.tlp_payload", VIO_PT_U32, "bytes", "256", 64, 4096, NULL,
+     "Max payload size (MPS) of one TLP.", PCIE_PAPER, SC(platform.pcie_tlp_payload), 0},
+    {"platform.pcie.tlp_overhead", VIO_PT_U32, "bytes", "24", 0, 256, NULL,
+     "Header, framing and DLLP bytes per TLP.", PCIE_PAPER, SC(platform.pcie_tlp_overhead), 0},
+    {"platform.nic.ring_entries", VIO_PT_U32, "descriptors", "1024", 2, 65536, NULL,
+     "Descriptors per NIC receive queue.", "common NIC driver default (mlx5 rx ring size)",
+     SC(platform.nic_ring_entries), 0},
+    {"platform.nic.buffer_bytes", VIO_PT_U32, "bytes", "2048", 64, 65536, NULL,
+     "Bytes per receive buffer; every packet must fit in one.",
+     "Linux drivers' 2 KiB rx buffers for a 1500-byte MTU", SC(platform.nic_buffer_bytes), 0},
+    {"platform.nic.queues", VIO_PT_U32, "queues", "0", 0, VIO_MAX_CORES, NULL,
+     "NIC receive queues; 0 means one per VM.", "convention", SC(platform.nic_queues), 0},
+    {"platform.nic.wire_mbps", VIO_PT_U32, "Mb/s", "100000", 100, U32_MAX_D, NULL,
+     "Wire rate; arrivals are never closer than one packet's serialisation time.", "100 GbE",
+     SC(platform.nic_wire_mbps), 0},
+
+    /* ---- host ---- */
+    {"host.core", VIO_PT_U32, "", "0", 0, VIO_MAX_CORES - 1, NULL,
+     "Core that runs the host's receive path (vhost / software switch).", "convention",
+     SC(host.core), 0},
+    {"host.budget", VIO_PT_U32, "packets", "64", 1, 4096, NULL, "Packets per host poll batch.", NAPI,
+     SC(host.budget), 0},
+    {"host.batch_cycles", VIO_PT_U32, "cycles", "200", 0, 100000000, NULL, "Fixed cost of one poll batch.",
+     "estimate: read the NIC ring head and refill descriptors once per batch, a few cache misses",
+     SC(host.batch_cycles), 0},
+    {"host.classify_cycles", VIO_PT_U32, "cycles", "150", 0, 100000000, NULL,
+     "Per packet: parse headers and find the destination VM(s).",
+     "estimate: header parse plus a hash lookup of a flow table entry in L1, ~100-200 cycles",
+     SC(host.classify_cycles), 0},
+    {"host.irq_cycles", VIO_PT_U32, "cycles", "1000", 0, 100000000, NULL,
+     "Host-side cost of taking the NIC's MSI-X interrupt.",
+     "estimate: handler entry/exit plus scheduling the poll, ~0.4 us at 2.6 GHz", SC(host.irq_cycles), 0},
+    {"host.notify_cycles", VIO_PT_U32, "cycles", "300", 0, 100000000, NULL,
+     "Host-side cost to signal one guest, excluding the injection itself (irq.*).",
+     "estimate: an eventfd/doorbell write and its bookkeeping", SC(host.notify_cycles), 0},
+
+    /* ---- irq ---- */
+    {"irq.exit_entry_cycles", VIO_PT_U32, "cycles", "1560", 0, 100000000, NULL,
+     "VM exit plus VM entry round trip.", "KVM exit + entry round trip on Skylake-SP",
+     SC(irq.exit_entry_cycles), 0},
+    {"irq.emulated_inject_cycles", VIO_PT_U32, "cycles", "4800", 0, 100000000, NULL,
+     "Software (emulated) interrupt injection into a guest.", "KVM emulated interrupt injection on Skylake-SP",
+     SC(irq.emulated_inject_cycles), 0},
+    {"irq.posted_inject_cycles", VIO_PT_U32, "cycles", "2880", 0, 100000000, NULL,
+     "Hardware-assisted (posted) interrupt injection.",
+     "hardware-assisted injection ~40% cheaper than emulated on KVM/Skylake-SP (0.6 x 4800)",
+     SC(irq.posted_inject_cycles), 0},
+    {"irq.poll_cycles", VIO_PT_U32, "cycles", "100", 1, 100000000, NULL,
+     "One empty poll of a ring by a spinning core.",
+     "estimate: one load of a ring index hitting in cache plus loop overhead", SC(irq.poll_cycles), 0},
+
+    /* ---- vms[] ---- */
+    {"vms[].core", VIO_PT_U32, "", NULL, 0, VIO_MAX_CORES - 1, NULL,
+     "Core the VM's vCPU is pinned to; distinct per VM and not the host core.", "required", VM(core), 0},
+    {"vms[].ring_entries", VIO_PT_U32, "descriptors", "256", 2, 65536, NULL,
+     "Guest receive ring (virtio rx queue) size.", "virtio-net default rx queue size in QEMU",
+     VM(ring_entries), 0},
+    {"vms[].budget", VIO_PT_U32, "packets", "64", 1, 4096, NULL, "Guest NAPI budget per poll.", NAPI,
+     VM(budget), 0},
+    {"vms[].process_cycles", VIO_PT_U32, "cycles", "1000", 0, 100000000, NULL,
+     "Guest work per packet after reading it.",
+     "estimate: guest protocol processing up to a socket enqueue, ~0.4 us at 2.6 GHz", VM(process_cycles), 0},
+    {"vms[].irq_cycles", VIO_PT_U32, "cycles", "500", 0, 100000000, NULL,
+     "Guest interrupt handler entry/exit.",
+     "estimate: guest-side handler and NAPI schedule only; exits and injection are in irq.*",
+     VM(irq_cycles), 0},
+
+    /* ---- traffic ---- */
+    {"traffic.packets", VIO_PT_U64, "packets", "100000", 1, 1e10, NULL, "Total packets offered across flows.",
+     "estimate: enough for stable percentiles, short enough for a test run", SC(traffic.packets), 0},
+    {"traffic.load", VIO_PT_DOUBLE, "", "1.0", 0, 100, NULL, "Multiplies every flow's rate (load sweeps).",
+     "convention", SC(traffic.load), VIO_PF_MIN_EXCLUSIVE},
+    {"traffic.flows[].dst", VIO_PT_U32, "", NULL, 0, VIO_MAX_VMS - 1, "broadcast",
+     "Destination: a VM index, a list of distinct VM indices (multicast) or \"broadcast\" (all VMs).",
+     "required", FL(dst), VIO_PF_CODE | VIO_PF_LIST},
+    {"traffic.flows[].arrival", VIO_PT_ENUM, "", "\"poisson\"", 0, 0, "constant|poisson",
+     "Inter-arrival process: fixed gaps or exponential gaps.",
+     "modelling choice: Poisson arrivals, the usual open-loop traffic model", FL(arrival), 0},
+    {"traffic.flows[].rate_gbps", VIO_PT_DOUBLE, "Gb/s", NULL, 0, 10000, NULL,
+     "Offered rate in bits; give exactly one of rate_gbps and rate_pps.", "required (one of)",
+     FL(rate_gbps), VIO_PF_MIN_EXCLUSIVE | VIO_PF_ONE_OF},
+    {"traffic.flows[].rate_pps", VIO_PT_DOUBLE, "packets/s", NULL, 0, 1e11, NULL,
+     "Offered rate in packets; give exactly one of rate_gbps and rate_pps.", "required (one of)",
+     FL(rate_pps), VIO_PF_MIN_EXCLUSIVE | VIO_PF_ONE_OF},
+    {"traffic.flows[].size", VIO_PT_U32, "bytes", "1500", 64, 9216, NULL,
+     "Fixed packet size; not with size_mix. Must fit in platform.nic.buffer_bytes.", "1500-byte Ethernet MTU",
+     FL(sizes[0].bytes), VIO_PF_CODE},
+    {"traffic.flows[].size_mix[].bytes", VIO_PT_U32, "bytes", NULL, 64, 9216, NULL,
+     "One packet size of a mix (up to 16 entries); not with size.", "required", SW(bytes), 0},
+    {"traffic.flows[].size_mix[].weight", VIO_PT_DOUBLE, "", NULL, 0, 1e9, NULL,
+     "Relative frequency of this size; weights need not sum to 1.", "required", SW(weight),
+     VIO_PF_MIN_EXCLUSIVE},
+
+    /* ---- variants[] ---- */
+    {"variants[].name", VIO_PT_STRING, "", NULL, 1, VIO_NAME_MAX - 1, NULL,
+     "Variant name, unique within the scenario.", "required", VA(name), 0},
+    {"variants[].dma", VIO_PT_ENUM, "", "\"ddio\"", 0, 0, "dram|ddio",
+     "Where inbound DMA lands: DRAM, or the LLC's I/O ways (DDIO).",
+     "DDIO is on by default on Xeon since Sandy Bridge-EP (Intel DDIO technology brief)", VA(dma), 0},
+    {"variants[].copy", VIO_PT_ENUM, "", "\"guest\"", 0, 0, "guest|llc|llc-on-fetch",
+     "guest: host copies into each guest's buffer; llc: one eager copy into a shared LLC ring "
+     "(US11412059); llc-on-fetch: that copy made when the guest asks for the packet.",
+     "baseline: vhost copies into each guest's buffer", VA(copy), 0},
+    {"variants[].notify", VIO_PT_ENUM, "", "\"exit\"", 0, 0, "exit|posted|poll",
+     "exit: emulated interrupt through a VM exit; posted: posted interrupt, no exit; poll: the guest spins.",
+     "baseline: KVM without posted interrupts", VA(notify), 0},
+    {"variants[].coalesce_packets", VIO_PT_U32, "packets", "1", 0, 65536, NULL,
+     "Interrupt after this many pending packets (0 or 1: every packet).", "baseline: no coalescing",
+     VA(coalesce_packets), 0},
+    {"variants[].coalesce_ns", VIO_PT_U32, "ns", "0", 0, 1000000000, NULL,
+     "... or this long after the first pending packet (0: off).", "baseline: no coalescing",
+     VA(coalesce_ns), 0},
+    {"variants[].host_poll", VIO_PT_BOOL, "", "false", 0, 1, NULL,
+     "The host polls the NIC instead of taking its interrupt.", "baseline: interrupt-driven host",
+     VA(host_poll), 0},
+
+    {NULL, VIO_PT_U32, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0},
+};
+
+const vio_param *vio_params_table(void) { return rows; }
+
+const vio_param *vio_params_find(const char *path)
+{
+    for (const vio_param *p = rows; path && p->path; p++)
+        if (strcmp(p->path, path) == 0)
+            return p;
+    return NULL;
+}
+
+/* ---- Markdown rendering ---- */
+
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void put(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void put(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->s && (size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap - b->len <= (size_t)n)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+/* Table cells: '|' would end the cell, so escape it. */
+static void put_cell(sbuf *b, const char *text)
+{
+    for (const char *p = text ? text : ""; *p; p++)
+        put(b, *p == '|' ? "\\|" : "%c", *p);
+}
+
+static const char *type_name(const vio_param *p)
+{
+    switch (p->type) {
+    case VIO_PT_U32:
+    case VIO_PT_U64:
+        return "integer";
+    case VIO_PT_DOUBLE:
+        return "number";
+    case VIO_PT_BOOL:
+        return "boolean";
+    case VIO_PT_ENUM:
+        return "string (enum)";
+    case VIO_PT_STRING:
+        return "string";
+    }
+    return "?";
+}
+
+/* Integer bounds are stored as doubles; 2^63 stands for INT64_MAX. */
+static long long int_bound(double d) { return d >= 9223372036854775807.0 ? LLONG_MAX : (long long)d; }
+
+static void put_range(sbuf *b, const vio_param *p)
+{
+    if (p->choices) {
+        const char *c = p->choices;
+        if (p->flags & VIO_PF_LIST)
+            put(b, "%lld..%lld (VM index), or ", int_bound(p->min), int_bound(p->max));
+        while (*c) {
+            size_t n = strcspn(c, "|");
+            put(b, "`%.*s`%s", (int)n, c, c[n] ? ", " : "");
+            c += n + (c[n] ? 1 : 0);
+        }
+        return;
+    }
+    switch (p->type) {
+    case VIO_PT_U32:
+    case VIO_PT_U64:
+        put(b, "%lld..%lld", int_bound(p->min), int_bound(p->max));
+        break;
+    case VIO_PT_DOUBLE:
+        put(b, "%s%g, %g]", (p->flags & VIO_PF_MIN_EXCLUSIVE) ? "(" : "[", p->min, p->max);
+        break;
+    case VIO_PT_STRING:
+        put(b, "%lld..%lld bytes", int_bound(p->min), int_bound(p->max));
+        break;
+    default:
+        break;
+    }
+}
+
+/* Section of a row: its first path component without "[]"; top-level scalars form "scenario". */
+static size_t section_of(const char *path, const char **name)
+{
+    size_t n = strcspn(path, ".[");
+    if (path[n] == '\0') {
+        *name = "scenario";
+        return 8;
+    }
+    *name = path;
+    return n;
+}
+
+static const struct {
+    const char *name;
+    const char *intro;
+} sections[] = {
+    {"scenario", "Top-level keys: `name`, `seed`, `platform`, `host`, `irq`, `vms`, `traffic`, `variants`. "
+                 "Any other key is an error."},
+    {"platform", "The machine: cores, cache hierarchy, DRAM, PCIe link and NIC. Cache sizes must divide "
+                 "into whole sets: `size_kib` x 1024 must be a multiple of `ways` x 64 B."},
+    {"host", "The host's receive path (vhost or a software switch) pinned to one core."},
+    {"irq", "Interrupt-path costs shared by every variant."},
+    {"vms", "Required array of 1..1023 objects, one per VM; `dst` indices refer to positions in it."},
+    {"traffic", "`traffic.flows` is a required array of 1..4096 flows. Each flow has a `dst`, exactly one "
+                "of `rate_gbps` / `rate_pps`, and either `size` or `size_mix` (1..16 entries). All flows "
+                "together offer `packets` packets."},
+    {"variants", "Optional array of 1..32 delivery strategies, all fed the same arrival sequence. Absent: "
+                 "one variant `{\"name\": \"baseline\"}` with the defaults below."},
+};
+
+int vio_params_markdown(char **out, vio_err *err)
+{
+    sbuf b = {0};
+    *out = NULL;
+    put(&b, "# Scenario reference\n\n"
+            "Generated from the parameter table (`vio_params_table()`, lib/src/params.c); do not edit "
+            "by hand.\n\n"
+            "A scenario is one JSON object. Every key is optional unless its default says *required*. "
+            "Unknown keys, wrong types, out-of-range values and dangling references are errors reported "
+            "as `FILE: json.path: what was expected`. Integer parameters also accept integral numbers "
+            "written as reals (`2.0`, `1e6`); `1.5` is an error. Ranges are inclusive; `(` marks an "
+            "exclusive bound. `[]` in a path means every element of that array.\n");
+    const char *cur = NULL;
+    size_t curn = 0;
+    for (const vio_param *p = rows; p->path; p++) {
+        const char *sec;
+        size_t n = section_of(p->path, &sec);
+        if (!cur || n != curn || strncmp(sec, cur, n) != 0) {
+            cur = sec;
+            curn = n;
+            put(&b, "\n## %.*s\n\n", (int)n, sec);
+            for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+                if (strlen(sections[i].name) == n && strncmp(sections[i].name, sec, n) == 0)
+                    put(&b, "%s\n\n", sections[i].intro);
+            put(&b, "| Parameter | Type | Unit | Default | Range | Description | Source of the default |\n"
+                    "|---|---|---|---|---|---|---|\n");
+        }
+        put(&b, "| `%s` | %s%s | ", p->path, type_name(p), (p->flags & VIO_PF_LIST) ? ", list or string" : "");
+        put_cell(&b, p->unit);
+        put(&b, " | ");
+        if (p->dflt) {
+            put(&b, "`");
+            put_cell(&b, p->dflt);
+            put(&b, "`");
+        } else {
+            put(&b, (p->flags & VIO_PF_ONE_OF) ? "*required (one of)*" : "*required*");
+        }
+        put(&b, " | ");
+        put_range(&b, p);
+        put(&b, " | ");
+        put_cell(&b, p->help);
+        put(&b, " | ");
+        put_cell(&b, p->source);
+        put(&b, " |\n");
+    }
+    if (b.oom) {
+        free(b.s);
+        return vio_err_set(err, VIO_ENOMEM, "params: out of memory rendering the reference");
+    }
+    *out = b.s;
+    return VIO_OK;
+}

@@ -1,0 +1,247 @@
+/* Fork-per-variant runner and the results document. */
+#include "viosim/run.h"
+
+#include "viosim/datapath.h"
+#include "viosim/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "viosim/sha256.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Run one variant in this process; returns a JSON object {"result": ..., "perf": ...}
+ * or {"error": msg, "code": n}. */
+static json_t *run_variant_here(const vio_scenario *s, uint32_t v, const vio_run_opts *opts)
+{
+    vio_err err = {{0}};
+    vio_datapath *dp = NULL;
+    double t0 = now_s();
+    int rc = vio_datapath_create(s, v, &dp, &err);
+    vio_engine_stats st = {0};
+    if (rc == VIO_OK) {
+        if (opts->engine == VIO_ENGINE_SEQUENTIAL) {
+            rc = vio_datapath_run_sequential(dp, &err);
+        } else {
+            vio_engine_opts eo = {.log = opts->log, .contexts = opts->contexts};
+            rc = vio_engine_run(dp, &eo, &st, &err);
+        }
+    }
+    json_t *o;
+    if (rc == VIO_OK) {
+        json_t *res = vio_datapath_results(dp);
+        json_object_set_new(res, "engine",
+                            json_pack("{s:s,s:I,s:I}", "name",
+                                      opts->engine == VIO_ENGINE_SEQUENTIAL ? "sequential" : "simgrid",
+                                      "actor_steps", (json_int_t)vio_datapath_events(dp), "simgrid_calls",
+                                      (json_int_t)st.simgrid_calls));
+        o = json_pack("{s:o,s:{s:f,s:I,s:I,s:I,s:I}}", "result", res, "perf", "wall_seconds", now_s() - t0,
+                      "events", (json_int_t)vio_datapath_events(dp), "simgrid_calls", (json_int_t)st.simgrid_calls,
+                      "cache_accesses", (json_int_t)vio_datapath_cache_accesses(dp), "delivered",
+                      (json_int_t)vio_datapath_delivered(dp));
+    } else {
+        o = json_pack("{s:s,s:i}", "error", err.msg, "code", rc);
+    }
+    vio_datapath_destroy(dp);
+    return o;
+}
+
+typedef struct child {
+    pid_t pid;
+    int fd;
+    char *buf;
+    size_t len, cap;
+} child;
+
+static int start_child(const vio_scenario *s, uint32_t v, const vio_run_opts *opts, child *c, vio_err *err)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return vio_err_set(err, VIO_ERUN, "cannot create a pipe for variant %s: %s", s->variants[v].name,
+                           strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return vio_err_set(err, VIO_ERUN, "cannot fork for variant %s: %s", s->variants[v].name, strerror(errno));
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        json_t *o = run_variant_here(s, v, opts);
+        char *text = json_dumps(o, JSON_COMPACT);
+        size_t n = text ? strlen(text) : 0, off = 0;
+        while (off < n) {
+            ssize_t w = write(fds[1], text + off, n - off);
+            if (w <= 0)
+                _exit(3);
+            off += (size_t)w;
+        }
+        _exit(text ? 0 : 3);
+    }
+    close(fds[1]);
+    *c = (child){.pid = pid, .fd = fds[0]};
+    return VIO_OK;
+}
+
+/* Read the child's whole answer, reap it, and turn it into a result. */
+static int finish_child(const vio_scenario *s, uint32_t v, child *c, json_t **result, vio_run_perf *perf,
+                        vio_err *err)
+{
+    for (;;) {
+        if (c->len + 65536 > c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 1 << 20;
+            char *nb = realloc(c->buf, cap);
+            if (!nb)
+                break;
+            c->buf = nb;
+            c->cap = cap;
+        }
+        ssize_t r = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        c->len += (size_t)r;
+    }
+    close(c->fd);
+    int status = 0;
+    while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    int rc = VIO_OK;
+    json_t *o = NULL;
+    if (c->buf) {
+        c->buf[c->len] = '\0';
+        o = json_loads(c->buf, 0, NULL);
+    }
+    if (!o) {
+        if (WIFSIGNALED(status))
+            rc = vio_err_set(err, VIO_ERUN, "variant %s: the simulation crashed (signal %d)", s->variants[v].name,
+                             WTERMSIG(status));
+        else
+            rc = vio_err_set(err, VIO_ERUN, "variant %s: the simulation ended without a result (status %d)",
+                             s->variants[v].name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    } else if (json_object_get(o, "error")) {
+        rc = vio_err_set(err, (int)json_integer_value(json_object_get(o, "code")), "%s",
+                         json_string_value(json_object_get(o, "error")));
+    } else {
+        *result = json_incref(json_object_get(o, "result"));
+        if (perf) {
+            json_t *p = json_object_get(o, "perf");
+            perf->wall_seconds = json_real_value(json_object_get(p, "wall_seconds"));
+            perf->events = (uint64_t)json_integer_value(json_object_get(p, "events"));
+            perf->simgrid_calls = (uint64_t)json_integer_value(json_object_get(p, "simgrid_calls"));
+            perf->cache_accesses = (uint64_t)json_integer_value(json_object_get(p, "cache_accesses"));
+            perf->delivered = (uint64_t)json_integer_value(json_object_get(p, "delivered"));
+        }
+    }
+    json_decref(o);
+    free(c->buf);
+    c->buf = NULL;
+    return rc;
+}
+
+int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts_in, json_t **out, vio_run_perf *perf,
+            vio_err *err)
+{
+    *out = NULL;
+    vio_run_opts opts = opts_in ? *opts_in : (vio_run_opts){0};
+    unsigned jobs = opts.jobs ? opts.jobs : 1;
+    if (variant >= (int)s->nvariants)
+        return vio_err_set(err, VIO_EINVAL, "%s: no variant %d", s->source, variant);
+    uint32_t first = variant >= 0 ? (uint32_t)variant : 0;
+    uint32_t last = variant >= 0 ? (uint32_t)variant + 1 : s->nvariants;
+    json_t **results = calloc(s->nvariants, sizeof *results);
+    child *kids = calloc(s->nvariants, sizeof *kids);
+    if (!results || !kids) {
+        free(results);
+        free(kids);
+        return vio_err_set(err, VIO_ENOMEM, "out of memory");
+    }
+    int rc = VIO_OK;
+    uint32_t next = first, done = first;
+    while (done < last) {
+        /* Keep up to `jobs` children running; collect them in variant order. */
+        while (rc == VIO_OK && next < last && next - done < jobs) {
+            rc = start_child(s, next, &opts, &kids[next], err);
+            if (rc == VIO_OK)
+                next++;
+        }
+        if (done == next)
+            break;
+        int r = finish_child(s, done, &kids[done], &results[done], perf ? &perf[done] : NULL, err);
+        if (rc == VIO_OK)
+            rc = r;
+        done++;
+    }
+    if (rc == VIO_OK) {
+        char sha[65];
+        vio_sha256_hex(s->canonical_json, strlen(s->canonical_json), sha);
+        json_t *vars = json_array();
+        for (uint32_t v = first; v < last; v++)
+            json_array_append(vars, results[v]);
+        *out = json_pack("{s:s,s:{s:s,s:s,s:s},s:{s:s,s:s,s:s,s:I},s:o}", "schema", "viosim-results/1", "tool",
+                         "name", "viosim", "version", vio_version(), "git", vio_git_version(), "scenario", "name",
+                         s->name, "source", s->source, "sha256", sha, "seed", (json_int_t)s->seed, "variants", vars);
+    }
+    for (uint32_t v = 0; v < s->nvariants; v++)
+        json_decref(results[v]);
+    free(results);
+    free(kids);
+    return rc;
+}
+
+int vio_write_json_atomic(const json_t *doc, const char *path, vio_err *err)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    if (!tmp)
+        return vio_err_set(err, VIO_ENOMEM, "out of memory");
+    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int rc = vio_err_set(err, VIO_EIO, "%s: cannot create: %s", path, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+    int rc = VIO_OK;
+    if (!text) {
+        rc = vio_err_set(err, VIO_ENOMEM, "%s: cannot serialise the results", path);
+    } else {
+        size_t len = strlen(text), off = 0;
+        while (rc == VIO_OK && off < len) {
+            ssize_t w = write(fd, text + off, len - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                rc = vio_err_set(err, VIO_EIO, "%s: write failed: %s", path, strerror(errno));
+            else
+                off += (size_t)w;
+        }
+        if (rc == VIO_OK && (write(fd, "\n", 1) != 1 || fsync(fd) != 0))
+            rc = vio_err_set(err, VIO_EIO, "%s: write failed: %s", path, strerror(errno));
+    }
+    free(text);
+    if (close(fd) != 0 && rc == VIO_OK)
+        rc = vio_err_set(err, VIO_EIO, "%s: close failed: %s", path, strerror(errno));
+    if (rc == VIO_OK && rename(tmp, path) != 0)
+        rc = vio_err_set(err, VIO_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+    if (rc != VIO_OK)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}

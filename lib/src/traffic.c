@@ -1,0 +1,145 @@
+/* Arrival generation: per-flow streams merged in time order onto one wire. */
+#include "viosim/traffic.h"
+
+#include "viosim/rng.h"
+#include "viosim/sha256.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct flow_state {
+    vio_rng rng;
+    vio_ps next_gen;     /* when this flow's next frame is ready to go on the wire */
+    uint32_t next_bytes; /* its size, drawn in advance so the gap can depend on it */
+    double ps_per_byte;  /* rate expressed as picoseconds per wire byte (Gb/s rates) */
+    double ps_per_pkt;   /* or per packet (packet-per-second rates) */
+} flow_state;
+
+struct vio_traffic_gen {
+    const vio_traffic *tr;
+    flow_state *flows;
+    uint64_t produced, limit, wire_mbps;
+    vio_ps wire_free;
+    vio_arrival_rec next; /* look-ahead: the next arrival, already computed */
+    int has_next;
+    vio_sha256 hash;
+};
+
+static uint32_t draw_size(const vio_flow *f, vio_rng *rng)
+{
+    if (f->nsizes == 1)
+        return f->sizes[0].bytes;
+    double total = 0;
+    for (uint32_t i = 0; i < f->nsizes; i++)
+        total += f->sizes[i].weight;
+    double u = vio_rng_uniform(rng) * total;
+    for (uint32_t i = 0; i < f->nsizes; i++) {
+        if (u < f->sizes[i].weight)
+            return f->sizes[i].bytes;
+        u -= f->sizes[i].weight;
+    }
+    return f->sizes[f->nsizes - 1].bytes;
+}
+
+/* Gap before the frame after one of `bytes`: its mean is the frame's wire time at
+ * the flow's rate (constant), or an exponential draw with that mean (Poisson). */
+static vio_ps draw_gap(const vio_flow *f, flow_state *fs, uint32_t bytes)
+{
+    double mean = fs->ps_per_pkt > 0 ? fs->ps_per_pkt : fs->ps_per_byte * (bytes + VIO_ETH_WIRE_OVERHEAD);
+    if (f->arrival == VIO_ARRIVAL_CONSTANT)
+        return (vio_ps)llround(mean);
+    return vio_rng_exp_ps(&fs->rng, mean);
+}
+
+static void advance(vio_traffic_gen *g)
+{
+    g->has_next = 0;
+    if (g->produced >= g->limit)
+        return;
+    /* The flow whose frame is ready first goes next; ties go to the lower index. */
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < g->tr->nflows; i++)
+        if (g->flows[i].next_gen < g->flows[best].next_gen)
+            best = i;
+    flow_state *fs = &g->flows[best];
+    const vio_flow *f = &g->tr->flows[best];
+    uint32_t bytes = fs->next_bytes;
+    vio_ps start = fs->next_gen > g->wire_free ? fs->next_gen : g->wire_free;
+    vio_ps last_bit = start + vio_bytes_to_ps(bytes + VIO_ETH_WIRE_OVERHEAD, g->wire_mbps);
+    g->wire_free = last_bit;
+    g->next = (vio_arrival_rec){.seq = g->produced, .t_arrive = last_bit, .bytes = bytes, .flow = best};
+    g->has_next = 1;
+    fs->next_bytes = draw_size(f, &fs->rng);
+    fs->next_gen += draw_gap(f, fs, fs->next_bytes);
+}
+
+int vio_traffic_create(const vio_traffic *tr, uint64_t seed, uint64_t wire_mbps, vio_traffic_gen **out,
+                       vio_err *err)
+{
+    *out = NULL;
+    if (tr->nflows == 0)
+        return vio_err_set(err, VIO_EINVAL, "traffic: no flows");
+    vio_traffic_gen *g = calloc(1, sizeof *g);
+    if (!g || !(g->flows = calloc(tr->nflows, sizeof *g->flows))) {
+        free(g);
+        return vio_err_set(err, VIO_ENOMEM, "traffic: out of memory");
+    }
+    g->tr = tr;
+    g->limit = tr->packets;
+    g->wire_mbps = wire_mbps;
+    for (uint32_t i = 0; i < tr->nflows; i++) {
+        const vio_flow *f = &tr->flows[i];
+        flow_state *fs = &g->flows[i];
+        vio_rng_seed(&fs->rng, seed, 0x7261666600000000ULL + i); /* stream "traf"+i */
+        double load = tr->load > 0 ? tr->load : 1.0;
+        if (f->rate_pps > 0)
+            fs->ps_per_pkt = 1e12 / (f->rate_pps * load);
+        else
+            fs->ps_per_byte = 8e3 / (f->rate_gbps * load); /* 8 bits / (Gb/s) = 8e3/rate ps */
+        fs->next_bytes = draw_size(f, &fs->rng);
+        /* Flows start at a random phase within their first gap, so constant-rate flows
+         * of equal rate do not all collide at t = 0. */
+        vio_ps gap = draw_gap(f, fs, fs->next_bytes);
+        fs->next_gen = (vio_ps)(vio_rng_uniform(&fs->rng) * (double)gap);
+    }
+    vio_sha256_init(&g->hash);
+    advance(g);
+    *out = g;
+    return VIO_OK;
+}
+
+void vio_traffic_destroy(vio_traffic_gen *g)
+{
+    if (!g)
+        return;
+    free(g->flows);
+    free(g);
+}
+
+vio_ps vio_traffic_peek(const vio_traffic_gen *g) { return g->has_next ? g->next.t_arrive : VIO_PS_NEVER; }
+
+int vio_traffic_next(vio_traffic_gen *g, vio_arrival_rec *out)
+{
+    if (!g->has_next)
+        return 0;
+    *out = g->next;
+    /* Hash a fixed little-endian layout so the digest is the same on any host. */
+    uint8_t rec[16];
+    for (int i = 0; i < 8; i++)
+        rec[i] = (uint8_t)(out->t_arrive >> (8 * i));
+    for (int i = 0; i < 4; i++) {
+        rec[8 + i] = (uint8_t)(out->bytes >> (8 * i));
+        rec[12 + i] = (uint8_t)(out->flow >> (8 * i));
+    }
+    vio_sha256_update(&g->hash, rec, sizeof rec);
+    g->produced++;
+    advance(g);
+    return 1;
+}
+
+void vio_traffic_hash(const vio_traffic_gen *g, char out[65])
+{
+    vio_sha256 copy = g->hash; /* finishing consumes the state; keep ours going */
+    vio_sha256_final_hex(&copy, out);
+}

@@ -1,0 +1,14 @@
+/* Human-readable output of the CLI: the side-by-side summary and `viosim list`. */
+#ifndef VIOSIM_SIM_SUMMARY_H
+#define VIOSIM_SIM_SUMMARY_H
+
+#include "viosim/run.h"
+#include "viosim/scenario.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, const vio_run_perf *perf, int variant);
+int vio_print_list(FILE *out, int markdown);
+
+#endif

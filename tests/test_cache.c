@@ -1,0 +1,142 @@
+/* The set-associative cache: LRU order, conflict misses, way masks. */
+#include "support.h"
+#include "viosim/cache.h"
+
+static vio_cache *make(uint64_t size, uint32_t ways)
+{
+    vio_cache *c = NULL;
+    vio_cache_config cfg = {.size_bytes = size, .ways = ways};
+    ck_assert_int_eq(vio_cache_create(&cfg, &c, NULL), VIO_OK);
+    return c;
+}
+
+START_TEST(test_geometry_and_bad_config)
+{
+    vio_cache *c = make(32 * 1024, 8);
+    ck_assert_uint_eq(vio_cache_sets(c), 64);
+    ck_assert_uint_eq(vio_cache_ways(c), 8);
+    vio_cache_destroy(c);
+    vio_err err = {{0}};
+    vio_cache_config bad = {.size_bytes = 1000, .ways = 8};
+    ck_assert_int_eq(vio_cache_create(&bad, &c, &err), VIO_EINVAL);
+    ck_assert_ptr_null(c);
+    ck_assert_str_eq(err.msg, "cache: size 1000 bytes is not a multiple of ways x 64 B (512)");
+    vio_cache_config zero = {.size_bytes = 4096, .ways = 0};
+    ck_assert_int_eq(vio_cache_create(&zero, &c, NULL), VIO_EINVAL);
+}
+END_TEST
+
+START_TEST(test_lru_order)
+{
+    /* One set of 4 ways: lines 0, S, 2S, ... all map to set 0. */
+    vio_cache *c = make(4 * 64 * 16, 4);
+    uint64_t S = vio_cache_sets(c);
+    for (uint64_t i = 0; i < 4; i++)
+        vio_cache_insert(c, i * S, VIO_CACHE_ALL_WAYS, 0, NULL);
+    /* Touch line 0 so line S becomes least recently used. */
+    vio_cache_touch(c, vio_cache_find(c, 0));
+    vio_cache_victim v;
+    vio_cache_insert(c, 4 * S, VIO_CACHE_ALL_WAYS, 0, &v);
+    ck_assert_int_eq(v.valid, 1);
+    ck_assert_uint_eq(v.line, S);
+    ck_assert_int_ge(vio_cache_find(c, 0), 0);
+    ck_assert_int_lt(vio_cache_find(c, S), 0);
+    /* Next victim is 2S, then 3S: insertion order among the untouched. */
+    vio_cache_insert(c, 5 * S, VIO_CACHE_ALL_WAYS, 0, &v);
+    ck_assert_uint_eq(v.line, 2 * S);
+    vio_cache_insert(c, 6 * S, VIO_CACHE_ALL_WAYS, 0, &v);
+    ck_assert_uint_eq(v.line, 3 * S);
+    ck_assert_uint_eq(vio_cache_evictions(c), 3);
+    vio_cache_destroy(c);
+}
+END_TEST
+
+START_TEST(test_conflict_misses)
+{
+    /* 2-way cache: three lines in one set thrash even though the cache is nearly empty. */
+    vio_cache *c = make(2 * 64 * 128, 2);
+    uint64_t S = vio_cache_sets(c);
+    uint64_t lines[3] = {7, 7 + S, 7 + 2 * S};
+    int misses = 0;
+    for (int round = 0; round < 10; round++)
+        for (int i = 0; i < 3; i++) {
+            int64_t s = vio_cache_find(c, lines[i]);
+            if (s >= 0) {
+                vio_cache_touch(c, s);
+            } else {
+                misses++;
+                vio_cache_insert(c, lines[i], VIO_CACHE_ALL_WAYS, 0, NULL);
+            }
+        }
+    ck_assert_int_eq(misses, 30); /* LRU with a cyclic pattern one larger than the set: all miss */
+    /* Lines in distinct sets never conflict. */
+    for (uint64_t i = 0; i < S; i++)
+        vio_cache_insert(c, 1000 * S + i, VIO_CACHE_ALL_WAYS, 0, NULL);
+    for (uint64_t i = 0; i < S; i++)
+        ck_assert_int_ge(vio_cache_find(c, 1000 * S + i), 0);
+    vio_cache_destroy(c);
+}
+END_TEST
+
+START_TEST(test_way_mask_confines_allocation)
+{
+    /* 11 ways, mask of the top 2 (the DDIO default): only 2 lines of a set may be
+     * allocated through the mask, and they never displace lines in other ways. */
+    vio_cache *c = make(11 * 64 * 8, 11);
+    uint64_t S = vio_cache_sets(c);
+    uint32_t io = (1u << 9) | (1u << 10);
+    for (uint64_t i = 0; i < 9; i++)
+        vio_cache_insert(c, i * S, VIO_CACHE_ALL_WAYS, 0, NULL); /* fills ways 0..8 */
+    for (uint64_t i = 100; i < 110; i++) {
+        int64_t s = vio_cache_insert(c, i * S, io, VIO_LINE_DMA_UNREAD, NULL);
+        uint32_t w = vio_cache_way_of(c, s);
+        ck_assert(w == 9 || w == 10);
+    }
+    for (uint64_t i = 0; i < 9; i++)
+        ck_assert_int_ge(vio_cache_find(c, i * S), 0); /* CPU lines untouched */
+    int resident = 0;
+    for (uint64_t i = 100; i < 110; i++)
+        resident += vio_cache_find(c, i * S) >= 0;
+    ck_assert_int_eq(resident, 2);
+    /* An empty mask falls back to all ways. */
+    int64_t s = vio_cache_insert(c, 500 * S, 0, 0, NULL);
+    ck_assert_int_ge(s, 0);
+    vio_cache_destroy(c);
+}
+END_TEST
+
+START_TEST(test_flags_sharers_invalidate_counters)
+{
+    vio_cache *c = make(4096, 4);
+    int64_t s = vio_cache_insert(c, 42, VIO_CACHE_ALL_WAYS, VIO_LINE_DIRTY, NULL);
+    ck_assert_uint_eq(vio_cache_flags(c, s), VIO_LINE_DIRTY);
+    vio_cache_set_sharers(c, s, 0x5);
+    vio_cache_victim v;
+    ck_assert_int_eq(vio_cache_invalidate(c, 42, &v), 1);
+    ck_assert_uint_eq(v.sharers, 0x5);
+    ck_assert_uint_eq(v.flags, VIO_LINE_DIRTY);
+    ck_assert_int_eq(vio_cache_invalidate(c, 42, NULL), 0);
+    ck_assert_int_lt(vio_cache_find(c, 42), 0);
+    vio_cache_count(c, VIO_CLS_CPU_READ, 1);
+    vio_cache_count(c, VIO_CLS_CPU_READ, 0);
+    vio_cache_count(c, VIO_CLS_DMA_WRITE, 0);
+    ck_assert_uint_eq(vio_cache_hits(c, VIO_CLS_CPU_READ), 1);
+    ck_assert_uint_eq(vio_cache_misses(c, VIO_CLS_CPU_READ), 1);
+    ck_assert_uint_eq(vio_cache_misses(c, VIO_CLS_DMA_WRITE), 1);
+    ck_assert_uint_eq(vio_cache_hits(c, VIO_CLS_DMA_WRITE), 0);
+    vio_cache_destroy(c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cache");
+    TCase *tc = tcase_create("cache");
+    tcase_add_test(tc, test_geometry_and_bad_config);
+    tcase_add_test(tc, test_lru_order);
+    tcase_add_test(tc, test_conflict_misses);
+    tcase_add_test(tc, test_way_mask_confines_allocation);
+    tcase_add_test(tc, test_flags_sharers_invalidate_counters);
+    suite_add_tcase(s, tc);
+    return vio_test_run_suite(s);
+}
