@@ -128,20 +128,20 @@ static int load(const cli *c, vio_scenario **s, vio_err *err)
 
 static int mkdirs(const char *dir, char *msg, size_t len)
 {
-    char path[512];
+    char path[1024];
     snprintf(path, sizeof path, "%s", dir);
     for (char *p = path + 1; *p; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
         if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            snprintf(msg, len, "%s: cannot create directory: %s", path, strerror(errno));
+            snprintf(msg, len, "%.1023s: cannot create directory: %s", path, strerror(errno));
             return -1;
         }
         *p = '/';
     }
     if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-        snprintf(msg, len, "%s: cannot create directory: %s", path, strerror(errno));
+        snprintf(msg, len, "%.1023s: cannot create directory: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -168,7 +168,9 @@ static int cmd_run(cli *c)
         snprintf(outdir, sizeof outdir, "%s", c->outdir);
     else
         snprintf(outdir, sizeof outdir, "results/%s", s->name);
-    if (mkdirs(outdir, msg, sizeof msg) != 0) {
+    if (strlen(outdir) >= 1024 || mkdirs(outdir, msg, sizeof msg) != 0) {
+        if (strlen(outdir) >= 1024)
+            snprintf(msg, sizeof msg, "-o: directory name longer than 1023 bytes");
         vio_scenario_destroy(s);
         return fail(EXIT_RUN_FAILED, msg);
     }

@@ -26,6 +26,7 @@ static const row rows[] = {
     {"throughput (Gb/s)", "throughput.gbps", 1, 2},
     {"guest reads from L1 (%)", "guest_reads.l1", 100, 1},
     {"guest reads from LLC (%)", "guest_reads.llc", 100, 1},
+    {"guest reads, other core (%)", "guest_reads.remote_core", 100, 1},
     {"guest reads from DRAM (%)", "guest_reads.dram", 100, 1},
     {"DMA LLC write hits (%)", "dma.llc_write_hit_rate", 100, 1},
     {"unread DMA evictions", "dma.unread_evictions", 1, 0},

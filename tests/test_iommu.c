@@ -73,6 +73,14 @@ static void bind(uint32_t pasid, uint32_t qp)
     ck_assert_msg(vio_iommu_bind_pasid(m, pasid, RID, qp, &err) == VIO_OK, "%s", err.msg);
 }
 
+/* The usual start: an IOMMU with PASID 5 mapped as given and bound to queue pair 3. */
+static void start(uint64_t iova, uint64_t phys, uint64_t size, uint64_t pg, bool w)
+{
+    create();
+    map(5, iova, phys, size, pg, w);
+    bind(5, 3);
+}
+
 static vio_iommu_result xlate(uint32_t qp, uint32_t pasid, uint64_t iova, vio_dma_kind k)
 {
     vio_dma_req req = {.requester_id = RID, .queue_pair = qp, .pasid = pasid, .iova = iova,
@@ -131,9 +139,7 @@ END_TEST
 
 START_TEST(t_walk_then_iotlb_hit)
 {
-    create();
-    map(5, 0x10000, 0x80000000, 0x4000, VIO_PAGE_4K, true);
-    bind(5, 3);
+    start(0x10000, 0x80000000, 0x4000, VIO_PAGE_4K, true);
     vio_iommu_result r = xlate(3, 5, 0x11040, VIO_DMA_RX_WRITE);
     ck_assert_int_eq(r.fault, VIO_IOMMU_OK);
     ck_assert_int_eq(r.source, VIO_IOMMU_SRC_WALK);
@@ -166,9 +172,7 @@ END_TEST
 
 START_TEST(t_walk_2m_three_levels)
 {
-    create();
-    map(5, 0x40000000, 0x100000000, VIO_PAGE_2M, VIO_PAGE_2M, true);
-    bind(5, 3);
+    start(0x40000000, 0x100000000, VIO_PAGE_2M, VIO_PAGE_2M, true);
     vio_iommu_result r = xlate(3, 5, 0x40012340, VIO_DMA_RX_WRITE);
     ck_assert_int_eq(r.fault, VIO_IOMMU_OK);
     ck_assert_uint_eq(r.walk_reads, 3);
@@ -184,10 +188,8 @@ END_TEST
 START_TEST(t_walk_reads_through_callback)
 {
     rd.cache = 1;
-    create();
-    map(5, 0x10000, 0x80000000, 0x2000, VIO_PAGE_4K, true);
+    start(0x10000, 0x80000000, 0x2000, VIO_PAGE_4K, true);
     map(6, 0x10000, 0x90000000, 0x1000, VIO_PAGE_4K, true);
-    bind(5, 3);
     bind(6, 4);
     vio_iommu_result r = xlate(3, 5, 0x10000, VIO_DMA_DESC_READ);
     ck_assert_uint_eq(rd.calls, 4);
@@ -228,9 +230,7 @@ END_TEST
 
 START_TEST(t_fault_no_pasid)
 {
-    create();
-    map(5, 0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, true);
-    bind(5, 3);
+    start(0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, true);
     vio_iommu_result r = xlate(3, VIO_PASID_NONE, 0x10000, VIO_DMA_RX_WRITE);
     ck_assert_int_eq(r.fault, VIO_IOMMU_FAULT_NO_PASID);
     ck_assert_uint_eq(r.phys, 0);
@@ -244,17 +244,12 @@ START_TEST(t_fault_no_pasid)
     ck_assert_int_eq(vio_iommu_fault_log_at(m, 0, &rec), VIO_OK);
     ck_assert_uint_eq(rec.pasid, VIO_PASID_NONE);
     ck_assert_int_eq(rec.reason, VIO_IOMMU_FAULT_NO_PASID);
-}
-END_TEST
-
-START_TEST(t_rid_pasid_when_optional)
-{
+    /* When PASIDs are optional, untagged requests use RID_PASID (here 5). */
+    vio_iommu_destroy(m);
     cfg.require_pasid = false;
-    cfg.rid_pasid = 0;
-    create();
-    map(0, 0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, true);
-    bind(0, 99);
-    vio_iommu_result r = xlate(1, VIO_PASID_NONE, 0x10010, VIO_DMA_RX_WRITE);
+    cfg.rid_pasid = 5;
+    start(0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, true);
+    r = xlate(1, VIO_PASID_NONE, 0x10010, VIO_DMA_RX_WRITE);
     ck_assert_int_eq(r.fault, VIO_IOMMU_OK);
     ck_assert_uint_eq(r.phys, 0x80000010);
 }
@@ -289,10 +284,8 @@ END_TEST
 
 START_TEST(t_fault_pasid_qp_mismatch)
 {
-    create();
-    map(5, 0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, true);
+    start(0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, true);
     map(6, 0x10000, 0x90000000, 0x1000, VIO_PAGE_4K, true);
-    bind(5, 3);
     bind(6, 4);
     ck_assert_int_eq(xlate(3, 6, 0x10000, VIO_DMA_RX_WRITE).fault, VIO_IOMMU_FAULT_PASID_QP_MISMATCH);
     ck_assert_int_eq(xlate(4, 5, 0x10000, VIO_DMA_CPL_WRITE).fault, VIO_IOMMU_FAULT_PASID_QP_MISMATCH);
@@ -323,9 +316,7 @@ END_TEST
 
 START_TEST(t_fault_not_mapped)
 {
-    create();
-    map(5, 0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, true);
-    bind(5, 3);
+    start(0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, true);
     /* The walk stops at the first non-present entry. */
     vio_iommu_result r = xlate(3, 5, 0x11000, VIO_DMA_RX_WRITE); /* PTE clear */
     ck_assert_int_eq(r.fault, VIO_IOMMU_FAULT_NOT_MAPPED);
@@ -348,9 +339,7 @@ END_TEST
 
 START_TEST(t_fault_write_denied)
 {
-    create();
-    map(5, 0x10000, 0x80000000, 0x2000, VIO_PAGE_4K, false);
-    bind(5, 3);
+    start(0x10000, 0x80000000, 0x2000, VIO_PAGE_4K, false);
     ck_assert_int_eq(xlate(3, 5, 0x10000, VIO_DMA_TX_READ).fault, VIO_IOMMU_OK);
     vio_iommu_result r = xlate(3, 5, 0x10040, VIO_DMA_RX_WRITE);
     ck_assert_int_eq(r.fault, VIO_IOMMU_FAULT_WRITE_DENIED);
@@ -368,10 +357,8 @@ END_TEST
 
 START_TEST(t_blocked_counters)
 {
-    create();
-    map(5, 0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, false);
+    start(0x10000, 0x80000000, 0x1000, VIO_PAGE_4K, false);
     map(6, 0x10000, 0x90000000, 0x1000, VIO_PAGE_4K, true);
-    bind(5, 3);
     bind(6, 4);
     const struct { uint32_t qp, pasid, len; uint64_t iova; vio_dma_kind k; } reqs[] = {
         {3, 5, 100, 0x10000, VIO_DMA_RX_WRITE},  /* write denied */
@@ -422,9 +409,7 @@ START_TEST(t_iotlb_lru_eviction)
 {
     cfg.iotlb_entries = 4;
     cfg.iotlb_ways = 4;
-    create();
-    map(5, 0, 0x80000000, 16 * VIO_PAGE_4K, VIO_PAGE_4K, true);
-    bind(5, 3);
+    start(0, 0x80000000, 16 * VIO_PAGE_4K, VIO_PAGE_4K, true);
     /* p0..p3 fill; p0 becomes MRU so p4 evicts p1, the LRU; later p1 evicts p4,
      * and p4 then evicts p0. */
     static const uint64_t pages[] = {0, 1, 2, 3, 0, 4, 0, 2, 3, 1, 4, 0};
@@ -440,9 +425,7 @@ START_TEST(t_iotlb_set_conflicts)
 {
     cfg.iotlb_entries = 8;
     cfg.iotlb_ways = 2; /* 4 sets: pages 0, 4, 8 share a set */
-    create();
-    map(5, 0, 0x80000000, 16 * VIO_PAGE_4K, VIO_PAGE_4K, true);
-    bind(5, 3);
+    start(0, 0x80000000, 16 * VIO_PAGE_4K, VIO_PAGE_4K, true);
     static const uint64_t conflict[] = {0, 4, 8, 0, 4, 8, 0, 4, 8};
     static const int none[9] = {0};
     expect_hits(conflict, none, 9); /* 3 pages, 2 ways: thrash although 8 entries */
@@ -491,9 +474,7 @@ START_TEST(t_devtlb_before_iotlb)
     cfg.devtlb_entries = 2;
     cfg.devtlb_hit_ps = 1 * NS;
     cfg.ats_miss_ps = 300 * NS;
-    create();
-    map(5, 0, 0x80000000, 4 * VIO_PAGE_4K, VIO_PAGE_4K, true);
-    bind(5, 3);
+    start(0, 0x80000000, 4 * VIO_PAGE_4K, VIO_PAGE_4K, true);
     vio_iommu_result r = xlate(3, 5, 0, VIO_DMA_RX_WRITE);
     ck_assert_int_eq(r.source, VIO_IOMMU_SRC_WALK);
     ck_assert_uint_eq(r.latency, 1 * NS + 300 * NS + 5 * NS + 100 * NS + 4 * 50 * NS);
@@ -560,10 +541,8 @@ END_TEST
 
 START_TEST(t_unmap)
 {
-    create();
-    map(5, 0x10000, 0x80000000, 0x4000, VIO_PAGE_4K, true);
+    start(0x10000, 0x80000000, 0x4000, VIO_PAGE_4K, true);
     map(5, 0x200000, 0x40000000, VIO_PAGE_2M, VIO_PAGE_2M, true);
-    bind(5, 3);
     ck_assert_int_eq(xlate(3, 5, 0x11000, VIO_DMA_RX_WRITE).fault, VIO_IOMMU_OK);
     ck_assert_int_eq(vio_iommu_unmap(m, 5, 0x11000, 0x1000, NULL), VIO_OK);
     ck_assert_uint_eq(stats().invalidations, 1);
@@ -614,37 +593,27 @@ START_TEST(t_names)
 }
 END_TEST
 
+static TCase *tcase(const char *name, const TTest *const *tests, size_t n)
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    for (size_t i = 0; i < n; i++)
+        tcase_add_test(tc, tests[i]);
+    return tc;
+}
+
 int main(void)
 {
+    const TTest *core[] = {t_config_rejected, t_map_rejected, t_walk_then_iotlb_hit, t_walk_2m_three_levels,
+                           t_walk_reads_through_callback, t_unmap, t_malformed_requests, t_names};
+    const TTest *faults[] = {t_fault_no_pasid, t_fault_pasid_not_present, t_fault_pasid_qp_mismatch,
+                             t_fault_not_mapped, t_fault_write_denied, t_blocked_counters,
+                             t_fault_log_bounded};
+    const TTest *tlbs[] = {t_iotlb_lru_eviction, t_iotlb_set_conflicts, t_iotlb_reach_4k_vs_2m,
+                           t_devtlb_before_iotlb};
     Suite *s = suite_create("iommu");
-    TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, t_config_rejected);
-    tcase_add_test(tc, t_map_rejected);
-    tcase_add_test(tc, t_walk_then_iotlb_hit);
-    tcase_add_test(tc, t_walk_2m_three_levels);
-    tcase_add_test(tc, t_walk_reads_through_callback);
-    tcase_add_test(tc, t_unmap);
-    tcase_add_test(tc, t_malformed_requests);
-    tcase_add_test(tc, t_names);
-    suite_add_tcase(s, tc);
-    TCase *tf = tcase_create("faults");
-    tcase_add_checked_fixture(tf, setup, teardown);
-    tcase_add_test(tf, t_fault_no_pasid);
-    tcase_add_test(tf, t_rid_pasid_when_optional);
-    tcase_add_test(tf, t_fault_pasid_not_present);
-    tcase_add_test(tf, t_fault_pasid_qp_mismatch);
-    tcase_add_test(tf, t_fault_not_mapped);
-    tcase_add_test(tf, t_fault_write_denied);
-    tcase_add_test(tf, t_blocked_counters);
-    tcase_add_test(tf, t_fault_log_bounded);
-    suite_add_tcase(s, tf);
-    TCase *tt = tcase_create("iotlb");
-    tcase_add_checked_fixture(tt, setup, teardown);
-    tcase_add_test(tt, t_iotlb_lru_eviction);
-    tcase_add_test(tt, t_iotlb_set_conflicts);
-    tcase_add_test(tt, t_iotlb_reach_4k_vs_2m);
-    tcase_add_test(tt, t_devtlb_before_iotlb);
-    suite_add_tcase(s, tt);
+    suite_add_tcase(s, tcase("core", core, sizeof core / sizeof core[0]));
+    suite_add_tcase(s, tcase("faults", faults, sizeof faults / sizeof faults[0]));
+    suite_add_tcase(s, tcase("iotlb", tlbs, sizeof tlbs / sizeof tlbs[0]));
     return vio_test_run_suite(s);
 }

@@ -37,10 +37,12 @@ static int make_memsys(const vio_scenario *s, vio_memsys **out, vio_err *err)
         .l2_hit_cycles = p->l2.hit_cycles,
         .llc = {.size_bytes = p->llc.size_kib * 1024, .ways = p->llc.ways},
         .llc_hit_cycles = p->llc.hit_cycles,
+        .c2c_cycles = p->c2c_cycles,
         .io_ways = p->io_ways,
         .dram_latency_ns = p->dram_latency_ns,
         .dram_bandwidth_mbps = p->dram_bandwidth_mbps,
         .mlp = p->mlp,
+        .ideal = (int)p->ideal_memory,
     };
     return vio_memsys_create(&mc, out, err);
 }

@@ -50,7 +50,9 @@ json_t *vio_datapath_results(const vio_datapath *dp)
     }
     vio_ps span = dp->last_done > dp->first_arrival ? dp->last_done - dp->first_arrival : 0;
     double secs = (double)span / 1e12;
-    uint64_t greads = gl[VIO_LVL_L1] + gl[VIO_LVL_L2] + gl[VIO_LVL_LLC] + gl[VIO_LVL_DRAM];
+    uint64_t greads = 0;
+    for (int l = 0; l < VIO_LVL_COUNT; l++)
+        greads += gl[l];
 
     json_t *cores = json_array();
     uint32_t hc = s->host.core;
@@ -99,9 +101,10 @@ json_t *vio_datapath_results(const vio_datapath *dp)
     /* Where the guests' reads of descriptors and payload were served: the
      * quantity copy-to-LLC is meant to move from DRAM to the LLC. */
     json_object_set_new(o, "guest_reads",
-                        json_pack("{s:I,s:f,s:f,s:f,s:f}", "lines", (json_int_t)greads, "l1", ratio(gl[0], greads),
-                                  "l2", ratio(gl[1], greads), "llc", ratio(gl[2], greads), "dram",
-                                  ratio(gl[3], greads)));
+                        json_pack("{s:I,s:f,s:f,s:f,s:f,s:f}", "lines", (json_int_t)greads, "l1",
+                                  ratio(gl[VIO_LVL_L1], greads), "l2", ratio(gl[VIO_LVL_L2], greads), "llc",
+                                  ratio(gl[VIO_LVL_LLC], greads), "remote_core", ratio(gl[VIO_LVL_REMOTE], greads),
+                                  "dram", ratio(gl[VIO_LVL_DRAM], greads)));
     json_object_set_new(o, "dma", json_pack("{s:I,s:I,s:f,s:I}", "writes", (json_int_t)dp->dma_writes, "lines",
                                             (json_int_t)ms.dma_lines, "llc_write_hit_rate",
                                             dp->v->dma == VIO_DMA_DDIO ? ratio(ms.dma_llc_hits, ms.dma_lines) : 0.0,

@@ -1,11 +1,10 @@
-/* PASID-tagged IOMMU model (see viosim/iommu.h for the mechanism and sources).
+/* PASID-tagged IOMMU model (mechanism and sources in viosim/iommu.h).
  *
- * Page tables are kept as sorted, non-overlapping extents per PASID rather than as
- * real radix pages: a mapping call is one extent however many pages it covers, and
- * whether a paging entry at any level is present is a range query on them ("is any
- * page mapped under this PML4E / PDPTE / PDE?"). The walk then charges exactly the
- * reads a radix walk would make, at deterministic entry addresses, and stops at the
- * first non-present entry. */
+ * Page tables are sorted, disjoint extents per PASID, not radix pages: one map call
+ * is one extent however many pages it covers, and "is this PML4E / PDPTE / PDE
+ * present?" is a range query on them. The walk still charges exactly the reads a
+ * radix walk makes, at deterministic entry addresses, up to the first non-present
+ * entry. */
 #include "viosim/iommu.h"
 
 #include <stdlib.h>
@@ -60,17 +59,12 @@ struct vio_iommu {
 
 /* ---- translation caches --------------------------------------------------- */
 
+/* `entries` == 0 leaves the cache absent (e == NULL). */
 static int tlb_init(tlb *t, uint32_t entries, uint32_t ways)
 {
-    memset(t, 0, sizeof *t);
-    if (entries == 0)
-        return VIO_OK;
-    t->e = calloc(entries, sizeof *t->e);
-    if (!t->e)
-        return VIO_ENOMEM;
-    t->ways = ways;
-    t->sets = entries / ways;
-    return VIO_OK;
+    *t = (tlb){.ways = ways, .sets = entries ? entries / ways : 0};
+    t->e = entries ? calloc(entries, sizeof *t->e) : NULL;
+    return entries && !t->e ? VIO_ENOMEM : VIO_OK;
 }
 
 /* Set index: the low VPN bits, xor-folded with the PASID so that the same IOVA in
@@ -83,13 +77,12 @@ static tlb_entry *tlb_set(const tlb *t, uint32_t pasid, uint64_t vpn)
 /* Probe both page sizes, as a combined 4K/2M IOTLB does in parallel. */
 static tlb_entry *tlb_lookup(tlb *t, uint32_t pasid, uint64_t iova)
 {
-    static const uint8_t shifts[2] = {PAGE_SHIFT_4K, PAGE_SHIFT_2M};
-    for (int s = 0; s < 2; s++) {
-        uint64_t vpn = iova >> shifts[s];
+    for (uint8_t shift = PAGE_SHIFT_4K; shift <= PAGE_SHIFT_2M; shift += PAGE_SHIFT_2M - PAGE_SHIFT_4K) {
+        uint64_t vpn = iova >> shift;
         tlb_entry *set = tlb_set(t, pasid, vpn);
         for (uint32_t w = 0; w < t->ways; w++) {
             tlb_entry *e = &set[w];
-            if (e->valid && e->pasid == pasid && e->shift == shifts[s] && e->vpn == vpn) {
+            if (e->valid && e->pasid == pasid && e->shift == shift && e->vpn == vpn) {
                 e->stamp = ++t->clock;
                 return e;
             }
@@ -98,9 +91,9 @@ static tlb_entry *tlb_lookup(tlb *t, uint32_t pasid, uint64_t iova)
     return NULL;
 }
 
-static void tlb_fill(tlb *t, uint32_t pasid, uint64_t vpn, uint8_t shift, uint64_t phys_page, bool writable)
+static void tlb_fill(tlb *t, const tlb_entry *fill)
 {
-    tlb_entry *set = tlb_set(t, pasid, vpn), *victim = &set[0];
+    tlb_entry *set = tlb_set(t, fill->pasid, fill->vpn), *victim = &set[0];
     for (uint32_t w = 0; w < t->ways; w++) {
         if (!set[w].valid) { /* an empty way first, lowest index */
             victim = &set[w];
@@ -109,8 +102,8 @@ static void tlb_fill(tlb *t, uint32_t pasid, uint64_t vpn, uint8_t shift, uint64
         if (set[w].stamp < victim->stamp)
             victim = &set[w];
     }
-    *victim = (tlb_entry){.vpn = vpn, .phys_page = phys_page, .stamp = ++t->clock,
-                          .pasid = pasid, .shift = shift, .valid = true, .writable = writable};
+    *victim = *fill;
+    victim->stamp = ++t->clock;
 }
 
 /* Drop entries of `pasid` whose page intersects [lo, hi); returns how many. */
@@ -139,6 +132,21 @@ static void invalidate(vio_iommu *m, uint32_t pasid, uint64_t lo, uint64_t hi)
 
 /* ---- PASID contexts and extents ------------------------------------------- */
 
+/* `p` reallocated to hold `need` elements of `size` bytes, doubling `*cap`; NULL
+ * (with `p` untouched) when out of memory. */
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(p, c * size);
+    if (q)
+        *cap = c;
+    return q;
+}
+
 /* Index of the first context with pasid >= `pasid`. */
 static size_t ctx_lower(const vio_iommu *m, uint32_t pasid)
 {
@@ -166,16 +174,12 @@ static pasid_ctx *ctx_get(vio_iommu *m, uint32_t pasid, vio_err *err)
     size_t i = ctx_lower(m, pasid);
     if (i < m->n_ctx && m->ctx[i].pasid == pasid)
         return &m->ctx[i];
-    if (m->n_ctx == m->cap_ctx) {
-        size_t cap = m->cap_ctx ? 2 * m->cap_ctx : 8;
-        pasid_ctx *c = realloc(m->ctx, cap * sizeof *c);
-        if (!c) {
-            vio_err_set(err, VIO_ENOMEM, "iommu: out of memory for PASID %u", pasid);
-            return NULL;
-        }
-        m->ctx = c;
-        m->cap_ctx = cap;
+    pasid_ctx *c = grow(m->ctx, &m->cap_ctx, m->n_ctx + 1, sizeof *c);
+    if (!c) {
+        vio_err_set(err, VIO_ENOMEM, "iommu: out of memory for PASID %u", pasid);
+        return NULL;
     }
+    m->ctx = c;
     memmove(&m->ctx[i + 1], &m->ctx[i], (m->n_ctx - i) * sizeof *m->ctx);
     m->n_ctx++;
     m->ctx[i] = (pasid_ctx){.pasid = pasid};
@@ -213,16 +217,10 @@ static const extent *ext_find(const pasid_ctx *c, uint64_t addr)
 static int ext_splice(pasid_ctx *c, size_t i, size_t j, const extent *with, size_t k)
 {
     size_t n = c->n_ext - (j - i) + k;
-    if (n > c->cap_ext) {
-        size_t cap = c->cap_ext ? 2 * c->cap_ext : 8;
-        while (cap < n)
-            cap *= 2;
-        extent *e = realloc(c->ext, cap * sizeof *e);
-        if (!e)
-            return VIO_ENOMEM;
-        c->ext = e;
-        c->cap_ext = cap;
-    }
+    extent *e = grow(c->ext, &c->cap_ext, n, sizeof *e);
+    if (!e)
+        return VIO_ENOMEM;
+    c->ext = e;
     memmove(&c->ext[i + k], &c->ext[j], (c->n_ext - j) * sizeof *c->ext);
     memcpy(&c->ext[i], with, k * sizeof *with);
     c->n_ext = n;
@@ -234,18 +232,11 @@ static int ext_splice(pasid_ctx *c, size_t i, size_t j, const extent *with, size
 void vio_iommu_config_default(vio_iommu_config *cfg)
 {
     *cfg = (vio_iommu_config){
-        .iotlb_entries = VIO_IOMMU_DEFAULT_IOTLB_ENTRIES,
-        .iotlb_ways = VIO_IOMMU_DEFAULT_IOTLB_WAYS,
-        .devtlb_entries = VIO_IOMMU_DEFAULT_DEVTLB_ENTRIES,
-        .iotlb_hit_ps = VIO_IOMMU_DEFAULT_IOTLB_HIT_PS,
-        .walk_overhead_ps = VIO_IOMMU_DEFAULT_WALK_OVERHEAD_PS,
-        .devtlb_hit_ps = VIO_IOMMU_DEFAULT_DEVTLB_HIT_PS,
-        .ats_miss_ps = VIO_IOMMU_DEFAULT_ATS_MISS_PS,
-        .fault_log_entries = VIO_IOMMU_DEFAULT_FAULT_LOG,
-        .require_pasid = true,
-        .rid_pasid = 0,
-        .pt_base = VIO_IOMMU_DEFAULT_PT_BASE,
-    };
+        .iotlb_entries = VIO_IOMMU_DEFAULT_IOTLB_ENTRIES, .iotlb_ways = VIO_IOMMU_DEFAULT_IOTLB_WAYS,
+        .iotlb_hit_ps = VIO_IOMMU_DEFAULT_IOTLB_HIT_PS, .walk_overhead_ps = VIO_IOMMU_DEFAULT_WALK_OVERHEAD_PS,
+        .devtlb_entries = VIO_IOMMU_DEFAULT_DEVTLB_ENTRIES, .devtlb_hit_ps = VIO_IOMMU_DEFAULT_DEVTLB_HIT_PS,
+        .ats_miss_ps = VIO_IOMMU_DEFAULT_ATS_MISS_PS, .fault_log_entries = VIO_IOMMU_DEFAULT_FAULT_LOG,
+        .require_pasid = true, .rid_pasid = 0, .pt_base = VIO_IOMMU_DEFAULT_PT_BASE};
 }
 
 int vio_iommu_create(const vio_iommu_config *cfg, vio_iommu **out, vio_err *err)
@@ -308,11 +299,9 @@ int vio_iommu_map(vio_iommu *m, uint32_t pasid, uint64_t iova, uint64_t phys, ui
         return vio_err_set(err, VIO_EINVAL, "iommu: map: page size %llu is neither 4 KiB nor 2 MiB",
                            (unsigned long long)page_size);
     if (size == 0 || (iova | phys | size) % page_size != 0)
-        return vio_err_set(err, VIO_EINVAL,
-                           "iommu: map: iova 0x%llx, phys 0x%llx, size 0x%llx must be non-zero "
-                           "multiples of the page size 0x%llx",
-                           (unsigned long long)iova, (unsigned long long)phys,
-                           (unsigned long long)size, (unsigned long long)page_size);
+        return vio_err_set(err, VIO_EINVAL, "iommu: map: iova 0x%llx, phys 0x%llx, size 0x%llx must be "
+                           "non-zero multiples of the page size 0x%llx", (unsigned long long)iova,
+                           (unsigned long long)phys, (unsigned long long)size, (unsigned long long)page_size);
     if (iova >> VIO_IOVA_BITS || size > (1ull << VIO_IOVA_BITS) - iova || phys > UINT64_MAX - size)
         return vio_err_set(err, VIO_EINVAL,
                            "iommu: map: range 0x%llx+0x%llx beyond 48-bit IOVA or 64-bit phys",
@@ -349,10 +338,8 @@ int vio_iommu_unmap(vio_iommu *m, uint32_t pasid, uint64_t iova, uint64_t size, 
         cursor = e_end;
     }
     if (cursor < end || j == i || (j < c->n_ext && c->ext[j].iova < end))
-        return vio_err_set(err, VIO_EINVAL,
-                           "iommu: unmap: PASID 0x%x range 0x%llx+0x%llx is not wholly mapped "
-                           "or cuts a page",
-                           pasid, (unsigned long long)iova, (unsigned long long)size);
+        return vio_err_set(err, VIO_EINVAL, "iommu: unmap: PASID 0x%x range 0x%llx+0x%llx is not wholly mapped "
+                           "or cuts a page", pasid, (unsigned long long)iova, (unsigned long long)size);
     extent keep[2];
     size_t k = 0;
     const extent *first = &c->ext[i], *last = &c->ext[j - 1];
@@ -380,9 +367,7 @@ int vio_iommu_bind_pasid(vio_iommu *m, uint32_t pasid, uint16_t rid, uint32_t qp
     for (size_t i = 0; i < m->n_ctx; i++) {
         const pasid_ctx *o = &m->ctx[i];
         if (o->bound && o->pasid != pasid && o->rid == rid && o->qp == qp)
-            return vio_err_set(err, VIO_EINVAL,
-                               "iommu: bind: queue pair %u of requester 0x%04x already has PASID "
-                               "0x%x",
+            return vio_err_set(err, VIO_EINVAL, "iommu: bind: queue pair %u of 0x%04x already has PASID 0x%x",
                                qp, rid, o->pasid);
     }
     pasid_ctx *c = ctx_get(m, pasid, err);
@@ -437,8 +422,7 @@ static const extent *walk(vio_iommu *m, const pasid_ctx *c, uint64_t iova, vio_p
     if (!(iova >> VIO_IOVA_BITS)) { /* beyond 48 bits nothing can be mapped: no reads */
         const extent *e = ext_find(c, iova);
         for (unsigned level = 4; level >= 1; level--) {
-            vio_ps lat = m->cfg.read_line(m->cfg.read_ctx, pte_addr(m, c->pasid, level, iova), *t);
-            *t += lat;
+            *t += m->cfg.read_line(m->cfg.read_ctx, pte_addr(m, c->pasid, level, iova), *t);
             out->walk_reads++;
             m->st.walk_reads++;
             unsigned span = PAGE_SHIFT_4K + 9 * (level - 1);
@@ -455,19 +439,12 @@ static const extent *walk(vio_iommu *m, const pasid_ctx *c, uint64_t iova, vio_p
     return leaf;
 }
 
-static int finish(vio_iommu *m, pasid_ctx *c, const vio_dma_req *req, vio_ps now, vio_ps t,
-                  vio_iommu_fault reason, vio_iommu_result *out)
+/* Block a request: count it where it is charged and record it in the fault log. */
+static int block(vio_iommu *m, pasid_ctx *c, const vio_dma_req *req, vio_ps now, vio_ps t,
+                 vio_iommu_fault reason, vio_iommu_result *out)
 {
     out->latency = t - now;
     out->fault = reason;
-    if (reason == VIO_IOMMU_OK) {
-        m->st.performed++;
-        if (c) {
-            c->st.performed++;
-            c->st.performed_bytes += req->len;
-        }
-        return VIO_OK;
-    }
     out->phys = 0;
     m->st.faults[reason]++;
     m->st.blocked++;
@@ -502,22 +479,20 @@ int vio_iommu_translate(vio_iommu *m, const vio_dma_req *req, vio_ps now, vio_io
     vio_ps t_early = now + m->cfg.iotlb_hit_ps;
 
     /* 1. PASID present on the request, or RID_PASID when PASIDs are optional. */
-    uint32_t pasid = req->pasid;
-    bool rid_only = pasid == VIO_PASID_NONE;
+    bool rid_only = req->pasid == VIO_PASID_NONE;
     if (rid_only && m->cfg.require_pasid)
-        return finish(m, NULL, req, now, t_early, VIO_IOMMU_FAULT_NO_PASID, out);
-    if (rid_only)
-        pasid = m->cfg.rid_pasid;
+        return block(m, NULL, req, now, t_early, VIO_IOMMU_FAULT_NO_PASID, out);
+    uint32_t pasid = rid_only ? m->cfg.rid_pasid : req->pasid;
     /* 2. PASID-table entry Present. */
     pasid_ctx *c = ctx_find(m, pasid);
     if (c)
         c->st.translations++;
     if (!c || !c->present)
-        return finish(m, c, req, now, t_early, VIO_IOMMU_FAULT_PASID_NOT_PRESENT, out);
+        return block(m, c, req, now, t_early, VIO_IOMMU_FAULT_PASID_NOT_PRESENT, out);
     /* 3. The PASID belongs to this (requester, queue pair): Tag ID -> PASID in
      *    reverse. RID-only traffic has no queue pair identity to check. */
     if (!rid_only && (c->rid != req->requester_id || c->qp != req->queue_pair))
-        return finish(m, c, req, now, t_early, VIO_IOMMU_FAULT_PASID_QP_MISMATCH, out);
+        return block(m, c, req, now, t_early, VIO_IOMMU_FAULT_PASID_QP_MISMATCH, out);
 
     /* 4. Device TLB (ATS), looked up before the request reaches the IOMMU; a miss
      *    costs a translation request round trip. */
@@ -545,34 +520,33 @@ int vio_iommu_translate(vio_iommu *m, const vio_dma_req *req, vio_ps now, vio_io
             m->st.iotlb_misses++;
         }
     }
-    uint64_t phys_page;
-    uint8_t shift;
-    bool writable;
+    tlb_entry tr;
     if (hit) {
-        phys_page = hit->phys_page;
-        shift = hit->shift;
-        writable = hit->writable;
+        tr = *hit;
     } else {
         /* 6. Page walk; a miss fills the IOTLB (and the device TLB, as an ATS
          *    completion would). */
         const extent *e = walk(m, c, req->iova, &t, out);
         if (!e)
-            return finish(m, c, req, now, t, VIO_IOMMU_FAULT_NOT_MAPPED, out);
+            return block(m, c, req, now, t, VIO_IOMMU_FAULT_NOT_MAPPED, out);
         out->source = VIO_IOMMU_SRC_WALK;
-        shift = e->shift;
-        uint64_t va_page = req->iova & ~((1ull << shift) - 1);
-        phys_page = e->phys + (va_page - e->iova);
-        writable = e->writable;
-        tlb_fill(&m->iotlb, pasid, va_page >> shift, shift, phys_page, writable);
+        uint64_t vpn = req->iova >> e->shift;
+        tr = (tlb_entry){.vpn = vpn, .phys_page = e->phys + ((vpn << e->shift) - e->iova), .pasid = pasid,
+                         .shift = e->shift, .valid = true, .writable = e->writable};
+        tlb_fill(&m->iotlb, &tr);
         if (m->devtlb.e)
-            tlb_fill(&m->devtlb, pasid, va_page >> shift, shift, phys_page, writable);
+            tlb_fill(&m->devtlb, &tr);
     }
-    out->page_size = 1ull << shift;
+    out->page_size = 1ull << tr.shift;
     /* 7. Access rights: checked on every path, cached or walked. */
-    if (write && !writable)
-        return finish(m, c, req, now, t, VIO_IOMMU_FAULT_WRITE_DENIED, out);
-    out->phys = phys_page + (req->iova & ((1ull << shift) - 1));
-    return finish(m, c, req, now, t, VIO_IOMMU_OK, out);
+    if (write && !tr.writable)
+        return block(m, c, req, now, t, VIO_IOMMU_FAULT_WRITE_DENIED, out);
+    out->phys = tr.phys_page + (req->iova & (out->page_size - 1));
+    out->latency = t - now;
+    m->st.performed++;
+    c->st.performed++;
+    c->st.performed_bytes += req->len;
+    return VIO_OK;
 }
 
 /* ---- observation ---------------------------------------------------------- */

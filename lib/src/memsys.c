@@ -8,7 +8,7 @@ struct vio_memsys {
     vio_cache **l1, **l2; /* per core; l2 entries NULL when disabled */
     vio_cache *llc;
     uint32_t io_mask;      /* DDIO ways: the top io_ways of the LLC */
-    vio_ps l1_ps, l2_ps, llc_ps, dram_ps, dram_line_ps;
+    vio_ps l1_ps, l2_ps, llc_ps, c2c_ps, dram_ps, dram_line_ps;
     vio_ps dram_free;      /* when the DRAM channel group is next idle */
     vio_memsys_stats st;
     uint64_t *core_reads;  /* [core][level] */
@@ -48,6 +48,8 @@ int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *e
     ms->l1_ps = vio_cycles_to_ps(cfg->l1_hit_cycles, cfg->freq_mhz);
     ms->l2_ps = vio_cycles_to_ps(cfg->l2_hit_cycles, cfg->freq_mhz);
     ms->llc_ps = vio_cycles_to_ps(cfg->llc_hit_cycles, cfg->freq_mhz);
+    ms->c2c_ps = vio_cycles_to_ps(cfg->c2c_cycles > cfg->llc_hit_cycles ? cfg->c2c_cycles : cfg->llc_hit_cycles,
+                                  cfg->freq_mhz);
     ms->dram_ps = (vio_ps)cfg->dram_latency_ns * VIO_PS_PER_NS;
     ms->dram_line_ps = vio_bytes_to_ps(VIO_LINE_BYTES, cfg->dram_bandwidth_mbps);
     *out = ms;
@@ -159,6 +161,15 @@ static vio_ps core_access(vio_memsys *ms, uint32_t core, uint64_t line, enum vio
         ms->st.llc_hits++;
         *served = VIO_LVL_LLC;
         lat = ms->llc_ps;
+        uint32_t f = vio_cache_flags(ms->llc, s);
+        if ((f & VIO_LINE_INNER_MODIFIED) && (vio_cache_sharers(ms->llc, s) & ~bit_of(core))) {
+            /* Modified in another core's L1/L2: the LLC snoops it out (HITM) and the
+             * line is downgraded to shared, its data now current in the LLC. */
+            ms->st.c2c_transfers++;
+            *served = VIO_LVL_REMOTE;
+            lat = ms->c2c_ps;
+            vio_cache_set_flags(ms->llc, s, f & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
+        }
     } else {
         ms->st.llc_misses++;
         ms->st.dram_reads++;
@@ -178,6 +189,11 @@ static vio_ps core_access(vio_memsys *ms, uint32_t core, uint64_t line, enum vio
 
 vio_ps vio_memsys_read(vio_memsys *ms, uint32_t core, uint64_t addr, vio_ps now, enum vio_level *served)
 {
+    if (ms->cfg.ideal) {
+        if (served)
+            *served = VIO_LVL_L1;
+        return 0;
+    }
     enum vio_level lvl;
     vio_ps lat = core_access(ms, core, addr / VIO_LINE_BYTES, VIO_CLS_CPU_READ, now, &lvl);
     ms->core_reads[(size_t)core * VIO_LVL_COUNT + lvl]++;
@@ -194,7 +210,7 @@ static vio_ps core_write(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps no
     int64_t s = vio_cache_find(ms->llc, line);
     invalidate_inner(ms, line, vio_cache_sharers(ms->llc, s), core);
     vio_cache_set_sharers(ms->llc, s, bit_of(core));
-    vio_cache_set_flags(ms->llc, s, vio_cache_flags(ms->llc, s) | VIO_LINE_DIRTY);
+    vio_cache_set_flags(ms->llc, s, vio_cache_flags(ms->llc, s) | VIO_LINE_DIRTY | VIO_LINE_INNER_MODIFIED);
     return lat;
 }
 
@@ -223,7 +239,7 @@ static vio_ps core_write_llc(vio_memsys *ms, uint64_t line, vio_ps now)
 vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, uint64_t addr, uint32_t bytes,
                          vio_ps now)
 {
-    if (bytes == 0)
+    if (bytes == 0 || ms->cfg.ideal)
         return 0;
     uint64_t first = addr / VIO_LINE_BYTES, last = (addr + bytes - 1) / VIO_LINE_BYTES;
     vio_ps sum = 0, max = 0;
@@ -250,7 +266,7 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
 
 void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t addr, uint32_t bytes, vio_ps now)
 {
-    if (bytes == 0)
+    if (bytes == 0 || ms->cfg.ideal)
         return;
     uint64_t first = addr / VIO_LINE_BYTES, last = (addr + bytes - 1) / VIO_LINE_BYTES;
     for (uint64_t line = first; line <= last; line++) {

@@ -73,7 +73,7 @@ static const vio_param rows[] = {
     {"platform.dram.latency_ns", VIO_PT_U32, "ns", "90", 1, 10000, NULL, "Idle DRAM access latency.",
      "Intel Memory Latency Checker (MLC) idle latency on Skylake-SP", SC(platform.dram_latency_ns), 0},
     {"platform.dram.bandwidth_mbps", VIO_PT_U32, "Mb/s", "1024000", 1000, U32_MAX_D, NULL,
-     "Aggregate DRAM bandwidth.", "6 channels of DDR4-2666 peak (6 x 2666 MT/s x 64 bit)",
+     "Aggregate DRAM bandwidth.", "6 channels of DDR4-2666 peak: 6 x 2666 MT/s x 64 bit = 1023744, rounded",
      SC(platform.dram_bandwidth_mbps), 0},
     {"platform.pcie.bandwidth_mbps", VIO_PT_U32, "Mb/s", "126032", 1000, U32_MAX_D, NULL,
      "Usable PCIe link rate, one direction.", "PCIe Gen3 x16: 8 GT/s x 16 lanes x 128/130 encoding",
@@ -96,6 +96,17 @@ static const vio_param rows[] = {
     {"platform.nic.wire_mbps", VIO_PT_U32, "Mb/s", "100000", 100, U32_MAX_D, NULL,
      "Wire rate; arrivals are never closer than one packet's serialisation time.", "100 GbE",
      SC(platform.nic_wire_mbps), 0},
+    {"platform.c2c_cycles", VIO_PT_U32, "cycles", "200", 1, 100000, NULL,
+     "Load of a line that is modified in another core's private cache (cache-to-cache transfer, HITM).",
+     "estimate: Intel MLC c2c runs on Skylake-SP report ~70-80 ns for a local-socket HITM, ~200 cycles at 2.6 GHz",
+     SC(platform.c2c_cycles), 0},
+    {"platform.mlp", VIO_PT_U32, "misses", "10", 1, 64, NULL,
+     "Cache misses a core keeps in flight while streaming a buffer (memcpy, packet read).",
+     "Skylake L1D has 10-12 line fill buffers; hardware prefetch keeps them busy on sequential copies",
+     SC(platform.mlp), 0},
+    {"platform.ideal_memory", VIO_PT_BOOL, "", "false", 0, 1, NULL,
+     "Every memory access costs nothing and caches keep no state (reduced models, benchmarks).",
+     "modelling switch: isolates queueing and fixed costs from the memory hierarchy", SC(platform.ideal_memory), 0},
 
     /* ---- host ---- */
     {"host.core", VIO_PT_U32, "", "0", 0, VIO_MAX_CORES - 1, NULL,
@@ -116,6 +127,11 @@ static const vio_param rows[] = {
     {"host.notify_cycles", VIO_PT_U32, "cycles", "300", 0, 100000000, NULL,
      "Host-side cost to signal one guest, excluding the injection itself (irq.*).",
      "estimate: an eventfd/doorbell write and its bookkeeping", SC(host.notify_cycles), 0},
+    {"host.shared_ring_entries", VIO_PT_U32, "slots", "512", 2, 65536, NULL,
+     "Slots of the packet ring the host writes into the LLC (copy \"llc\"); a slot is reused once every "
+     "destination VM has read it.",
+     "estimate: 512 x 2 KiB = 1 MiB, a tenth of the default 11 MiB LLC, as US11412059 shares part of the LLC",
+     SC(host.shared_ring_entries), 0},
 
     /* ---- irq ---- */
     {"irq.exit_entry_cycles", VIO_PT_U32, "cycles", "1560", 0, 100000000, NULL,
@@ -177,9 +193,9 @@ static const vio_param rows[] = {
     /* ---- variants[] ---- */
     {"variants[].name", VIO_PT_STRING, "", NULL, 1, VIO_NAME_MAX - 1, NULL,
      "Variant name, unique within the scenario.", "required", VA(name), 0},
-    {"variants[].dma", VIO_PT_ENUM, "", "\"ddio\"", 0, 0, "dram|ddio",
+    {"variants[].dma", VIO_PT_ENUM, "", "\"dram\"", 0, 0, "dram|ddio",
      "Where inbound DMA lands: DRAM, or the LLC's I/O ways (DDIO).",
-     "DDIO is on by default on Xeon since Sandy Bridge-EP (Intel DDIO technology brief)", VA(dma), 0},
+     "baseline of the design: the NIC writes to DRAM and the host copies (DDIO, on by default on Xeon since Sandy Bridge-EP, is the \"ddio\" variant)", VA(dma), 0},
     {"variants[].copy", VIO_PT_ENUM, "", "\"guest\"", 0, 0, "guest|llc|llc-on-fetch",
      "guest: host copies into each guest's buffer; llc: one eager copy into a shared LLC ring "
      "(US11412059); llc-on-fetch: that copy made when the guest asks for the packet.",
@@ -305,6 +321,9 @@ static void put_range(sbuf *b, const vio_param *p)
         break;
     case VIO_PT_STRING:
         put(b, "%lld..%lld bytes", int_bound(p->min), int_bound(p->max));
+        break;
+    case VIO_PT_BOOL:
+        put(b, "`true`, `false`");
         break;
     default:
         break;

@@ -54,6 +54,22 @@ int vio__ld_check(const vio__ld *ld)
             if (s->vms[j].core == s->vms[i].core)
                 return vio__ld_fail(ld, path, "core %u is already used by vms[%u]", s->vms[i].core, j);
     }
+    for (uint32_t i = 0; i < s->nvariants; i++) {
+        const vio_variant *v = &s->variants[i];
+        /* Waiting for N packets with no timer would strand the last few forever. */
+        if (v->coalesce_packets > 1 && v->coalesce_ns == 0) {
+            snprintf(path, sizeof path, "variants[%u].coalesce_ns", i);
+            return vio__ld_fail(ld, path,
+                                "expected a timeout > 0 when coalesce_packets is %u (or the last packets would "
+                                "never raise an interrupt)",
+                                v->coalesce_packets);
+        }
+        if (v->copy == VIO_COPY_LLC_ON_FETCH) {
+            snprintf(path, sizeof path, "variants[%u].copy", i);
+            return vio__ld_fail(ld, path,
+                                "\"llc-on-fetch\" is not simulated in this version (use \"llc\" for the eager copy)");
+        }
+    }
     for (uint32_t i = 0; i < s->nvariants; i++)
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(s->variants[i].name, s->variants[j].name) == 0) {

@@ -30,6 +30,7 @@ enum vio_line_flag {
     VIO_LINE_DIRTY = 1u << 0,      /* must be written back on eviction */
     VIO_LINE_DMA_UNREAD = 1u << 1, /* written by DMA and not yet read by any core */
     VIO_LINE_COPY_UNREAD = 1u << 2, /* written into the LLC by a host copy, not yet read */
+    VIO_LINE_INNER_MODIFIED = 1u << 3, /* modified in a core's private cache (the sharer) */
 };
 
 typedef struct vio_cache_config {

@@ -52,10 +52,10 @@ extern "C" {
 /* ---- defaults ------------------------------------------------------------ */
 
 /* IOTLB of 64 entries: Neugebauer et al., "Understanding PCIe performance for end
- * host networking", SIGCOMM 2018 (pcie-bench) saw DMA throughput fall once the
- * working set passed 256 KiB with the IOMMU on, i.e. 64 x 4 KiB translations.
- * Intel does not document the associativity; full associativity reproduces that
- * sharp wall, so it is the default (ways == entries). */
+ * host networking", SIGCOMM 2018 (pcie-bench) saw DMA performance fall once the
+ * window passed 256 KiB with the IOMMU on and 4 KiB pages, consistent with 64
+ * translations. Intel does not document the associativity; full associativity
+ * reproduces a sharp wall, so it is the default (ways == entries). */
 #define VIO_IOMMU_DEFAULT_IOTLB_ENTRIES 64u
 #define VIO_IOMMU_DEFAULT_IOTLB_WAYS 64u
 /* An IOTLB hit: pcie-bench found no measurable added latency while the window
@@ -63,16 +63,17 @@ extern "C" {
  * assumption, not a measurement. */
 #define VIO_IOMMU_DEFAULT_IOTLB_HIT_PS (5 * VIO_PS_PER_NS)
 /* Fixed cost of a walk on top of its memory reads (miss handling, request queue,
- * fill). pcie-bench and Amit et al., "IOMMU: strategies for mitigating the IOTLB
- * bottleneck", WIOSCA 2010, put an IOTLB miss at roughly 200 ns and more: with
- * 4 PTE reads of 25-80 ns (LLC to DRAM) through the callback, a 100 ns overhead
- * lands a 4 KiB miss at 200-420 ns. Calibrate against pcie-bench if needed. */
+ * fill). Past the IOTLB reach pcie-bench (above) sees each DMA slowed by roughly
+ * 200 ns or more; Amit et al., "IOMMU: strategies for mitigating the IOTLB
+ * bottleneck", WIOSCA 2010, explain why: a miss is a dependent walk through
+ * memory. With 4 PTE reads of 25-80 ns (LLC to DRAM) charged by the callback, a
+ * 100 ns overhead puts a 4 KiB miss at 200-420 ns. Calibrate against pcie-bench. */
 #define VIO_IOMMU_DEFAULT_WALK_OVERHEAD_PS (100 * VIO_PS_PER_NS)
-/* Device TLB (PCIe ATS address translation cache): off by default, because most
- * NICs in scope do not enable ATS. When on, a hit costs nothing extra (the device
- * looks it up while building the TLP) and a miss costs an ATS translation
- * request/completion round trip, which the embedder's PCIe model should supply:
- * 0 here means "charged elsewhere". */
+/* Device TLB (PCIe ATS address translation cache): off by default, so that the
+ * baseline translates every request in the IOMMU. When on, a hit costs nothing
+ * extra (the device looks it up while building the TLP) and a miss costs an ATS
+ * translation request/completion round trip, which belongs to the embedder's PCIe
+ * model: 0 here means "charged elsewhere". */
 #define VIO_IOMMU_DEFAULT_DEVTLB_ENTRIES 0u
 #define VIO_IOMMU_DEFAULT_DEVTLB_HIT_PS 0u
 #define VIO_IOMMU_DEFAULT_ATS_MISS_PS 0u
@@ -92,9 +93,9 @@ extern "C" {
  * comments name the closest VT-d scalable-mode fault reason. */
 typedef enum vio_iommu_fault {
     VIO_IOMMU_OK = 0,
-    /* No PASID prefix on queue-pair traffic while PASIDs are required: the
-     * patent's rule that every inbound transaction of a queue pair carries its
-     * PASID (VT-d: RID_PASID not usable for this requester). */
+    /* No PASID prefix while PASIDs are required: the patent's rule that every
+     * inbound transaction of a queue pair carries its PASID. (VT-d would fall back
+     * to the context entry's RID_PASID; config.require_pasid = false models that.) */
     VIO_IOMMU_FAULT_NO_PASID,
     /* The PASID-table entry is not present (VT-d SM fault 0x59, "Present bit in
      * PASID Table Entry is clear"): never bound, or torn down. */
@@ -211,7 +212,8 @@ typedef struct vio_iommu vio_iommu;
 
 /* ---- life cycle and programming ------------------------------------------ */
 
-void vio_iommu_config_default(vio_iommu_config *cfg); /* read_line left NULL */
+/* The defaults above; read_line and read_ctx are left NULL for the embedder. */
+void vio_iommu_config_default(vio_iommu_config *cfg);
 int vio_iommu_create(const vio_iommu_config *cfg, vio_iommu **out, vio_err *err);
 void vio_iommu_destroy(vio_iommu *iommu);
 

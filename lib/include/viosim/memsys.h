@@ -18,7 +18,11 @@
 
 #include <stdint.h>
 
-enum vio_level { VIO_LVL_L1 = 0, VIO_LVL_L2, VIO_LVL_LLC, VIO_LVL_DRAM, VIO_LVL_COUNT };
+/* Where a load was served. VIO_LVL_REMOTE: the line was modified in another
+ * core's private cache and came by a cache-to-cache transfer (a snoop "HITM"),
+ * which costs more than an LLC hit; this is what a guest pays to read a buffer
+ * the host has just written with ordinary stores. */
+enum vio_level { VIO_LVL_L1 = 0, VIO_LVL_L2, VIO_LVL_LLC, VIO_LVL_REMOTE, VIO_LVL_DRAM, VIO_LVL_COUNT };
 
 typedef struct vio_memsys_config {
     uint32_t cores;
@@ -30,10 +34,12 @@ typedef struct vio_memsys_config {
     uint32_t l2_hit_cycles;
     vio_cache_config llc;
     uint32_t llc_hit_cycles;
+    uint32_t c2c_cycles;      /* load of a line modified in another core's private cache */
     uint32_t io_ways;         /* DDIO allocates only into the top io_ways ways */
     uint32_t dram_latency_ns;
     uint64_t dram_bandwidth_mbps;
     uint32_t mlp;             /* misses a core overlaps in a streaming copy */
+    int ideal;                /* every access costs 0 and leaves no state: the "caches off" reduced model */
 } vio_memsys_config;
 
 /* How an inbound device write reaches memory. */
@@ -67,6 +73,7 @@ void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t a
 
 typedef struct vio_memsys_stats {
     uint64_t l1_hits, l1_misses, l2_hits, l2_misses, llc_hits, llc_misses;
+    uint64_t c2c_transfers; /* LLC hits whose data came from another core's cache */
     uint64_t dram_reads, dram_writes;
     uint64_t dma_lines, dma_llc_hits;   /* DDIO write hits: line already in the LLC */
     uint64_t dma_unread_evictions;      /* DMA lines evicted before any core read them */

@@ -34,6 +34,7 @@ typedef struct vio_platform {
     uint32_t freq_mhz;
     vio_cache_params l1, l2, llc;
     uint32_t io_ways;            /* DDIO: LLC ways inbound writes may allocate into */
+    uint32_t c2c_cycles;         /* load of a line modified in another core's cache (HITM) */
     uint32_t dram_latency_ns;
     uint32_t dram_bandwidth_mbps; /* megabits per second, aggregate */
     uint32_t pcie_bandwidth_mbps; /* usable link rate, one direction */
@@ -45,6 +46,7 @@ typedef struct vio_platform {
     uint32_t nic_queues;          /* receive queues; 0 = one per VM */
     uint32_t nic_wire_mbps;       /* wire rate that bounds arrivals, e.g. 100000 */
     uint32_t mlp;                 /* cache misses a core overlaps when streaming a buffer */
+    uint32_t ideal_memory;        /* 1: memory accesses cost nothing (reduced models) */
 } vio_platform;
 
 typedef struct vio_host_params {
@@ -138,7 +140,13 @@ typedef struct vio_scenario {
 
 /* Load and validate. `source` names the file in error messages. `sets` are
  * "path=value" overrides applied to the JSON before validation (value parsed as
- * JSON when it is valid JSON, else taken as a string), e.g. "vms[0].core=3". */
+ * JSON when it is valid JSON, else taken as a string), e.g. "vms[0].core=3";
+ * missing object keys are created, array entries are not.
+ * Integer parameters accept integral reals (2.0, 1e6: stored as integers in
+ * canonical_json); 1.5 is an error. Errors: VIO_EINVAL with one line
+ * "SOURCE: json.path: what was expected" ("SOURCE:LINE:COL: invalid JSON: ..."
+ * for parse errors, "--set TEXT: ..." for a bad override), VIO_EIO when the
+ * file cannot be read. On error *out is NULL. */
 int vio_scenario_load_file(const char *path, const char *const *sets, size_t nsets, vio_scenario **out,
                            vio_err *err);
 int vio_scenario_load_string(const char *json, const char *source, const char *const *sets, size_t nsets,

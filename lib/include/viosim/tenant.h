@@ -96,7 +96,8 @@ int32_t vio_tenants_owner_of(const vio_tenants *t, uint64_t addr);
  * (call it after translation, with the physical range actually accessed) and add
  * them to the isolation counters; out->foreign_bytes != 0 is a breach. `tag` may be
  * VIO_TAG_NONE for traffic of no tenant (then every owned byte is foreign).
- * VIO_EINVAL (nothing counted) for another unknown tag or a range that wraps. */
+ * VIO_EINVAL (nothing counted) for another unknown tag, a range that wraps or a
+ * NULL `out`. */
 int vio_tenants_check_dma(vio_tenants *t, int32_t tag, uint64_t phys, uint64_t len,
                           vio_owner_check *out);
 /* Counters of tenant `tag`, or of all DMAs when tag is VIO_TAG_NONE. VIO_EINVAL
