@@ -7,4 +7,16 @@
 int vio_test_run_suite(Suite *s);
 /* Read a whole file into a malloc'd NUL-terminated buffer (NULL on failure). */
 char *vio_test_read_file(const char *path);
+#include "viosim/run.h"
+#include "viosim/scenario.h"
+
+/* Load a scenario file under scenarios/ (or an inline JSON text when `name`
+ * starts with '{') with overrides; fails the test on error. */
+vio_scenario *vio_test_load(const char *name, const char *const *sets, size_t nsets);
+/* Run every variant with the given engine; fails the test on error. */
+json_t *vio_test_run(const vio_scenario *s, enum vio_engine_kind engine);
+/* The variant object named `name` in a results document (NULL-safe lookup). */
+const json_t *vio_test_variant(const json_t *doc, const char *name);
+/* A number at a dot path inside a JSON object ("latency_ns.mean"). */
+double vio_test_num(const json_t *o, const char *path);
 #endif

@@ -44,7 +44,13 @@ START_TEST(test_write_invalidates_other_copies)
     ck_assert_int_eq(lvl, VIO_LVL_L1);
     vio_memsys_stream(ms, 0, VIO_STREAM_WRITE, 0x2000, 64, 0); /* the host rewrites it */
     vio_memsys_read(ms, 1, 0x2000, 0, &lvl);
-    ck_assert_int_eq(lvl, VIO_LVL_LLC); /* no stale L1 hit */
+    /* No stale L1 hit: the line is modified in the host's cache, so the guest
+     * pays a cache-to-cache transfer; after it the line is shared and clean. */
+    ck_assert_int_eq(lvl, VIO_LVL_REMOTE);
+    vio_memsys_read(ms, 1, 0x2000, 0, &lvl);
+    ck_assert_int_eq(lvl, VIO_LVL_L1);
+    vio_memsys_read(ms, 2, 0x2000, 0, &lvl);
+    ck_assert_int_eq(lvl, VIO_LVL_LLC);
     /* A DMA to DRAM removes it from every cache. */
     vio_memsys_dma_write(ms, VIO_DMA_TO_DRAM, 0x2000, 64, 0);
     vio_memsys_read(ms, 1, 0x2000, 0, &lvl);

@@ -120,7 +120,7 @@ START_TEST(defaults_filled)
     ck_assert_double_eq(f->sizes[0].weight, 1.0);
     ck_assert_uint_eq(s->nvariants, 1);
     ck_assert_str_eq(s->variants[0].name, "baseline");
-    ck_assert_int_eq(s->variants[0].dma, VIO_DMA_DDIO);
+    ck_assert_int_eq(s->variants[0].dma, VIO_DMA_DRAM);
     ck_assert_int_eq(s->variants[0].copy, VIO_COPY_GUEST);
     ck_assert_int_eq(s->variants[0].notify, VIO_NOTIFY_EXIT);
     ck_assert_uint_eq(s->variants[0].coalesce_packets, 1);
@@ -461,12 +461,12 @@ END_TEST
 START_TEST(variants_by_name)
 {
     vio_scenario *s = load_ok("{" MIN_VMS "," MIN_FLOWS ",'variants':[{'name':'base','dma':'dram'},"
-                              "{'name':'llc','copy':'llc-on-fetch','notify':'poll','host_poll':true}]}");
+                              "{'name':'llc','copy':'llc','notify':'poll','host_poll':true}]}");
     ck_assert_int_eq(vio_scenario_variant_by_name(s, "llc"), 1);
     ck_assert_int_eq(vio_scenario_variant_by_name(s, "base"), 0);
     ck_assert_int_eq(vio_scenario_variant_by_name(s, "nope"), -1);
     ck_assert_int_eq(s->variants[0].dma, VIO_DMA_DRAM);
-    ck_assert_int_eq(s->variants[1].copy, VIO_COPY_LLC_ON_FETCH);
+    ck_assert_int_eq(s->variants[1].copy, VIO_COPY_LLC);
     ck_assert_int_eq(s->variants[1].notify, VIO_NOTIFY_POLL);
     ck_assert_uint_eq(s->variants[1].host_poll, 1);
     vio_scenario_destroy(s);
@@ -475,6 +475,12 @@ START_TEST(variants_by_name)
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[{'name':''}]}",
                "s.json: variants[0].name: expected a string of 1..63 bytes, got 0 bytes");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[]}", "s.json: variants: expected 1..32 entries, got 0");
+    expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[{'name':'f','copy':'llc-on-fetch'}]}",
+               "s.json: variants[0].copy: \"llc-on-fetch\" is not simulated in this version (use \"llc\" for the "
+               "eager copy)");
+    expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[{'name':'c','coalesce_packets':8}]}",
+               "s.json: variants[0].coalesce_ns: expected a timeout > 0 when coalesce_packets is 8 (or the last "
+               "packets would never raise an interrupt)");
 }
 END_TEST
 
