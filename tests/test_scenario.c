@@ -178,8 +178,8 @@ START_TEST(err_unknown_key)
                "variants, vms)");
     /* A dotted key must not reach a deeper parameter. */
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc.ways':4}}",
-               "s.json: platform.llc.ways: unknown key (expected one of: cores, dram, freq_mhz, io_ways, l1, "
-               "l2, llc, nic, pcie)");
+               "s.json: platform.llc.ways: unknown key (expected one of: c2c_cycles, cores, dram, freq_mhz, ideal_memory, "
+               "io_ways, l1, l2, llc, mlp, nic, pcie)");
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
                "s.json: vms[0].cpu: unknown key (expected one of: budget, core, irq_cycles, process_cycles, "
                "ring_entries)");
