@@ -62,6 +62,11 @@ static int parse_args(int argc, char **argv, int first, cli *c, char *msg, size_
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strncmp(a, "-j", 2) && a[2]) { /* -j4, as make spells it */
+            val = a + 2;
+            a = "-j";
+            i--; /* the value is not a separate argument */
+        }
         int takes = !strcmp(a, "-o") || !strcmp(a, "--seed") || !strcmp(a, "--set") || !strcmp(a, "--variant") ||
                     !strcmp(a, "-j") || !strcmp(a, "--engine");
         if (takes && !val) {

@@ -1,0 +1,180 @@
+/* The delivery strategies of US11412059 and their comparison (issue 3): each
+ * property of the model is its own test case. */
+#include "support.h"
+
+#include <stdio.h>
+#include <string.h>
+
+START_TEST(test_copy_to_llc_raises_guest_llc_hits_and_lowers_latency)
+{
+    const char *sets[] = {"traffic.packets=8000"}; /* the default moderate load (~60 % host) */
+    vio_scenario *s = vio_test_load("compare-delivery.json", sets, 1);
+    json_t *doc = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    const json_t *base = vio_test_variant(doc, "baseline"), *llc = vio_test_variant(doc, "copy-to-llc");
+    double base_llc = vio_test_num(base, "guest_reads.llc"), llc_llc = vio_test_num(llc, "guest_reads.llc");
+    ck_assert_msg(llc_llc > base_llc + 0.5, "guest LLC hit rate: baseline %.3f, copy-to-llc %.3f", base_llc, llc_llc);
+    double base_lat = vio_test_num(base, "latency_ns.mean"), llc_lat = vio_test_num(llc, "latency_ns.mean");
+    ck_assert_msg(llc_lat < base_lat, "mean latency: baseline %.1f ns, copy-to-llc %.1f ns", base_lat, llc_lat);
+    /* The patent's full path (LLC copy + direct injection) beats both halves alone. */
+    double both = vio_test_num(vio_test_variant(doc, "llc+posted"), "latency_ns.mean");
+    double posted = vio_test_num(vio_test_variant(doc, "posted"), "latency_ns.mean");
+    ck_assert(both < llc_lat && both < posted);
+    json_decref(doc);
+    vio_scenario_destroy(s);
+}
+END_TEST
+
+START_TEST(test_posted_injection_makes_no_vm_exits)
+{
+    const char *sets[] = {"traffic.packets=5000"};
+    vio_scenario *s = vio_test_load("compare-delivery.json", sets, 1);
+    json_t *doc = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    const json_t *p = vio_test_variant(doc, "posted"), *b = vio_test_variant(doc, "baseline");
+    ck_assert(vio_test_num(p, "interrupts.delivered") > 0);
+    ck_assert(vio_test_num(p, "interrupts.vm_exits") == 0);
+    ck_assert(vio_test_num(p, "interrupts.posted") == vio_test_num(p, "interrupts.delivered"));
+    /* The baseline exits once per interrupt it delivers. */
+    ck_assert(vio_test_num(b, "interrupts.vm_exits") == vio_test_num(b, "interrupts.delivered"));
+    ck_assert(vio_test_num(b, "interrupts.vm_exits") > 0);
+    json_decref(doc);
+    vio_scenario_destroy(s);
+}
+END_TEST
+
+START_TEST(test_polling_makes_no_interrupts)
+{
+    const char *sets[] = {"traffic.packets=5000", "variants[0].notify=poll", "variants[1].notify=poll"};
+    vio_scenario *s = vio_test_load("compare-delivery.json", sets, 3);
+    json_t *doc = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    for (int i = 0; i < 2; i++) {
+        const json_t *v = vio_test_variant(doc, s->variants[i].name);
+        ck_assert(vio_test_num(v, "interrupts.delivered") == 0);
+        ck_assert(vio_test_num(v, "interrupts.vm_exits") == 0);
+        ck_assert(vio_test_num(v, "packets.delivered") == vio_test_num(v, "packets.offered"));
+        ck_assert(vio_test_num(v, "cores.1.utilization") == 1.0); /* a spinning core is always busy */
+    }
+    json_decref(doc);
+    vio_scenario_destroy(s);
+}
+END_TEST
+
+static void assert_exactly_once(const json_t *v, double packets, size_t nvms)
+{
+    const json_t *vms = json_object_get(v, "vms");
+    ck_assert_uint_eq(json_array_size(vms), nvms);
+    ck_assert(vio_test_num(v, "packets.offered") == packets * (double)nvms);
+    for (size_t k = 0; k < nvms; k++) {
+        const json_t *m = json_array_get(vms, k);
+        /* Each VM was offered every packet once and received each once: none lost, none twice. */
+        ck_assert(vio_test_num(m, "packets.offered") == packets);
+        ck_assert_msg(vio_test_num(m, "packets.delivered") == packets, "vm%zu got %g of %g", k,
+                      vio_test_num(m, "packets.delivered"), packets);
+        ck_assert(vio_test_num(m, "latency_ns.count") == packets);
+    }
+}
+
+START_TEST(test_multicast_every_destination_once)
+{
+    const char *sets[] = {"traffic.packets=3000"};
+    vio_scenario *s = vio_test_load("multicast.json", sets, 1);
+    json_t *doc = vio_test_run(s, VIO_ENGINE_SIMGRID);
+    for (uint32_t i = 0; i < s->nvariants; i++)
+        assert_exactly_once(vio_test_variant(doc, s->variants[i].name), 3000, 8);
+    /* Baseline copies once per destination; the shared LLC ring once per packet,
+     * so the host spends less per packet. */
+    double base = vio_test_num(vio_test_variant(doc, "baseline"), "cores.0.busy_ns_per_packet");
+    double llc = vio_test_num(vio_test_variant(doc, "llc+posted"), "cores.0.busy_ns_per_packet");
+    ck_assert_msg(llc < base, "host ns/packet: baseline %.1f, llc %.1f", base, llc);
+    json_decref(doc);
+    vio_scenario_destroy(s);
+}
+END_TEST
+
+START_TEST(test_broadcast_reaches_all_vms)
+{
+    const char *sets[] = {"traffic.packets=1000", "traffic.flows[0].dst=broadcast"};
+    vio_scenario *s = vio_test_load("multicast.json", sets, 2);
+    ck_assert_uint_eq(s->traffic.flows[0].ndst, 8);
+    json_t *doc = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    assert_exactly_once(vio_test_variant(doc, "llc+posted"), 1000, 8);
+    json_decref(doc);
+    vio_scenario_destroy(s);
+}
+END_TEST
+
+START_TEST(test_all_variants_same_arrival_hash)
+{
+    const char *names[] = {"compare-delivery.json", "multicast.json", "ddio-ring.json"};
+    for (size_t n = 0; n < 3; n++) {
+        const char *sets[] = {"traffic.packets=1500"};
+        vio_scenario *s = vio_test_load(names[n], sets, 1);
+        json_t *doc = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+        const json_t *vars = json_object_get(doc, "variants");
+        ck_assert_uint_ge(json_array_size(vars), 2);
+        const char *h = json_string_value(json_object_get(json_array_get(vars, 0), "arrival_sha256"));
+        for (size_t i = 1; i < json_array_size(vars); i++)
+            ck_assert_str_eq(json_string_value(json_object_get(json_array_get(vars, i), "arrival_sha256")), h);
+        json_decref(doc);
+        vio_scenario_destroy(s);
+    }
+}
+END_TEST
+
+static double ddio_hit_rate(const char *ring, double *unread)
+{
+    const char *sets[] = {"traffic.packets=15000", ring};
+    vio_scenario *s = vio_test_load("ddio-ring.json", sets, 2);
+    json_t *doc = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    const json_t *v = vio_test_variant(doc, "ddio");
+    double rate = vio_test_num(v, "dma.llc_write_hit_rate");
+    *unread = vio_test_num(v, "dma.unread_evictions");
+    ck_assert(vio_test_num(vio_test_variant(doc, "dram"), "dma.llc_write_hit_rate") == 0.0);
+    json_decref(doc);
+    vio_scenario_destroy(s);
+    return rate;
+}
+
+START_TEST(test_ddio_ring_beyond_io_ways_collapses_write_hits)
+{
+    /* io_ways = 2 of 11 ways of an 11 MiB LLC: 2 MiB of DDIO capacity. Two queues of
+     * 128 x 2 KiB buffers fit; two of 4096 (16 MiB) do not. */
+    double unread_small, unread_big;
+    double fits = ddio_hit_rate("platform.nic.ring_entries=128", &unread_small);
+    double spills = ddio_hit_rate("platform.nic.ring_entries=4096", &unread_big);
+    ck_assert_msg(fits > 0.9, "ring that fits: %.3f", fits);
+    ck_assert_msg(spills < fits - 0.2, "write hit rate: fits %.3f, spills %.3f", fits, spills);
+    ck_assert(unread_small == 0);
+    ck_assert(unread_big > 0); /* leaky DMA: packets evicted before the host read them */
+}
+END_TEST
+
+START_TEST(test_coalescing_cuts_interrupts)
+{
+    const char *sets[] = {"traffic.packets=5000", "variants[2].coalesce_packets=8", "variants[2].coalesce_ns=20000"};
+    vio_scenario *s = vio_test_load("compare-delivery.json", sets, 3);
+    json_t *doc = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    const json_t *plain = vio_test_variant(doc, "llc+posted"), *co = vio_test_variant(doc, "posted");
+    /* variants[2] ("posted") now waits for 8 packets or 20 us before interrupting. */
+    ck_assert(vio_test_num(co, "interrupts.delivered") * 2 < vio_test_num(plain, "interrupts.delivered"));
+    ck_assert(vio_test_num(co, "packets.delivered") == vio_test_num(co, "packets.offered"));
+    json_decref(doc);
+    vio_scenario_destroy(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("delivery");
+    TCase *tc = tcase_create("delivery");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_copy_to_llc_raises_guest_llc_hits_and_lowers_latency);
+    tcase_add_test(tc, test_posted_injection_makes_no_vm_exits);
+    tcase_add_test(tc, test_polling_makes_no_interrupts);
+    tcase_add_test(tc, test_multicast_every_destination_once);
+    tcase_add_test(tc, test_broadcast_reaches_all_vms);
+    tcase_add_test(tc, test_all_variants_same_arrival_hash);
+    tcase_add_test(tc, test_ddio_ring_beyond_io_ways_collapses_write_hits);
+    tcase_add_test(tc, test_coalescing_cuts_interrupts);
+    suite_add_tcase(s, tc);
+    return vio_test_run_suite(s);
+}
