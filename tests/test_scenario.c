@@ -129,15 +129,16 @@ START_TEST(defaults_filled)
     /* The canonical text shows every default, keys sorted. */
     char *want = q(
         "{'host':{'batch_cycles':200,'budget':64,'classify_cycles':150,'core':0,'irq_cycles':1000,"
-        "'notify_cycles':300,'shared_ring_entries':512},'irq':{'emulated_inject_cycles':4800,'exit_entry_cycles':1560,'poll_cycles':100,"
+        "'notify_cycles':300,'shared_ring_entries':512},'iommu':{'devtlb_entries':0,'fault_log':8,"
+        "'iotlb_entries':64,'iotlb_hit_ns':5,'iotlb_ways':64,'walk_overhead_ns':100},'irq':{'emulated_inject_cycles':4800,'exit_entry_cycles':1560,'poll_cycles':100,"
         "'posted_inject_cycles':2880},'name':'unnamed','platform':{'c2c_cycles':200,'cores':8,'dram':{'bandwidth_mbps':1024000,"
         "'latency_ns':90},'freq_mhz':2600,'ideal_memory':false,'io_ways':2,'l1':{'hit_cycles':4,'size_kib':32,'ways':8},"
         "'l2':{'enabled':false,'hit_cycles':14,'size_kib':1024,'ways':16},'llc':{'hit_cycles':50,"
         "'size_kib':11264,'ways':11},'mlp':10,'nic':{'buffer_bytes':2048,'queues':0,'ring_entries':1024,"
         "'wire_mbps':100000},'pcie':{'bandwidth_mbps':126032,'latency_ns':250,'tlp_overhead':24,"
-        "'tlp_payload':256}},'seed':1,'traffic':{'flows':[{'arrival':'poisson','dst':0,'rate_gbps':10.0,"
+        "'tlp_payload':256}},'seed':1,'tenants':[],'traffic':{'flows':[{'arrival':'poisson','dst':0,'rate_gbps':10.0,"
         "'size':1500}],'load':1.0,'packets':100000},'variants':[{'coalesce_ns':0,'coalesce_packets':1,"
-        "'copy':'guest','dma':'dram','host_poll':false,'name':'baseline','notify':'exit'}],"
+        "'copy':'guest','dma':'dram','host_poll':false,'iommu':'off','name':'baseline','notify':'exit'}],"
         "'vms':[{'budget':64,'core':1,'irq_cycles':500,'process_cycles':1000,'ring_entries':256},"
         "{'budget':64,'core':2,'irq_cycles':500,'process_cycles':1000,'ring_entries':256}]}");
     ck_assert_str_eq(s->canonical_json, want);
@@ -174,7 +175,7 @@ START_TEST(err_unknown_key)
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc':{'wayz':4}}}",
                "s.json: platform.llc.wayz: unknown key (expected one of: hit_cycles, size_kib, ways)");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'colour':1}",
-               "s.json: colour: unknown key (expected one of: host, irq, name, platform, seed, traffic, "
+               "s.json: colour: unknown key (expected one of: host, iommu, irq, name, platform, seed, tenants, traffic, "
                "variants, vms)");
     /* A dotted key must not reach a deeper parameter. */
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc.ways':4}}",

@@ -24,6 +24,8 @@ static int fifo_init(dp_fifo *f, uint32_t cap)
     return f->items ? 0 : -1;
 }
 
+static uint64_t align_up(uint64_t n) { return (n + VIO_REGION_ALIGN - 1) / VIO_REGION_ALIGN * VIO_REGION_ALIGN; }
+
 static int make_memsys(const vio_scenario *s, vio_memsys **out, vio_err *err)
 {
     const vio_platform *p = &s->platform;
@@ -62,9 +64,22 @@ int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **
     dp->nagents = VIO_AGENT_GUEST0 + s->nvms;
     dp->nqueues = s->platform.nic_queues ? s->platform.nic_queues : s->nvms;
     dp->buf_stride = (s->platform.nic_buffer_bytes + VIO_LINE_BYTES - 1) / VIO_LINE_BYTES * VIO_LINE_BYTES;
+    uint32_t vm_ring = 0;
+    for (uint32_t v = 0; v < s->nvms; v++)
+        if (s->vms[v].ring_entries > vm_ring)
+            vm_ring = s->vms[v].ring_entries;
+    dp->nic_buf_span = align_up((uint64_t)s->platform.nic_ring_entries * dp->buf_stride);
+    dp->nic_desc_span = align_up((uint64_t)s->platform.nic_ring_entries * VIO_DESC_BYTES);
+    dp->guest_buf_span = align_up((uint64_t)vm_ring * dp->buf_stride);
+    dp->guest_desc_span = align_up((uint64_t)vm_ring * VIO_DESC_BYTES);
     int rc = make_memsys(s, &dp->mem, err);
     if (rc == VIO_OK)
         rc = vio_traffic_create(&s->traffic, s->seed, s->platform.nic_wire_mbps, &dp->traffic, err);
+    if (rc != VIO_OK) {
+        vio_datapath_destroy(dp);
+        return rc;
+    }
+    rc = vio__pasid_init(dp, err);
     if (rc != VIO_OK) {
         vio_datapath_destroy(dp);
         return rc;
@@ -100,6 +115,7 @@ void vio_datapath_destroy(vio_datapath *dp)
 {
     if (!dp)
         return;
+    vio__pasid_destroy(dp);
     vio_memsys_destroy(dp->mem);
     vio_traffic_destroy(dp->traffic);
     if (dp->nic_rings)

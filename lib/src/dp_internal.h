@@ -4,9 +4,22 @@
 
 #include "viosim/datapath.h"
 #include "viosim/hist.h"
+#include "viosim/iommu.h"
+#include "viosim/tenant.h"
 #include "viosim/memsys.h"
 #include "viosim/pcie.h"
 #include "viosim/traffic.h"
+
+/* A tenant of PASID-tagged I/O at run time: its parameters, what the device
+ * stamps on its queue pair's DMAs, where its IOVA window lies, and its counters. */
+typedef struct dp_tenant {
+    vio_tenant_params p;
+    int32_t tag;
+    uint32_t qp;          /* its queue pair: the NIC queue of its VM */
+    uint64_t iova_base;   /* its own IOVA window (distinct per tenant, as SVA addresses are) */
+    uint64_t dmas;        /* descriptors the device used on its queue pair (attack_every counts these) */
+    uint64_t blocked_packets, rejected_posts, cross_tenant_bytes;
+} dp_tenant;
 
 /* A packet (or one destination's copy of it) waiting in a stage's input queue. */
 typedef struct dp_pkt {
@@ -57,6 +70,7 @@ struct vio_datapath {
     /* NIC */
     dp_ring *nic_rings;
     uint32_t buf_stride; /* bytes between receive buffers, a whole number of lines */
+    uint64_t nic_buf_span, nic_desc_span, guest_buf_span, guest_desc_span; /* per queue / VM */
     int nic_done;
     /* host */
     dp_fifo host_in;
@@ -67,6 +81,12 @@ struct vio_datapath {
     uint32_t *shared_refs;
     /* guests */
     dp_guest *g;
+    /* PASID-tagged I/O (NULL tenants: no tenant machinery in this variant) */
+    vio_iommu *iommu;
+    vio_tenants *tenants;
+    dp_tenant *tn;      /* one per VM, indexed by VM */
+    uint64_t page_size; /* 0 when the IOMMU is off */
+    uint64_t dropped_iommu;
     /* totals */
     uint64_t offered, dropped_nic, dropped_guest_ring, dropped_shared;
     uint64_t events, dma_writes;
@@ -77,6 +97,17 @@ struct vio_datapath {
 /* dp_results.c */
 json_t *vio__latency_json(const vio_hist *h);
 
+/* dp_pasid.c */
+int vio__pasid_init(vio_datapath *dp, vio_err *err);
+void vio__pasid_destroy(vio_datapath *dp);
+/* The inbound DMAs of one received packet on queue q: the descriptor read, the
+ * payload write and the completion write, each translated and checked. Returns 0
+ * if they were blocked (nothing written); else sets *buf to the physical buffer
+ * the payload landed in and adds the translation time to *delay. */
+int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_ps now, uint64_t *buf,
+                   vio_ps *delay);
+json_t *vio__pasid_results(const vio_datapath *dp);
+
 /* dp_stages.c */
 vio_ps vio__nic_next(const vio_datapath *dp);
 void vio__nic_step(vio_datapath *dp, vio_ps now);
@@ -85,12 +116,16 @@ void vio__host_step(vio_datapath *dp, vio_ps now);
 vio_ps vio__guest_next(const vio_datapath *dp, const dp_guest *g);
 void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now);
 
-/* Address map: disjoint regions, so no two structures ever alias a line. */
-#define VIO_ADDR_NIC_DESC 0x010000000ULL
-#define VIO_ADDR_NIC_BUF 0x040000000ULL
-#define VIO_ADDR_GUEST_DESC 0x080000000ULL
-#define VIO_ADDR_GUEST_BUF 0x100000000ULL
-#define VIO_ADDR_SHARED_BUF 0x800000000ULL
+/* Address map: disjoint regions 8 TiB apart, each structure's per-queue (per-VM)
+ * part aligned to 2 MiB so a tenant's buffers never share a page with another's
+ * (the IOMMU maps them with 4 KiB or 2 MiB pages). Every address stays below
+ * 2^48, the reach of 4-level paging. */
+#define VIO_ADDR_NIC_DESC (1ULL << 43)
+#define VIO_ADDR_NIC_BUF (2ULL << 43)
+#define VIO_ADDR_GUEST_DESC (3ULL << 43)
+#define VIO_ADDR_GUEST_BUF (4ULL << 43)
+#define VIO_ADDR_SHARED_BUF (5ULL << 43)
+#define VIO_REGION_ALIGN (2ULL << 20)
 #define VIO_DESC_BYTES 16u
 
 static inline int dp_fifo_push(dp_fifo *f, const dp_pkt *p)
@@ -111,6 +146,26 @@ static inline dp_pkt dp_fifo_pop(dp_fifo *f)
     f->head = (f->head + 1) % f->cap;
     f->len--;
     return p;
+}
+static inline uint64_t dp_nic_buf(const vio_datapath *dp, uint32_t q, uint32_t slot)
+{
+    return VIO_ADDR_NIC_BUF + q * dp->nic_buf_span + (uint64_t)slot * dp->buf_stride;
+}
+static inline uint64_t dp_nic_desc(const vio_datapath *dp, uint32_t q, uint32_t slot)
+{
+    return VIO_ADDR_NIC_DESC + q * dp->nic_desc_span + (uint64_t)slot * VIO_DESC_BYTES;
+}
+static inline uint64_t dp_guest_buf(const vio_datapath *dp, uint32_t vm, uint32_t slot)
+{
+    return VIO_ADDR_GUEST_BUF + vm * dp->guest_buf_span + (uint64_t)slot * dp->buf_stride;
+}
+static inline uint64_t dp_guest_desc(const vio_datapath *dp, uint32_t vm, uint32_t slot)
+{
+    return VIO_ADDR_GUEST_DESC + vm * dp->guest_desc_span + (uint64_t)slot * VIO_DESC_BYTES;
+}
+static inline uint64_t dp_shared_buf(const vio_datapath *dp, uint32_t slot)
+{
+    return VIO_ADDR_SHARED_BUF + (uint64_t)slot * dp->buf_stride;
 }
 static inline vio_ps dp_cycles(const vio_datapath *dp, uint64_t cycles) { return vio_cycles_to_ps(cycles, dp->freq); }
 

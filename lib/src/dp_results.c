@@ -19,6 +19,7 @@ json_t *vio__latency_json(const vio_hist *h)
 
 static const char *dma_name[] = {"dram", "ddio"};
 static const char *copy_name[] = {"guest", "llc", "llc-on-fetch"};
+static const char *iommu_name[] = {"off", "4k", "2m"};
 static const char *notify_name[] = {"exit", "posted", "poll"};
 
 json_t *vio_datapath_results(const vio_datapath *dp)
@@ -73,10 +74,10 @@ json_t *vio_datapath_results(const vio_datapath *dp)
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(dp->v->name));
     json_object_set_new(o, "strategy",
-                        json_pack("{s:s,s:s,s:s,s:i,s:i,s:b}", "dma", dma_name[dp->v->dma], "copy",
+                        json_pack("{s:s,s:s,s:s,s:i,s:i,s:b,s:s}", "dma", dma_name[dp->v->dma], "copy",
                                   copy_name[dp->v->copy], "notify", notify_name[dp->v->notify], "coalesce_packets",
                                   (int)dp->v->coalesce_packets, "coalesce_ns", (int)dp->v->coalesce_ns, "host_poll",
-                                  (int)dp->v->host_poll));
+                                  (int)dp->v->host_poll, "iommu", iommu_name[dp->v->iommu]));
     char hash[65];
     vio_traffic_hash(dp->traffic, hash);
     json_object_set_new(o, "arrival_sha256", json_string(hash));
@@ -85,6 +86,8 @@ json_t *vio_datapath_results(const vio_datapath *dp)
                                   (json_int_t)delivered, "dropped", (json_int_t)dropped, "dropped_at", "nic_ring",
                                   (json_int_t)dp->dropped_nic, "guest_ring", (json_int_t)dp->dropped_guest_ring,
                                   "shared_ring", (json_int_t)dp->dropped_shared));
+    json_object_set_new(json_object_get(json_object_get(o, "packets"), "dropped_at"), "iommu",
+                        json_integer((json_int_t)dp->dropped_iommu));
     json_object_set_new(o, "latency_ns", vio__latency_json(&all));
     json_object_set_new(o, "throughput", json_pack("{s:f,s:f}", "mpps", secs > 0 ? delivered / secs / 1e6 : 0.0,
                                                    "gbps", secs > 0 ? bytes * 8.0 / secs / 1e9 : 0.0));
@@ -113,6 +116,7 @@ json_t *vio_datapath_results(const vio_datapath *dp)
                         json_pack("{s:I,s:I,s:I,s:I}", "delivered", (json_int_t)irqs, "vm_exits", (json_int_t)exits,
                                   "posted", (json_int_t)(dp->v->notify == VIO_NOTIFY_POSTED ? irqs : 0), "host_irqs",
                                   (json_int_t)dp->host_irqs));
+    json_object_set_new(o, "iommu", vio__pasid_results(dp));
     json_object_set_new(o, "cores", cores);
     json_object_set_new(o, "vms", vms);
     json_object_set_new(o, "pcie", json_pack("{s:I,s:f}", "tlps", (json_int_t)dp->pcie.tlps, "utilization",

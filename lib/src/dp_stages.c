@@ -46,14 +46,26 @@ void vio__nic_step(vio_datapath *dp, vio_ps now)
     }
     r->produced++;
     r->free_at[slot] = VIO_PS_NEVER;
-    uint64_t index = (uint64_t)q * dp->s->platform.nic_ring_entries + slot;
-    uint64_t buf = VIO_ADDR_NIC_BUF + index * dp->buf_stride;
-    /* Payload, then the descriptor write-back: two posted writes on the link. */
+    uint64_t buf = dp_nic_buf(dp, q, slot);
+    vio_ps translation = 0;
+    if (dp->tn && !vio__pasid_dma(dp, q, slot, a.bytes, now, &buf, &translation)) {
+        /* Blocked by the IOMMU: nothing is written; the device reports the fault
+         * and returns the descriptor at once. */
+        r->free_at[slot] = now;
+        dp->dropped_iommu += f->ndst;
+        for (uint32_t i = 0; i < f->ndst; i++)
+            dp->g[f->dst[i]].dropped++;
+        if (vio_datapath_done(dp, VIO_AGENT_NIC) && dp->touch)
+            dp->touch(dp->touch_ctx, VIO_AGENT_HOST);
+        return;
+    }
+    /* Payload, then the descriptor write-back: two posted writes on the link,
+     * landing once the IOMMU has translated them. */
     vio_ps landed = vio_pcie_write(&dp->pcie, a.bytes, now);
-    landed = vio_pcie_write(&dp->pcie, VIO_DESC_BYTES, landed - dp->pcie.latency);
+    landed = vio_pcie_write(&dp->pcie, VIO_DESC_BYTES, landed - dp->pcie.latency) + translation;
     enum vio_dma_target target = dp->v->dma == VIO_DMA_DDIO ? VIO_DMA_TO_LLC_DDIO : VIO_DMA_TO_DRAM;
     vio_memsys_dma_write(dp->mem, target, buf, a.bytes, landed);
-    vio_memsys_dma_write(dp->mem, target, VIO_ADDR_NIC_DESC + index * VIO_DESC_BYTES, VIO_DESC_BYTES, landed);
+    vio_memsys_dma_write(dp->mem, target, dp_nic_desc(dp, q, slot), VIO_DESC_BYTES, landed);
     dp->dma_writes += 2;
     dp_pkt p = {.t_arrive = a.t_arrive, .t_ready = landed, .buf = buf, .bytes = a.bytes, .flow = a.flow,
                 .queue = q, .slot = slot, .shared = UINT32_MAX};
@@ -84,7 +96,7 @@ static void deliver(vio_datapath *dp, dp_guest *g, dp_pkt p, uint64_t buf, uint3
     g->ring.produced++;
     g->ring.free_at[slot] = VIO_PS_NEVER;
     /* The used-ring descriptor: in the guest's ring, or in the LLC for the shared ring. */
-    uint64_t desc = VIO_ADDR_GUEST_DESC + ((uint64_t)g->vm << 24) + (uint64_t)slot * VIO_DESC_BYTES;
+    uint64_t desc = dp_guest_desc(dp, g->vm, slot);
     enum vio_stream_op op = dp->v->copy == VIO_COPY_GUEST ? VIO_STREAM_WRITE : VIO_STREAM_WRITE_LLC;
     *t += vio_memsys_stream(dp->mem, dp->s->host.core, op, desc, VIO_DESC_BYTES, *t);
     /* Signalling the guest costs the host a kick (eventfd / IPI / posted-interrupt
@@ -105,8 +117,7 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
     const vio_scenario *s = dp->s;
     uint32_t core = s->host.core;
     const vio_flow *f = &s->traffic.flows[p->flow];
-    uint64_t index = (uint64_t)p->queue * s->platform.nic_ring_entries + p->slot;
-    *t += vio_memsys_read(dp->mem, core, VIO_ADDR_NIC_DESC + index * VIO_DESC_BYTES, *t, NULL);
+    *t += vio_memsys_read(dp->mem, core, dp_nic_desc(dp, p->queue, p->slot), *t, NULL);
     *t += dp_cycles(dp, s->host.classify_cycles);
     if (dp->v->copy == VIO_COPY_GUEST) {
         /* Baseline: one copy into each destination guest's own buffer. */
@@ -118,7 +129,7 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
                 continue;
             }
             uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
-            uint64_t dst = VIO_ADDR_GUEST_BUF + ((uint64_t)g->vm << 28) + (uint64_t)slot * dp->buf_stride;
+            uint64_t dst = dp_guest_buf(dp, g->vm, slot);
             *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, p->buf, p->bytes, *t);
             *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE, dst, p->bytes, *t);
             deliver(dp, g, *p, dst, UINT32_MAX, t);
@@ -141,7 +152,7 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
             dp->shared.produced++;
             dp->shared.free_at[sslot] = VIO_PS_NEVER;
             dp->shared_refs[sslot] = accepted;
-            uint64_t dst = VIO_ADDR_SHARED_BUF + (uint64_t)sslot * dp->buf_stride;
+            uint64_t dst = dp_shared_buf(dp, sslot);
             *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, p->buf, p->bytes, *t);
             *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE_LLC, dst, p->bytes, *t);
             for (uint32_t i = 0; i < f->ndst; i++) {
@@ -267,7 +278,7 @@ void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now)
         if (!head || head->t_ready > batch_start)
             break;
         dp_pkt p = dp_fifo_pop(&g->in);
-        uint64_t desc = VIO_ADDR_GUEST_DESC + ((uint64_t)g->vm << 24) + (uint64_t)p.slot * VIO_DESC_BYTES;
+        uint64_t desc = dp_guest_desc(dp, g->vm, p.slot);
         t += vio_memsys_read(dp->mem, g->core, desc, t, NULL);
         t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_READ, p.buf, p.bytes, t);
         t += dp_cycles(dp, vm->process_cycles);

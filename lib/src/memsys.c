@@ -264,6 +264,28 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
     return overlapped > max ? overlapped : max;
 }
 
+vio_ps vio_memsys_io_read(vio_memsys *ms, uint64_t addr, vio_ps now)
+{
+    if (ms->cfg.ideal)
+        return 0;
+    ms->accesses++;
+    uint64_t line = addr / VIO_LINE_BYTES;
+    int64_t s = vio_cache_find(ms->llc, line);
+    vio_cache_count(ms->llc, VIO_CLS_WALK, s >= 0);
+    if (s >= 0) {
+        vio_cache_touch(ms->llc, s);
+        ms->st.llc_hits++;
+        return ms->llc_ps;
+    }
+    ms->st.llc_misses++;
+    ms->st.dram_reads++;
+    vio_ps lat = ms->llc_ps + ms->dram_ps + dram_transfer(ms, now);
+    vio_cache_victim v;
+    vio_cache_insert(ms->llc, line, VIO_CACHE_ALL_WAYS, 0, &v);
+    llc_evicted(ms, &v, now);
+    return lat;
+}
+
 void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t addr, uint32_t bytes, vio_ps now)
 {
     if (bytes == 0 || ms->cfg.ideal)

@@ -19,6 +19,8 @@
 #define FL(f) offsetof(vio_flow, f)
 #define SW(f) offsetof(vio_size_weight, f)
 #define VA(f) offsetof(vio_variant, f)
+#define TN(f) offsetof(vio_tenant_params, f)
+#define PCIE_BENCH "Neugebauer et al., SIGCOMM 2018 (pcie-bench): DMA slows once the window passes ~256 KiB with 4 KiB pages"
 
 #define U32_MAX_D 4294967295.0
 #define I64_MAX_D 9223372036854775807.0 /* rounds to 2^63; readers clamp to INT64_MAX */
@@ -212,6 +214,47 @@ static const vio_param rows[] = {
     {"variants[].host_poll", VIO_PT_BOOL, "", "false", 0, 1, NULL,
      "The host polls the NIC instead of taking its interrupt.", "baseline: interrupt-driven host",
      VA(host_poll), 0},
+    {"variants[].iommu", VIO_PT_ENUM, "", "\"off\"", 0, 0, "off|4k|2m",
+     "PASID-tagged inbound DMA through the IOMMU (US10310974), with the tenants' buffers mapped in 4 KiB or "
+     "2 MiB pages; off: the device writes physical addresses untranslated.",
+     "baseline of the design: no IOMMU on the receive path", VA(iommu), 0},
+
+    /* ---- iommu ---- */
+    {"iommu.iotlb_entries", VIO_PT_U32, "entries", "64", 1, 65536, NULL, "IOTLB entries.", PCIE_BENCH,
+     SC(iommu.iotlb_entries), 0},
+    {"iommu.iotlb_ways", VIO_PT_U32, "ways", "64", 1, 65536, NULL,
+     "IOTLB associativity; equal to iotlb_entries for a fully associative IOTLB.",
+     "not documented by Intel; fully associative reproduces pcie-bench's sharp wall", SC(iommu.iotlb_ways), 0},
+    {"iommu.iotlb_hit_ns", VIO_PT_U32, "ns", "5", 0, 100000, NULL, "IOMMU lookup paid by every translated request.",
+     "assumption: pcie-bench saw no measurable cost within the IOTLB's reach", SC(iommu.iotlb_hit_ns), 0},
+    {"iommu.walk_overhead_ns", VIO_PT_U32, "ns", "100", 0, 1000000, NULL,
+     "Fixed cost of an IOTLB miss on top of the page-walk reads (which go through the cache model).",
+     "pcie-bench: ~200+ ns per DMA past the IOTLB reach; Amit et al., WIOSCA 2010", SC(iommu.walk_overhead_ns), 0},
+    {"iommu.devtlb_entries", VIO_PT_U32, "entries", "0", 0, 65536, NULL,
+     "Device-side translation cache (PCIe ATS); 0 = off.", "off: translate every request in the IOMMU",
+     SC(iommu.devtlb_entries), 0},
+    {"iommu.fault_log", VIO_PT_U32, "records", "8", 1, 256, NULL,
+     "Fault recording registers; faults beyond them are counted as overflow.",
+     "assumption: VT-d CAP_REG.NFR is implementation-defined (1..256)", SC(iommu.fault_log), 0},
+
+    /* ---- tenants ---- */
+    {"tenants[].vm", VIO_PT_U32, "", NULL, 0, VIO_MAX_VMS - 1, NULL,
+     "VM (index into vms) whose received traffic this tenant owns; its queue pair is that VM's NIC queue.",
+     "required", TN(vm), 0},
+    {"tenants[].tag", VIO_PT_U32, "", NULL, 0, 2147483647.0, NULL, "Tag ID naming the tenant's queue pair.",
+     "required", TN(tag), 0},
+    {"tenants[].pasid", VIO_PT_U32, "", NULL, 1, 1048575, NULL, "20-bit PASID the host maps the Tag ID to.",
+     "required (PASID 0 is left for requests without a PASID, as VT-d's RID_PASID)", TN(pasid), 0},
+    {"tenants[].adversary", VIO_PT_ENUM, "", "\"none\"", 0, 0,
+     "none|foreign-buffer|foreign-tag|wrong-pasid|no-pasid",
+     "How this tenant misbehaves: descriptors pointing at the victim's buffers, the victim's Tag ID, a wrong "
+     "PASID programmed into the device, or DMA without a PASID.",
+     "well-behaved by default", TN(adversary), 0},
+    {"tenants[].victim", VIO_PT_U32, "", "0", 0, VIO_MAX_VMS - 1, NULL, "VM index of the tenant it attacks.",
+     "convention", TN(victim), 0},
+    {"tenants[].attack_every", VIO_PT_U32, "descriptors", "1", 1, 1000000, NULL,
+     "One malicious descriptor every N of the adversary's (or the victim's, for foreign-tag).",
+     "convention: every one", TN(attack_every), 0},
 
     {NULL, VIO_PT_U32, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0},
 };

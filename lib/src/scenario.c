@@ -149,6 +149,7 @@ void vio_scenario_destroy(vio_scenario *s)
     free(s->traffic.flows);
     free(s->vms);
     free(s->variants);
+    free(s->tenants);
     free(s->source);
     free(s->canonical_json);
     free(s);

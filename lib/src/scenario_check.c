@@ -29,6 +29,80 @@ static int check_core(const vio__ld *ld, const char *path, uint32_t core)
     return VIO_OK;
 }
 
+/* PASID-tagged I/O: tenants name existing VMs, and Tag IDs, PASIDs and VMs are
+ * one-to-one, so the Tag ID -> queue pair -> PASID mapping can be inverted. */
+static int check_tenants(const vio__ld *ld)
+{
+    const vio_scenario *s = ld->s;
+    char path[64];
+    int iommu = 0;
+    for (uint32_t i = 0; i < s->nvariants; i++)
+        iommu |= s->variants[i].iommu != VIO_IOMMU_OFF;
+    const vio_iommu_params *io = &s->iommu;
+    if (io->iotlb_ways > io->iotlb_entries || io->iotlb_entries % io->iotlb_ways != 0)
+        return vio__ld_fail(ld, "iommu.iotlb_ways", "expected a divisor of iommu.iotlb_entries (%u), got %u",
+                            io->iotlb_entries, io->iotlb_ways);
+    for (uint32_t i = 0; i < s->ntenants; i++) {
+        const vio_tenant_params *t = &s->tenants[i];
+        snprintf(path, sizeof path, "tenants[%u].vm", i);
+        if (t->vm >= s->nvms)
+            return vio__ld_fail(ld, path, "VM %u does not exist (scenario has %u VMs)", t->vm, s->nvms);
+        for (uint32_t j = 0; j < i; j++) {
+            const vio_tenant_params *u = &s->tenants[j];
+            if (u->vm == t->vm)
+                return vio__ld_fail(ld, path, "VM %u already has a tenant (tenants[%u])", t->vm, j);
+            if (u->tag == t->tag) {
+                snprintf(path, sizeof path, "tenants[%u].tag", i);
+                return vio__ld_fail(ld, path, "Tag ID %u is already tenants[%u]'s", t->tag, j);
+            }
+            if (u->pasid == t->pasid) {
+                snprintf(path, sizeof path, "tenants[%u].pasid", i);
+                return vio__ld_fail(ld, path, "PASID %u is already tenants[%u]'s", t->pasid, j);
+            }
+        }
+        if (t->adversary != VIO_ADV_NONE && t->adversary != VIO_ADV_NO_PASID) {
+            snprintf(path, sizeof path, "tenants[%u].victim", i);
+            if (t->victim >= s->nvms)
+                return vio__ld_fail(ld, path, "VM %u does not exist (scenario has %u VMs)", t->victim, s->nvms);
+            if (t->victim == t->vm)
+                return vio__ld_fail(ld, path, "a tenant cannot attack itself (VM %u)", t->vm);
+        }
+    }
+    if (!iommu && s->ntenants == 0)
+        return VIO_OK;
+    /* Every VM's queue needs a tenant once tenants are listed: an untagged queue
+     * pair's DMAs would all fault, which is never what a scenario means. */
+    for (uint32_t v = 0; s->ntenants > 0 && v < s->nvms; v++) {
+        uint32_t found = 0;
+        for (uint32_t i = 0; i < s->ntenants; i++)
+            found |= s->tenants[i].vm == v;
+        if (!found) {
+            snprintf(path, sizeof path, "vms[%u]", v);
+            return vio__ld_fail(ld, "tenants",
+                                "VM %u has no tenant (with tenants listed, every VM's queue pair needs a Tag ID)", v);
+        }
+        for (uint32_t i = 0; i < s->ntenants; i++)
+            if (s->tenants[i].adversary != VIO_ADV_NONE && s->tenants[i].adversary != VIO_ADV_NO_PASID &&
+                s->tenants[i].victim == v)
+                found = 2;
+    }
+    if (!iommu)
+        return VIO_OK;
+    /* A queue pair belongs to one tenant: the NIC steers each VM's flows to its own queue. */
+    if (s->platform.nic_queues != 0)
+        return vio__ld_fail(ld, "platform.nic.queues",
+                            "expected 0 (one queue pair per VM) when a variant turns the IOMMU on, got %u",
+                            s->platform.nic_queues);
+    for (uint32_t f = 0; f < s->traffic.nflows; f++)
+        if (s->traffic.flows[f].ndst != 1) {
+            snprintf(path, sizeof path, "traffic.flows[%u].dst", f);
+            return vio__ld_fail(ld, path,
+                                "expected one VM when a variant turns the IOMMU on (a queue pair belongs to one "
+                                "tenant; multicast across tenants is not modelled)");
+        }
+    return VIO_OK;
+}
+
 int vio__ld_check(const vio__ld *ld)
 {
     const vio_scenario *s = ld->s;
@@ -42,6 +116,8 @@ int vio__ld_check(const vio__ld *ld)
         return vio__ld_fail(ld, "platform.io_ways", "expected at most platform.llc.ways (%u), got %u",
                             pf->llc.ways, pf->io_ways);
     if ((rc = check_core(ld, "host.core", s->host.core)))
+        return rc;
+    if ((rc = check_tenants(ld)))
         return rc;
     /* Each VM owns its core: the model has no vCPU scheduler, and the host core runs the host path. */
     for (uint32_t i = 0; i < s->nvms; i++) {

@@ -22,6 +22,8 @@ _Static_assert(sizeof(enum vio_dma_mode) == sizeof(int), "enums are stored as in
 _Static_assert(sizeof(enum vio_copy_mode) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum vio_notify_mode) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum vio_arrival) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum vio_iommu_mode) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum vio_adversary) == sizeof(int), "enums are stored as int");
 
 /* Arrays: length limits, and what an absent one becomes. */
 static const struct {
@@ -33,6 +35,7 @@ static const struct {
     {"traffic.flows", 1, VIO_MAX_FLOWS, NULL},
     {"traffic.flows[].size_mix", 1, VIO_MAX_SIZE_MIX, NULL},
     {"variants", 1, VIO_MAX_VARIANTS, "[{\"name\":\"baseline\"}]"},
+    {"tenants", 0, VIO_MAX_VMS, "[]"},
 };
 
 int vio__ld_fail(const vio__ld *ld, const char *path, const char *fmt, ...)
@@ -567,6 +570,19 @@ int vio__ld_values(const vio__ld *ld, json_t *root)
         for (uint32_t i = 0; i < s->nvariants && rc == VIO_OK; i++) {
             path_fmt(path, "variants[%u]", i);
             rc = load_scope(ld, json_array_get(arr, i), "variants[]", path, &s->variants[i]);
+        }
+    }
+
+    if (rc == VIO_OK)
+        rc = get_array(ld, root, "tenants", "tenants", &arr);
+    if (rc == VIO_OK && json_array_size(arr) > 0) {
+        s->tenants = calloc(json_array_size(arr), sizeof *s->tenants);
+        if (!s->tenants)
+            return nomem(ld);
+        s->ntenants = (uint32_t)json_array_size(arr);
+        for (uint32_t i = 0; i < s->ntenants && rc == VIO_OK; i++) {
+            path_fmt(path, "tenants[%u]", i);
+            rc = load_scope(ld, json_array_get(arr, i), "tenants[]", path, &s->tenants[i]);
         }
     }
     return rc;

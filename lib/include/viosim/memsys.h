@@ -68,6 +68,9 @@ vio_ps vio_memsys_read(vio_memsys *ms, uint32_t core, uint64_t addr, vio_ps now,
  * operation, with up to `mlp` misses overlapped (hardware prefetch and fill buffers). */
 vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, uint64_t addr, uint32_t bytes,
                          vio_ps now);
+/* A read by the I/O agent (the IOMMU's page walker): looked up in the LLC, filled
+ * from DRAM on a miss; no core's private cache is involved. Returns its latency. */
+vio_ps vio_memsys_io_read(vio_memsys *ms, uint64_t addr, vio_ps now);
 /* Inbound DMA of [addr, addr+bytes): no core latency; updates caches and counters. */
 void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t addr, uint32_t bytes, vio_ps now);
 

@@ -113,6 +113,35 @@ enum vio_notify_mode {
     VIO_NOTIFY_POLL,     /* guest spins on its ring, no interrupt */
 };
 
+/* PASID-tagged I/O (US10310974): whether inbound DMA goes through the IOMMU,
+ * and with which page size the tenants' buffers are mapped. */
+enum vio_iommu_mode { VIO_IOMMU_OFF = 0, VIO_IOMMU_4K, VIO_IOMMU_2M };
+
+/* How a misbehaving tenant attacks (tenants[].adversary). */
+enum vio_adversary {
+    VIO_ADV_NONE = 0,
+    VIO_ADV_FOREIGN_BUFFER, /* posts rx descriptors pointing at the victim's buffers */
+    VIO_ADV_FOREIGN_TAG,    /* uses the victim's Tag ID to post its own buffers on the victim's queue pair */
+    VIO_ADV_WRONG_PASID,    /* the device is told to stamp the victim's PASID on this tenant's DMAs */
+    VIO_ADV_NO_PASID,       /* the device sends this tenant's DMAs without a PASID */
+};
+
+typedef struct vio_iommu_params {
+    uint32_t iotlb_entries, iotlb_ways;
+    uint32_t iotlb_hit_ns, walk_overhead_ns;
+    uint32_t devtlb_entries;
+    uint32_t fault_log;
+} vio_iommu_params;
+
+typedef struct vio_tenant_params {
+    uint32_t vm;           /* the VM whose traffic this tenant receives */
+    uint32_t tag;          /* Tag ID: names the tenant's queue pair */
+    uint32_t pasid;        /* 20-bit PASID the host maps the Tag ID to */
+    enum vio_adversary adversary;
+    uint32_t victim;       /* VM index of the tenant it attacks */
+    uint32_t attack_every; /* one malicious descriptor every N */
+} vio_tenant_params;
+
 typedef struct vio_variant {
     char name[VIO_NAME_MAX];
     enum vio_dma_mode dma;
@@ -121,6 +150,7 @@ typedef struct vio_variant {
     uint32_t coalesce_packets; /* interrupt after N packets (0/1 = every packet) */
     uint32_t coalesce_ns;      /* ... or T ns after the first pending one (0 = off) */
     uint32_t host_poll;        /* host polls the NIC instead of taking its interrupt */
+    enum vio_iommu_mode iommu; /* PASID translation of inbound DMA, and its page size */
 } vio_variant;
 
 typedef struct vio_scenario {
@@ -135,6 +165,9 @@ typedef struct vio_scenario {
     vio_traffic traffic;
     uint32_t nvariants;
     vio_variant *variants;
+    vio_iommu_params iommu;
+    uint32_t ntenants;          /* 0: one well-behaved tenant per VM when a variant turns the IOMMU on */
+    vio_tenant_params *tenants;
     char *canonical_json; /* the validated scenario with defaults filled, for hashing */
 } vio_scenario;
 

@@ -1,0 +1,231 @@
+/* PASID-tagged I/O on the receive path (US10310974): each VM's queue pair
+ * belongs to a tenant with a Tag ID; the host maps Tag ID -> PASID; the device
+ * stamps that PASID on every inbound transaction of the queue pair, and the
+ * IOMMU translates it in the tenant's own address space or blocks it.
+ *
+ * Adversaries (tenants[].adversary) and what each variant does with them:
+ *   foreign-buffer  the adversary's rx descriptor holds the victim's physical
+ *                   buffer address. IOMMU on: that number is not mapped in the
+ *                   adversary's PASID -> NOT_MAPPED, blocked. Off: the payload
+ *                   lands in the victim's memory (cross-tenant bytes).
+ *   foreign-tag     the adversary posts its own buffer on the victim's queue pair
+ *                   with the victim's Tag ID. IOMMU on: the host-managed Tag ID
+ *                   table rejects a post whose tag is not the poster's; off: no
+ *                   tag check, the victim's packet lands in the adversary's memory.
+ *   wrong-pasid     the device is told to stamp the victim's PASID on the
+ *                   adversary's DMAs. IOMMU on: the PASID is not bound to this
+ *                   queue pair -> PASID_QP_MISMATCH, blocked. Off: no PASIDs.
+ *   no-pasid        the adversary's DMAs carry no PASID. IOMMU on: NO_PASID.
+ * Owner tags on every buffer let the run prove what lands where. */
+#include "dp_internal.h"
+
+#include <stdlib.h>
+
+#define IOVA_WINDOW_BASE (1ULL << 47) /* above every physical region (which end below 2^46) */
+#define IOVA_WINDOW_SPAN (1ULL << 36) /* 64 GiB per tenant: descriptors, then buffers */
+#define REQUESTER_ID 0x0100           /* bus 1, device 0, function 0: the NIC */
+
+static vio_ps walk_read(void *ctx, uint64_t phys, vio_ps now)
+{
+    vio_datapath *dp = ctx;
+    return vio_memsys_io_read(dp->mem, phys, now);
+}
+
+static uint64_t desc_iova(const vio_datapath *dp, const dp_tenant *t, uint32_t slot)
+{
+    (void)dp;
+    return t->iova_base + (uint64_t)slot * VIO_DESC_BYTES;
+}
+
+static uint64_t buf_iova(const vio_datapath *dp, const dp_tenant *t, uint32_t slot)
+{
+    return t->iova_base + dp->nic_desc_span + (uint64_t)slot * dp->buf_stride;
+}
+
+/* Tenants from the scenario, or one well-behaved tenant per VM. */
+static void tenant_params(const vio_scenario *s, uint32_t vm, vio_tenant_params *out)
+{
+    for (uint32_t i = 0; i < s->ntenants; i++)
+        if (s->tenants[i].vm == vm) {
+            *out = s->tenants[i];
+            return;
+        }
+    *out = (vio_tenant_params){.vm = vm, .tag = vm, .pasid = 0x100 + vm, .adversary = VIO_ADV_NONE,
+                               .attack_every = 1};
+}
+
+int vio__pasid_init(vio_datapath *dp, vio_err *err)
+{
+    const vio_scenario *s = dp->s;
+    if (dp->v->iommu == VIO_IOMMU_OFF && s->ntenants == 0)
+        return VIO_OK; /* nothing to enforce and nobody to watch */
+    dp->tn = calloc(s->nvms, sizeof *dp->tn);
+    if (!dp->tn)
+        return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
+    int rc = vio_tenants_create(REQUESTER_ID, &dp->tenants, err);
+    for (uint32_t v = 0; rc == VIO_OK && v < s->nvms; v++) {
+        dp_tenant *t = &dp->tn[v];
+        tenant_params(s, v, &t->p);
+        t->tag = (int32_t)t->p.tag;
+        t->qp = v; /* one queue per VM is required with tenants (scenario check) */
+        t->iova_base = IOVA_WINDOW_BASE + (uint64_t)v * IOVA_WINDOW_SPAN;
+        vio_tenant tt = {.tag = t->tag, .queue_pair = t->qp, .pasid = t->p.pasid, .vm = (int32_t)v};
+        rc = vio_tenants_add(dp->tenants, &tt, err);
+        /* Owner tags: the tenant's NIC buffers and descriptors, and its guest buffers. */
+        if (rc == VIO_OK)
+            rc = vio_tenants_add_region(dp->tenants, dp_nic_buf(dp, v, 0), dp->nic_buf_span, t->tag, err);
+        if (rc == VIO_OK)
+            rc = vio_tenants_add_region(dp->tenants, dp_nic_desc(dp, v, 0), dp->nic_desc_span, t->tag, err);
+        if (rc == VIO_OK)
+            rc = vio_tenants_add_region(dp->tenants, dp_guest_buf(dp, v, 0), dp->guest_buf_span, t->tag, err);
+    }
+    if (rc != VIO_OK || dp->v->iommu == VIO_IOMMU_OFF)
+        return rc;
+
+    dp->page_size = dp->v->iommu == VIO_IOMMU_2M ? VIO_PAGE_2M : VIO_PAGE_4K;
+    vio_iommu_config cfg;
+    vio_iommu_config_default(&cfg);
+    cfg.iotlb_entries = s->iommu.iotlb_entries;
+    cfg.iotlb_ways = s->iommu.iotlb_ways;
+    cfg.iotlb_hit_ps = (vio_ps)s->iommu.iotlb_hit_ns * VIO_PS_PER_NS;
+    cfg.walk_overhead_ps = (vio_ps)s->iommu.walk_overhead_ns * VIO_PS_PER_NS;
+    cfg.devtlb_entries = s->iommu.devtlb_entries;
+    cfg.fault_log_entries = s->iommu.fault_log;
+    cfg.read_line = walk_read;
+    cfg.read_ctx = dp;
+    rc = vio_iommu_create(&cfg, &dp->iommu, err);
+    if (rc == VIO_OK)
+        rc = vio_tenants_program_iommu(dp->tenants, dp->iommu, err);
+    /* Each tenant's PASID maps its own window: descriptors, then buffers. */
+    for (uint32_t v = 0; rc == VIO_OK && v < s->nvms; v++) {
+        const dp_tenant *t = &dp->tn[v];
+        rc = vio_iommu_map(dp->iommu, t->p.pasid, desc_iova(dp, t, 0), dp_nic_desc(dp, v, 0), dp->nic_desc_span,
+                           dp->page_size, true, err);
+        if (rc == VIO_OK)
+            rc = vio_iommu_map(dp->iommu, t->p.pasid, buf_iova(dp, t, 0), dp_nic_buf(dp, v, 0), dp->nic_buf_span,
+                               dp->page_size, true, err);
+    }
+    return rc;
+}
+
+void vio__pasid_destroy(vio_datapath *dp)
+{
+    vio_iommu_destroy(dp->iommu);
+    vio_tenants_destroy(dp->tenants);
+    free(dp->tn);
+}
+
+/* Is this DMA of tenant t one of its attacks? One in attack_every. */
+static int attacking(const dp_tenant *t, enum vio_adversary kind)
+{
+    return t->p.adversary == kind && t->dmas % t->p.attack_every == 0;
+}
+
+/* One translated request; returns 0 if blocked. */
+static int translate(vio_datapath *dp, const dp_tenant *t, uint32_t pasid, uint64_t iova, uint32_t len,
+                     vio_dma_kind kind, vio_ps now, vio_ps *delay, uint64_t *phys)
+{
+    vio_dma_req req = {.requester_id = REQUESTER_ID, .queue_pair = t->qp, .pasid = pasid, .iova = iova,
+                       .len = len, .kind = kind};
+    vio_iommu_result r;
+    if (vio_iommu_translate(dp->iommu, &req, now + *delay, &r) != VIO_OK)
+        return 0; /* malformed (cannot happen: buffers never cross 4 KiB): treat as blocked */
+    *delay += r.latency;
+    *phys = r.phys;
+    return r.fault == VIO_IOMMU_OK;
+}
+
+int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_ps now, uint64_t *buf,
+                   vio_ps *delay)
+{
+    dp_tenant *t = &dp->tn[q];
+    int on = dp->iommu != NULL;
+    /* Whose buffer does the descriptor in this slot name? Normally the tenant's own;
+     * a foreign-tag adversary may have posted its own on this (victim's) queue pair. */
+    const dp_tenant *poster = t;
+    for (uint32_t v = 0; v < dp->s->nvms; v++) {
+        dp_tenant *a = &dp->tn[v];
+        if (v != q && a->p.victim == q && attacking(a, VIO_ADV_FOREIGN_TAG) && t->dmas % a->p.attack_every == 0) {
+            if (on)
+                a->rejected_posts++; /* the Tag ID table refuses a tag that is not the poster's own */
+            else
+                poster = a;
+        }
+    }
+    uint64_t target_phys = dp_nic_buf(dp, poster->qp, slot);
+    uint64_t target_iova = on ? buf_iova(dp, poster, slot) : target_phys;
+    if (attacking(t, VIO_ADV_FOREIGN_BUFFER)) {
+        /* The descriptor holds the victim's physical buffer address. */
+        target_phys = dp_nic_buf(dp, t->p.victim, slot);
+        target_iova = target_phys;
+    }
+    uint32_t pasid = t->p.pasid;
+    if (attacking(t, VIO_ADV_WRONG_PASID))
+        pasid = dp->tn[t->p.victim].p.pasid;
+    if (attacking(t, VIO_ADV_NO_PASID))
+        pasid = VIO_PASID_NONE;
+    t->dmas++;
+
+    uint64_t phys = target_phys;
+    if (on) {
+        uint64_t d;
+        /* Descriptor fetch, payload write, completion write-back: each one TLP and
+         * one translation (a buffer never crosses a 4 KiB boundary: buffers are
+         * line-aligned, at most 2 KiB and power-of-two strided by default). */
+        int ok = translate(dp, t, pasid, desc_iova(dp, t, slot), VIO_DESC_BYTES, VIO_DMA_DESC_READ, now, delay, &d);
+        ok = ok && translate(dp, t, pasid, target_iova, bytes, VIO_DMA_RX_WRITE, now, delay, &phys);
+        ok = ok && translate(dp, t, pasid, desc_iova(dp, t, slot), VIO_DESC_BYTES, VIO_DMA_CPL_WRITE, now, delay, &d);
+        if (!ok) {
+            t->blocked_packets++;
+            return 0;
+        }
+    }
+    /* Prove, not assume: whose memory did the payload land in? */
+    vio_owner_check chk;
+    if (vio_tenants_check_dma(dp->tenants, t->tag, phys, bytes, &chk) == VIO_OK)
+        t->cross_tenant_bytes += chk.foreign_bytes;
+    *buf = phys;
+    return 1;
+}
+
+static const char *adversary_name[] = {"none", "foreign-buffer", "foreign-tag", "wrong-pasid", "no-pasid"};
+
+json_t *vio__pasid_results(const vio_datapath *dp)
+{
+    vio_iommu_stats st = {0};
+    if (dp->iommu)
+        vio_iommu_stats_get(dp->iommu, &st);
+    json_t *faults = json_object();
+    for (int r = 1; r < VIO_IOMMU_FAULT_COUNT; r++)
+        json_object_set_new(faults, vio_iommu_fault_reason_name((vio_iommu_fault)r), json_integer((json_int_t)st.faults[r]));
+    uint64_t cross = 0, rejected = 0;
+    json_t *tenants = json_array();
+    for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {
+        const dp_tenant *t = &dp->tn[v];
+        const dp_guest *g = &dp->g[v];
+        vio_iommu_pasid_stats ps = {0};
+        if (dp->iommu)
+            (void)vio_iommu_pasid_stats_get(dp->iommu, t->p.pasid, &ps);
+        cross += t->cross_tenant_bytes;
+        rejected += t->rejected_posts;
+        json_array_append_new(
+            tenants, json_pack("{s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I}", "tag", (int)t->tag,
+                               "pasid", (int)t->p.pasid, "queue_pair", (int)t->qp, "vm", (int)v, "adversary",
+                               adversary_name[t->p.adversary], "packets", "offered", (json_int_t)g->offered,
+                               "delivered", (json_int_t)g->delivered, "dropped", (json_int_t)g->dropped, "latency_ns",
+                               vio__latency_json(&g->latency), "faults", (json_int_t)ps.faults, "blocked",
+                               (json_int_t)t->blocked_packets, "blocked_bytes", (json_int_t)ps.blocked_bytes,
+                               "rejected_posts", (json_int_t)t->rejected_posts, "cross_tenant_bytes",
+                               (json_int_t)t->cross_tenant_bytes));
+    }
+    static const char *mode[] = {"off", "4k", "2m"};
+    return json_pack("{s:s,s:I,s:I,s:I,s:f,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:o}", "mode", mode[dp->v->iommu],
+                     "translations", (json_int_t)st.translations, "iotlb_hits", (json_int_t)st.iotlb_hits,
+                     "iotlb_misses", (json_int_t)st.iotlb_misses, "iotlb_hit_rate",
+                     st.iotlb_hits + st.iotlb_misses ? (double)st.iotlb_hits / (double)(st.iotlb_hits + st.iotlb_misses)
+                                                     : 0.0,
+                     "walks", (json_int_t)st.walks, "walk_reads", (json_int_t)st.walk_reads, "faults", faults,
+                     "blocked", (json_int_t)st.blocked, "blocked_bytes", (json_int_t)st.blocked_bytes,
+                     "fault_log_overflows", (json_int_t)st.fault_log_overflows, "rejected_posts", (json_int_t)rejected,
+                     "cross_tenant_bytes", (json_int_t)cross, "tenants", tenants);
+}
