@@ -48,7 +48,7 @@ bench: build
 	$(BUILD)/bench/viosim-bench
 
 fuzz: build-san
-	$(BUILD_SAN)/tests/fuzz_scenario 200000
+	$(BUILD_SAN)/fuzz_scenario 200000
 
 docs: build
 	$(BUILD)/viosim list --markdown > docs/scenario-reference.md

@@ -32,11 +32,13 @@ typedef struct bench_sample {
     double latency_mean_ns; /* latency_ns.mean of the first variant */
     uint64_t offered, delivered, dropped, events, cache_accesses, simgrid_calls;
     uint32_t variants, agents;
-    char error[512];        /* empty when the run succeeded */
+    uint32_t failed_variants; /* the figures cover the others */
+    char error[512];          /* the first failure's message; empty when none failed */
 } bench_sample;
 
 /* Run every variant of `s` (one after the other) in a fresh fork of this
- * process and measure it. Returns 0, or -1 with out->error set. */
+ * process and measure it. Returns 0 when at least one variant completed (see
+ * failed_variants), else -1 with out->error set. */
 int bench_run_viosim(const vio_scenario *s, enum vio_engine_kind engine, bench_sample *out);
 
 /* Run the SimPy peer on the canonical scenario; fills wall_seconds, offered,

@@ -63,8 +63,11 @@ void bench_print_table(FILE *out, const bench_row *rows, size_t nrows)
         char target[256] = "";
         if (r->goal)
             snprintf(target, sizeof target, "%s: %s", r->goal, r->verdict);
+        const char *result = status_word(r->status);
+        if (r->first.failed_variants && !r->goal)
+            result = "INCOMPLETE";
         fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r->id, r->title, pk, wall,
-                mpps, mev, macc, rss, calls, xf, target, status_word(r->status));
+                mpps, mev, macc, rss, calls, xf, target, result);
     }
 }
 
@@ -94,6 +97,9 @@ json_t *bench_row_json(const bench_row *r)
                                   (json_int_t)f->events, "cache_accesses", (json_int_t)f->cache_accesses,
                                   "simgrid_calls", (json_int_t)f->simgrid_calls, "latency_mean_ns_variant0",
                                   f->latency_mean_ns));
+    if (f->failed_variants)
+        json_object_set_new(o, "failed_variants",
+                            json_pack("{s:i,s:s}", "count", (int)f->failed_variants, "first_error", f->error));
     json_object_set_new(o, "simgrid_calls_per_packet",
                         json_real(f->offered ? (double)f->simgrid_calls / (double)f->offered : 0.0));
     /* Timing: median, min and max over the timed runs. */

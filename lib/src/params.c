@@ -389,7 +389,8 @@ static const struct {
     const char *name;
     const char *intro;
 } sections[] = {
-    {"scenario", "Top-level keys: `name`, `seed`, `platform`, `host`, `irq`, `vms`, `traffic`, `variants`. "
+    {"scenario", "Top-level keys: `name`, `seed`, `platform`, `host`, `irq`, `vms`, `traffic`, `variants`, "
+                 "`iommu`, `tenants`. "
                  "Any other key is an error."},
     {"platform", "The machine: cores, cache hierarchy, DRAM, PCIe link and NIC. Cache sizes must divide "
                  "into whole sets: `size_kib` x 1024 must be a multiple of `ways` x 64 B."},
@@ -400,7 +401,13 @@ static const struct {
                 "of `rate_gbps` / `rate_pps`, and either `size` or `size_mix` (1..16 entries). All flows "
                 "together offer `packets` packets."},
     {"variants", "Optional array of 1..32 delivery strategies, all fed the same arrival sequence. Absent: "
-                 "one variant `{\"name\": \"baseline\"}` with the defaults below."},
+                 "one variant `{\"name\": \"baseline\"}` with the defaults below. Coalescing more than one "
+                 "packet needs a timeout (`coalesce_ns` > 0)."},
+    {"iommu", "The IOMMU used by variants whose `iommu` is `4k` or `2m` (PASID-tagged I/O, US10310974). "
+              "Page walks read the page tables through the cache model."},
+    {"tenants", "Optional array: one tenant per VM, each with a Tag ID (its queue pair is its VM's NIC "
+                "queue) and a PASID, both unique. Absent: tenant v has tag v and PASID 0x100+v, all "
+                "well-behaved. With the IOMMU on, `platform.nic.queues` must be 0 and flows unicast."},
 };
 
 int vio_params_markdown(char **out, vio_err *err)
