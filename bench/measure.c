@@ -49,19 +49,19 @@ static uint64_t get_u64(json_t *o, const char *a, const char *b)
 static void child_measure(const vio_scenario *s, enum vio_engine_kind engine, bench_sample *r)
 {
     vio_run_opts opts = {.jobs = 1, .engine = engine};
+    vio_run_perf *perf = calloc(s->nvariants, sizeof *perf); /* vio_run fills perf[v] */
     r->variants = s->nvariants;
     r->agents = s->nvms + 2; /* the NIC, the host and one guest per VM */
     for (uint32_t v = 0; v < s->nvariants; v++) {
-        vio_run_perf perf = {0};
         json_t *doc = NULL;
         vio_err err = {{0}};
-        if (vio_run(s, (int)v, &opts, &doc, &perf, &err) != VIO_OK) {
+        if (!perf || vio_run(s, (int)v, &opts, &doc, perf, &err) != VIO_OK) {
             if (!r->failed_variants++)
                 snprintf(r->error, sizeof r->error, "%.400s", err.msg[0] ? err.msg : "vio_run failed");
             continue;
         }
         json_t *o = json_array_get(json_object_get(doc, "variants"), 0);
-        r->wall_seconds += perf.wall_seconds;
+        r->wall_seconds += perf[v].wall_seconds;
         r->offered += get_u64(o, "packets", "offered");
         r->delivered += get_u64(o, "packets", "delivered");
         r->dropped += get_u64(o, "packets", "dropped");
@@ -72,6 +72,7 @@ static void child_measure(const vio_scenario *s, enum vio_engine_kind engine, be
             r->latency_mean_ns = json_real_value(json_object_get(json_object_get(o, "latency_ns"), "mean"));
         json_decref(doc);
     }
+    free(perf);
     struct rusage ru;
     getrusage(RUSAGE_CHILDREN, &ru);
     r->rss_mib = (double)ru.ru_maxrss / 1024.0; /* Linux reports KiB */

@@ -190,12 +190,15 @@ int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts_in, jso
     if (rc == VIO_OK) {
         char sha[65];
         vio_sha256_hex(s->canonical_json, strlen(s->canonical_json), sha);
+        /* The file's base name only: results must not depend on where it was run from. */
+        const char *slash = strrchr(s->source, '/');
+        const char *source = slash ? slash + 1 : s->source;
         json_t *vars = json_array();
         for (uint32_t v = first; v < last; v++)
             json_array_append(vars, results[v]);
         *out = json_pack("{s:s,s:{s:s,s:s,s:s},s:{s:s,s:s,s:s,s:I},s:o}", "schema", "viosim-results/1", "tool",
                          "name", "viosim", "version", vio_version(), "git", vio_git_version(), "scenario", "name",
-                         s->name, "source", s->source, "sha256", sha, "seed", (json_int_t)s->seed, "variants", vars);
+                         s->name, "source", source, "sha256", sha, "seed", (json_int_t)s->seed, "variants", vars);
     }
     for (uint32_t v = 0; v < s->nvariants; v++)
         json_decref(results[v]);
