@@ -9,6 +9,9 @@
 
 struct vio_cache {
     uint32_t ways, sets;
+    uint64_t set_mask;  /* sets - 1 when sets is a power of two, else 0 (use modulo) */
+    unsigned set_bits;  /* log2(sets) for the hash fold */
+    int hash_index;
     uint64_t clock; /* LRU stamp source; 64 bits never wraps in a run */
     uint64_t *tag;  /* line address, EMPTY_LINE when invalid */
     uint64_t *stamp;
@@ -48,6 +51,14 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
         c->tag[i] = EMPTY_LINE;
     c->ways = cfg->ways;
     c->sets = (uint32_t)sets;
+    c->hash_index = cfg->hash_index;
+    if ((sets & (sets - 1)) == 0) {
+        c->set_mask = sets - 1;
+        while ((1ULL << c->set_bits) < sets)
+            c->set_bits++;
+    } else {
+        c->set_bits = 16;
+    }
     *out = c;
     return VIO_OK;
 }
@@ -65,7 +76,17 @@ void vio_cache_destroy(vio_cache *c)
 
 uint32_t vio_cache_ways(const vio_cache *c) { return c->ways; }
 uint32_t vio_cache_sets(const vio_cache *c) { return c->sets; }
-uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line) { return (uint32_t)(line % c->sets); }
+uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line)
+{
+    if (c->hash_index) {
+        /* XOR-fold every higher group of index-width bits onto the low ones. */
+        uint64_t h = line;
+        for (uint64_t x = line >> c->set_bits; x; x >>= c->set_bits)
+            h ^= x;
+        line = h;
+    }
+    return c->set_mask ? (uint32_t)(line & c->set_mask) : (uint32_t)(line % c->sets);
+}
 
 int64_t vio_cache_find(const vio_cache *c, uint64_t line)
 {

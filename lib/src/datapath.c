@@ -37,7 +37,7 @@ static int make_memsys(const vio_scenario *s, vio_memsys **out, vio_err *err)
         .l2_enabled = (int)p->l2.enabled,
         .l2 = {.size_bytes = p->l2.size_kib * 1024, .ways = p->l2.ways},
         .l2_hit_cycles = p->l2.hit_cycles,
-        .llc = {.size_bytes = p->llc.size_kib * 1024, .ways = p->llc.ways},
+        .llc = {.size_bytes = p->llc.size_kib * 1024, .ways = p->llc.ways, .hash_index = 1},
         .llc_hit_cycles = p->llc.hit_cycles,
         .c2c_cycles = p->c2c_cycles,
         .io_ways = p->io_ways,

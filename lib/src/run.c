@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -220,6 +221,10 @@ int vio_write_json_atomic(const json_t *doc, const char *path, vio_err *err)
         free(tmp);
         return rc;
     }
+    /* mkstemp creates 0600; a results file is as readable as any other output. */
+    mode_t mask = umask(0);
+    umask(mask);
+    (void)fchmod(fd, 0666 & ~mask);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
     int rc = VIO_OK;
     if (!text) {

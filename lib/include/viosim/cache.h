@@ -36,6 +36,12 @@ enum vio_line_flag {
 typedef struct vio_cache_config {
     uint64_t size_bytes; /* total capacity; must be ways * sets * 64 */
     uint32_t ways;       /* associativity, 1..32 */
+    /* Index sets by a hash of the whole line address instead of its low bits.
+     * Intel's LLC spreads lines over slices and sets with an undocumented XOR hash
+     * of many address bits; without one, buffers at large power-of-two strides (one
+     * ring per queue, 2 MiB apart) would all fall into the same sets. L1s index
+     * with plain low bits (VIPT), so they keep it off. */
+    int hash_index;
 } vio_cache_config;
 
 /* What an insertion pushed out, so the caller can write back, back-invalidate
