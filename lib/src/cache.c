@@ -13,8 +13,11 @@ struct vio_cache {
     unsigned set_bits;  /* log2(sets) for the hash fold */
     int hash_index;
     uint64_t clock; /* LRU stamp source; 64 bits never wraps in a run */
-    uint64_t *tag;  /* line address, EMPTY_LINE when invalid */
-    uint64_t *stamp;
+    /* Tag and LRU stamp side by side: a set's scan reads one contiguous run. */
+    struct way {
+        uint64_t tag; /* line address, EMPTY_LINE when invalid */
+        uint64_t stamp;
+    } *w;
     uint64_t *sharers;
     uint32_t *flags;
     uint64_t hits[VIO_CLS_COUNT], misses[VIO_CLS_COUNT];
@@ -38,17 +41,16 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
     vio_cache *c = calloc(1, sizeof *c);
     size_t n = (size_t)sets * cfg->ways;
     if (c) {
-        c->tag = malloc(n * sizeof *c->tag);
-        c->stamp = calloc(n, sizeof *c->stamp);
+        c->w = calloc(n, sizeof *c->w);
         c->sharers = calloc(n, sizeof *c->sharers);
         c->flags = calloc(n, sizeof *c->flags);
     }
-    if (!c || !c->tag || !c->stamp || !c->sharers || !c->flags) {
+    if (!c || !c->w || !c->sharers || !c->flags) {
         vio_cache_destroy(c);
         return vio_err_set(err, VIO_ENOMEM, "cache: out of memory for %zu lines", n);
     }
     for (size_t i = 0; i < n; i++)
-        c->tag[i] = EMPTY_LINE;
+        c->w[i].tag = EMPTY_LINE;
     c->ways = cfg->ways;
     c->sets = (uint32_t)sets;
     c->hash_index = cfg->hash_index;
@@ -67,8 +69,7 @@ void vio_cache_destroy(vio_cache *c)
 {
     if (!c)
         return;
-    free(c->tag);
-    free(c->stamp);
+    free(c->w);
     free(c->sharers);
     free(c->flags);
     free(c);
@@ -90,14 +91,14 @@ uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line)
 
 int64_t vio_cache_find(const vio_cache *c, uint64_t line)
 {
-    size_t base = (size_t)vio_cache_set_of(c, line) * c->ways;
+    const struct way *set = c->w + (size_t)vio_cache_set_of(c, line) * c->ways;
     for (uint32_t w = 0; w < c->ways; w++)
-        if (c->tag[base + w] == line)
-            return (int64_t)(base + w);
+        if (set[w].tag == line)
+            return (int64_t)(set - c->w) + w;
     return -1;
 }
 
-void vio_cache_touch(vio_cache *c, int64_t slot) { c->stamp[slot] = ++c->clock; }
+void vio_cache_touch(vio_cache *c, int64_t slot) { c->w[slot].stamp = ++c->clock; }
 
 int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_t flags,
                          vio_cache_victim *victim)
@@ -107,31 +108,34 @@ int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_
         way_mask = all;
     size_t base = (size_t)vio_cache_set_of(c, line) * c->ways;
     size_t pick = SIZE_MAX;
+    uint64_t oldest = UINT64_MAX;
     for (uint32_t w = 0; w < c->ways; w++) {
         if (!(way_mask & (1u << w)))
             continue;
         size_t s = base + w;
-        if (c->tag[s] == EMPTY_LINE) {
+        if (c->w[s].tag == EMPTY_LINE) {
             pick = s;
             break;
         }
-        if (pick == SIZE_MAX || c->stamp[s] < c->stamp[pick])
+        if (c->w[s].stamp < oldest) {
+            oldest = c->w[s].stamp;
             pick = s;
+        }
     }
     vio_cache_victim v = {0, 0, 0, 0};
-    if (c->tag[pick] != EMPTY_LINE) {
+    if (c->w[pick].tag != EMPTY_LINE) {
         v.valid = 1;
-        v.line = c->tag[pick];
+        v.line = c->w[pick].tag;
         v.flags = c->flags[pick];
         v.sharers = c->sharers[pick];
         c->evictions++;
     }
     if (victim)
         *victim = v;
-    c->tag[pick] = line;
+    c->w[pick].tag = line;
+    c->w[pick].stamp = ++c->clock;
     c->flags[pick] = flags;
     c->sharers[pick] = 0;
-    c->stamp[pick] = ++c->clock;
     return (int64_t)pick;
 }
 
@@ -146,10 +150,10 @@ int vio_cache_invalidate(vio_cache *c, uint64_t line, vio_cache_victim *removed)
         removed->flags = c->flags[s];
         removed->sharers = c->sharers[s];
     }
-    c->tag[s] = EMPTY_LINE;
+    c->w[s].tag = EMPTY_LINE;
+    c->w[s].stamp = 0;
     c->flags[s] = 0;
     c->sharers[s] = 0;
-    c->stamp[s] = 0;
     return 1;
 }
 
