@@ -17,6 +17,15 @@ static uint32_t steer(const vio_datapath *dp, const vio_flow *f, uint32_t flow)
     return (uint32_t)((h >> 32) % dp->nqueues);
 }
 
+/* A packet lost at the NIC: every destination's copy counts as dropped. (The
+ * engine tells the other actors when the NIC runs out of packets.) */
+static void nic_drop(vio_datapath *dp, const vio_flow *f, uint64_t *where)
+{
+    *where += f->ndst;
+    for (uint32_t i = 0; i < f->ndst; i++)
+        dp->g[f->dst[i]].dropped++;
+}
+
 void vio__nic_step(vio_datapath *dp, vio_ps now)
 {
     vio_arrival_rec a;
@@ -37,11 +46,7 @@ void vio__nic_step(vio_datapath *dp, vio_ps now)
     uint32_t slot = (uint32_t)(r->produced % r->entries);
     if (r->free_at[slot] > now) {
         /* Ring full: the NIC has no descriptor for it and drops it on the floor. */
-        dp->dropped_nic += f->ndst;
-        for (uint32_t i = 0; i < f->ndst; i++)
-            dp->g[f->dst[i]].dropped++;
-        if (vio_datapath_done(dp, VIO_AGENT_NIC) && dp->touch)
-            dp->touch(dp->touch_ctx, VIO_AGENT_HOST);
+        nic_drop(dp, f, &dp->dropped_nic);
         return;
     }
     r->produced++;
@@ -52,11 +57,7 @@ void vio__nic_step(vio_datapath *dp, vio_ps now)
         /* Blocked by the IOMMU: nothing is written; the device reports the fault
          * and returns the descriptor at once. */
         r->free_at[slot] = now;
-        dp->dropped_iommu += f->ndst;
-        for (uint32_t i = 0; i < f->ndst; i++)
-            dp->g[f->dst[i]].dropped++;
-        if (vio_datapath_done(dp, VIO_AGENT_NIC) && dp->touch)
-            dp->touch(dp->touch_ctx, VIO_AGENT_HOST);
+        nic_drop(dp, f, &dp->dropped_iommu);
         return;
     }
     /* Payload, then the descriptor write-back: two posted writes on the link,
@@ -196,9 +197,6 @@ void vio__host_step(vio_datapath *dp, vio_ps now)
     }
     dp->host_busy += t - now;
     dp->host_busy_until = t;
-    if (vio_datapath_done(dp, VIO_AGENT_HOST) && dp->touch)
-        for (uint32_t v = 0; v < s->nvms; v++)
-            dp->touch(dp->touch_ctx, VIO_AGENT_GUEST0 + v);
 }
 
 /* -------------------------------------------------------------- guest ---- */
