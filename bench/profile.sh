@@ -26,6 +26,8 @@ load=$("$bench" --print-load) # the same 100 % load as W1
 
 # Exclusive Ir per function of every variant child (the CLI's own process,
 # which only parses and forks, is left out), as "Ir<TAB>category<TAB>function".
+# A forked child's profile starts with its parent's counts (program start-up,
+# mostly ld.so binding SimGrid's symbols): a fixed cost, shown in its own column.
 profile() {
     local engine=$1
     mkdir -p "$out/$engine"
@@ -33,21 +35,25 @@ profile() {
         "$viosim" run "$root/scenarios/default.json" -o "$out/$engine/results" --quiet -j 1 \
         --engine "$engine" --set "traffic.packets=$packets" --set "traffic.load=$load" >&2
     for f in "$out/$engine"/cg.*; do
-        grep -q 'vio_datapath_create' "$f" || continue
+        grep -Eq 'vio_datapath_(next|results)' "$f" || continue
         callgrind_annotate --threshold=100 --inclusive=no --auto=no "$f"
     done | awk -v bin="$viosim" '
         /^ *[0-9,]+ \([ 0-9.]+%\)  / {
             ir = $1; gsub(",", "", ir)
             line = $0; sub(/^ *[0-9,]+ \([ 0-9.]+%\)  /, "", line)
-            obj = line; sub(/.*\[/, "", obj); sub(/\]$/, "", obj)
             if (line ~ /PROGRAM TOTALS/) next
-            if (obj ~ /libsimgrid|libboost|libstdc\+\+/) cat = "simgrid"
-            else if (line ~ /lib\/src\/engine\.c:/) cat = "glue"
-            else if (obj == bin) cat = "model"
-            else if (obj ~ /ld-linux/) cat = "ld.so"
+            # callgrind_annotate names the object only on some lines: classify by it
+            # when present, else by the source path or the symbol.
+            obj = ""
+            if (line ~ / \[[^]]*\]$/) { obj = line; sub(/.* \[/, "", obj); sub(/\]$/, "", obj) }
+            name = line; sub(/ \[[^]]*\]$/, "", name)
+            if (obj ~ /libsimgrid|libboost|libstdc\+\+/ || (obj == "" && name ~ /simgrid::|xbt|boost::|std::/))
+                cat = "simgrid"
+            else if (name ~ /lib\/src\/engine\.c:/) cat = "glue"
+            else if (obj == bin || (obj == "" && name ~ /\/(lib\/src|sim)\//)) cat = "model"
+            else if (obj ~ /ld-linux/ || (obj == "" && name ~ /^\.\/elf\/|dl-/)) cat = "ld.so"
             else cat = "libc/other"
-            name = line; sub(/ \[[^]]*\]$/, "", name); sub(/^.*\/(lib|sim)\//, "", name)
-            sub(/^\?\?\?:/, "", name)
+            sub(/^.*\/(lib|sim)\//, "", name); sub(/^\?\?\?:/, "", name)
             printf "%s\t%s\t%s\n", ir, cat, substr(name, 1, 90)
         }' > "$out/$engine.tsv"
 }

@@ -3,6 +3,7 @@
 #include "support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 START_TEST(test_copy_to_llc_raises_guest_llc_hits_and_lowers_latency)
@@ -163,6 +164,46 @@ START_TEST(test_coalescing_cuts_interrupts)
 }
 END_TEST
 
+START_TEST(test_copy_on_fetch_copies_once_per_packet)
+{
+    /* US11412059's other timing: the host copies into the LLC when the first
+     * destination's fetch command arrives. One copy per packet, whatever the fan-out;
+     * every destination still gets it exactly once; both engines agree. */
+    const char *sets[] = {"traffic.packets=2000", "variants[2].copy=llc-on-fetch"};
+    vio_scenario *s = vio_test_load("multicast.json", sets, 2);
+    json_t *a = vio_test_run(s, VIO_ENGINE_SEQUENTIAL), *b = vio_test_run(s, VIO_ENGINE_SIMGRID);
+    json_t *x = (json_t *)vio_test_variant(a, "llc+posted"), *y = (json_t *)vio_test_variant(b, "llc+posted");
+    assert_exactly_once(x, 2000, 8);
+    ck_assert(vio_test_num(x, "sim.fetches") == 2000);
+    ck_assert(vio_test_num(vio_test_variant(a, "baseline"), "sim.fetches") == 0);
+    json_object_del(x, "engine");
+    json_object_del(y, "engine");
+    char *tx = json_dumps(x, JSON_SORT_KEYS), *ty = json_dumps(y, JSON_SORT_KEYS);
+    ck_assert_msg(strcmp(tx, ty) == 0, "the SimGrid engine and the reference loop disagree");
+    free(tx);
+    free(ty);
+    json_decref(a);
+    json_decref(b);
+    vio_scenario_destroy(s);
+}
+END_TEST
+
+START_TEST(test_copy_on_fetch_costs_a_round_trip)
+{
+    /* Unicast: the guest waits for the host's copy, so latency exceeds the eager copy's. */
+    const char *sets[] = {"traffic.packets=4000", "variants[2].copy=llc-on-fetch", "variants[2].notify=exit"};
+    vio_scenario *s = vio_test_load("compare-delivery.json", sets, 3);
+    json_t *doc = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    const json_t *eager = vio_test_variant(doc, "copy-to-llc"), *fetch = vio_test_variant(doc, "posted");
+    ck_assert(vio_test_num(fetch, "sim.fetches") == vio_test_num(fetch, "packets.delivered"));
+    ck_assert(vio_test_num(fetch, "packets.delivered") == 4000);
+    ck_assert(vio_test_num(fetch, "guest_reads.llc") > 0.9);
+    ck_assert(vio_test_num(fetch, "latency_ns.mean") > vio_test_num(eager, "latency_ns.mean"));
+    json_decref(doc);
+    vio_scenario_destroy(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("delivery");
@@ -176,6 +217,8 @@ int main(void)
     tcase_add_test(tc, test_all_variants_same_arrival_hash);
     tcase_add_test(tc, test_ddio_ring_beyond_io_ways_collapses_write_hits);
     tcase_add_test(tc, test_coalescing_cuts_interrupts);
+    tcase_add_test(tc, test_copy_on_fetch_copies_once_per_packet);
+    tcase_add_test(tc, test_copy_on_fetch_costs_a_round_trip);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

@@ -139,8 +139,8 @@ START_TEST(defaults_filled)
         "'tlp_payload':256}},'seed':1,'tenants':[],'traffic':{'flows':[{'arrival':'poisson','dst':0,'rate_gbps':10.0,"
         "'size':1500}],'load':1.0,'packets':100000},'variants':[{'coalesce_ns':0,'coalesce_packets':1,"
         "'copy':'guest','dma':'dram','host_poll':false,'iommu':'off','name':'baseline','notify':'exit'}],"
-        "'vms':[{'budget':64,'core':1,'irq_cycles':500,'process_cycles':1000,'ring_entries':256},"
-        "{'budget':64,'core':2,'irq_cycles':500,'process_cycles':1000,'ring_entries':256}]}");
+        "'vms':[{'budget':64,'core':1,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256},"
+        "{'budget':64,'core':2,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256}]}");
     ck_assert_str_eq(s->canonical_json, want);
     free(want);
     vio_scenario_destroy(s);
@@ -182,7 +182,7 @@ START_TEST(err_unknown_key)
                "s.json: platform.llc.ways: unknown key (expected one of: c2c_cycles, cores, dram, freq_mhz, ideal_memory, "
                "io_ways, l1, l2, llc, mlp, nic, pcie)");
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
-               "s.json: vms[0].cpu: unknown key (expected one of: budget, core, irq_cycles, process_cycles, "
+               "s.json: vms[0].cpu: unknown key (expected one of: budget, core, fetch_cycles, irq_cycles, process_cycles, "
                "ring_entries)");
 }
 END_TEST
@@ -476,9 +476,6 @@ START_TEST(variants_by_name)
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[{'name':''}]}",
                "s.json: variants[0].name: expected a string of 1..63 bytes, got 0 bytes");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[]}", "s.json: variants: expected 1..32 entries, got 0");
-    expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[{'name':'f','copy':'llc-on-fetch'}]}",
-               "s.json: variants[0].copy: \"llc-on-fetch\" is not simulated in this version (use \"llc\" for the "
-               "eager copy)");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[{'name':'c','coalesce_packets':8}]}",
                "s.json: variants[0].coalesce_ns: expected a timeout > 0 when coalesce_packets is 8 (or the last "
                "packets would never raise an interrupt)");

@@ -94,6 +94,9 @@ int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **
     bad |= bad || fifo_init(&dp->host_in, dp->nqueues * s->platform.nic_ring_entries);
     bad |= bad || ring_init(&dp->shared, s->host.shared_ring_entries);
     dp->shared_refs = calloc(s->host.shared_ring_entries, sizeof *dp->shared_refs);
+    dp->shared_src = calloc(s->host.shared_ring_entries, sizeof *dp->shared_src);
+    dp->shared_fetched = calloc(s->host.shared_ring_entries, sizeof *dp->shared_fetched);
+    bad |= !dp->shared_src || !dp->shared_fetched || fifo_init(&dp->fetch_in, s->nvms);
     dp->g = calloc(s->nvms, sizeof *dp->g);
     bad |= !dp->shared_refs || !dp->g;
     for (uint32_t v = 0; !bad && v < s->nvms; v++) {
@@ -125,6 +128,9 @@ void vio_datapath_destroy(vio_datapath *dp)
     free(dp->host_in.items);
     free(dp->shared.free_at);
     free(dp->shared_refs);
+    free(dp->shared_src);
+    free(dp->shared_fetched);
+    free(dp->fetch_in.items);
     if (dp->g)
         for (uint32_t v = 0; v < dp->s->nvms; v++) {
             free(dp->g[v].ring.free_at);
@@ -182,17 +188,30 @@ void vio_datapath_step(vio_datapath *dp, uint32_t agent, vio_ps now)
         vio__guest_step(dp, &dp->g[agent - VIO_AGENT_GUEST0], now);
 }
 
+/* With copy on fetch, the host serves the guests' fetch commands until every
+ * guest has drained its queue. */
+static int all_guests_drained(const vio_datapath *dp)
+{
+    if (dp->v->copy != VIO_COPY_LLC_ON_FETCH)
+        return 1;
+    for (uint32_t v = 0; v < dp->s->nvms; v++)
+        if (dp->g[v].in.len)
+            return 0;
+    return dp->fetch_in.len == 0;
+}
+
 int vio_datapath_done(const vio_datapath *dp, uint32_t agent)
 {
     if (agent == VIO_AGENT_NIC)
         return vio_traffic_peek(dp->traffic) == VIO_PS_NEVER;
     if (agent == VIO_AGENT_HOST)
-        return vio_datapath_done(dp, VIO_AGENT_NIC) && dp->host_in.len == 0;
-    return vio_datapath_done(dp, VIO_AGENT_HOST) && dp->g[agent - VIO_AGENT_GUEST0].in.len == 0;
+        return vio_datapath_done(dp, VIO_AGENT_NIC) && dp->host_in.len == 0 && all_guests_drained(dp);
+    return vio_datapath_done(dp, VIO_AGENT_NIC) && dp->host_in.len == 0 && dp->g[agent - VIO_AGENT_GUEST0].in.len == 0;
 }
 
 int vio_datapath_run_sequential(vio_datapath *dp, vio_err *err)
 {
+    vio_ps last_t = 0;
     for (;;) {
         uint32_t best = UINT32_MAX;
         vio_ps best_t = VIO_PS_NEVER;
@@ -205,6 +224,14 @@ int vio_datapath_run_sequential(vio_datapath *dp, vio_err *err)
         }
         if (best == UINT32_MAX)
             break;
+        if (best_t < last_t) {
+            /* A step scheduled another agent's event before the step itself: a model bug. */
+            char name[32];
+            return vio_err_set(err, VIO_ERUN, "causality violated: %s has an event at %llu ps, before %llu ps",
+                               vio_datapath_agent_name(dp, best, name, sizeof name), (unsigned long long)best_t,
+                               (unsigned long long)last_t);
+        }
+        last_t = best_t;
         vio_datapath_step(dp, best, best_t);
     }
     return vio_datapath_check_finished(dp, err);

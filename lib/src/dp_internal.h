@@ -52,6 +52,8 @@ typedef struct dp_guest {
     dp_ring ring;
     vio_ps busy_until, busy;  /* busy: core time spent (handler, exits, reads, work) */
     int in_napi;              /* still polling after a batch: no interrupt needed */
+    int fetch_wait;           /* copy on fetch: waiting for the host to copy the head packet */
+    vio_ps fetch_ready;       /* when that copy completes (VIO_PS_NEVER: not done yet) */
     vio_hist latency;
     uint64_t delivered, bytes, dropped, offered;
     uint64_t interrupts, vm_exits, batches;
@@ -79,6 +81,12 @@ struct vio_datapath {
     /* the US11412059 shared LLC ring */
     dp_ring shared;
     uint32_t *shared_refs;
+    /* copy on fetch: what each shared slot will hold, when it was copied, and the
+     * guests' fetch commands waiting for the host */
+    dp_pkt *shared_src;
+    vio_ps *shared_fetched;
+    dp_fifo fetch_in;
+    uint64_t fetches;
     /* guests */
     dp_guest *g;
     /* PASID-tagged I/O (NULL tenants: no tenant machinery in this variant) */

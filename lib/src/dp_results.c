@@ -121,9 +121,9 @@ json_t *vio_datapath_results(const vio_datapath *dp)
     json_object_set_new(o, "vms", vms);
     json_object_set_new(o, "pcie", json_pack("{s:I,s:f}", "tlps", (json_int_t)dp->pcie.tlps, "utilization",
                                              ratio(dp->pcie.busy, span)));
-    json_object_set_new(o, "sim", json_pack("{s:f,s:I,s:I,s:I}", "duration_ns", ns(span), "events",
+    json_object_set_new(o, "sim", json_pack("{s:f,s:I,s:I,s:I,s:I}", "duration_ns", ns(span), "events",
                                             (json_int_t)dp->events, "cache_accesses",
                                             (json_int_t)vio_memsys_accesses(dp->mem), "host_batches",
-                                            (json_int_t)dp->host_batches));
+                                            (json_int_t)dp->host_batches, "fetches", (json_int_t)dp->fetches));
     return o;
 }

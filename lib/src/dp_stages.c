@@ -77,12 +77,22 @@ void vio__nic_step(vio_datapath *dp, vio_ps now)
 
 /* --------------------------------------------------------------- host ---- */
 
+/* The earliest work waiting for the host: a received packet or a guest's fetch command. */
+static vio_ps host_work_at(const vio_datapath *dp)
+{
+    const dp_pkt *p = dp_fifo_peek(&dp->host_in, 0), *f = dp_fifo_peek(&dp->fetch_in, 0);
+    vio_ps t = p ? p->t_ready : VIO_PS_NEVER;
+    if (f && f->t_ready < t)
+        t = f->t_ready;
+    return t;
+}
+
 vio_ps vio__host_next(const vio_datapath *dp)
 {
-    const dp_pkt *p = dp_fifo_peek(&dp->host_in, 0);
-    if (!p)
-        return VIO_PS_NEVER;
-    return p->t_ready > dp->host_busy_until ? p->t_ready : dp->host_busy_until;
+    vio_ps t = host_work_at(dp);
+    if (t == VIO_PS_NEVER)
+        return t;
+    return t > dp->host_busy_until ? t : dp->host_busy_until;
 }
 
 static int guest_slot_free(const dp_guest *g, vio_ps t)
@@ -116,6 +126,7 @@ static void deliver(vio_datapath *dp, dp_guest *g, dp_pkt p, uint64_t buf, uint3
 static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
 {
     const vio_scenario *s = dp->s;
+    int keep_nic_slot = 0;
     uint32_t core = s->host.core;
     const vio_flow *f = &s->traffic.flows[p->flow];
     *t += vio_memsys_read(dp->mem, core, dp_nic_desc(dp, p->queue, p->slot), *t, NULL);
@@ -137,7 +148,8 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
         }
     } else {
         /* US11412059: copy once into the LLC ring shared by the host and the VMs,
-         * then inject an interrupt into the core of each VM that must process it. */
+         * then inject an interrupt into the core of each VM that must process it.
+         * On fetch, the copy waits for the first destination's fetch command. */
         uint32_t sslot = (uint32_t)(dp->shared.produced % dp->shared.entries);
         uint32_t accepted = 0;
         for (uint32_t i = 0; i < f->ndst; i++)
@@ -154,8 +166,14 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
             dp->shared.free_at[sslot] = VIO_PS_NEVER;
             dp->shared_refs[sslot] = accepted;
             uint64_t dst = dp_shared_buf(dp, sslot);
-            *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, p->buf, p->bytes, *t);
-            *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE_LLC, dst, p->bytes, *t);
+            if (dp->v->copy == VIO_COPY_LLC) {
+                *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, p->buf, p->bytes, *t);
+                *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE_LLC, dst, p->bytes, *t);
+            } else {
+                dp->shared_src[sslot] = *p;
+                dp->shared_fetched[sslot] = VIO_PS_NEVER;
+                keep_nic_slot = 1; /* the payload stays in the NIC buffer until fetched */
+            }
             for (uint32_t i = 0; i < f->ndst; i++) {
                 dp_guest *g = &dp->g[f->dst[i]];
                 if (!guest_slot_free(g, *t)) {
@@ -168,7 +186,31 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
         }
     }
     /* The NIC descriptor is returned once the payload has been read out of its buffer. */
-    dp->nic_rings[p->queue].free_at[p->slot] = *t;
+    if (!keep_nic_slot)
+        dp->nic_rings[p->queue].free_at[p->slot] = *t;
+}
+
+/* A guest's fetch command (copy on fetch): copy the slot's packet from the NIC
+ * buffer into the LLC once, release the NIC descriptor, and let the guest go on.
+ * Later destinations of the same packet find it copied already. */
+static void host_fetch(vio_datapath *dp, const dp_pkt *req, vio_ps *t)
+{
+    uint32_t sslot = req->slot;
+    dp_guest *g = &dp->g[req->queue];
+    if (dp->shared_fetched[sslot] == VIO_PS_NEVER) {
+        const dp_pkt *src = &dp->shared_src[sslot];
+        uint32_t core = dp->s->host.core;
+        *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, src->buf, src->bytes, *t);
+        *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE_LLC, dp_shared_buf(dp, sslot), src->bytes, *t);
+        dp->nic_rings[src->queue].free_at[src->slot] = *t;
+        dp->shared_fetched[sslot] = *t;
+        dp->fetches++;
+    }
+    /* The answer leaves the host now, even when another destination's fetch
+     * already copied the packet: an event is never scheduled in the past. */
+    g->fetch_ready = dp->shared_fetched[sslot] > *t ? dp->shared_fetched[sslot] : *t;
+    if (dp->touch)
+        dp->touch(dp->touch_ctx, VIO_AGENT_GUEST0 + g->vm);
 }
 
 void vio__host_step(vio_datapath *dp, vio_ps now)
@@ -176,14 +218,20 @@ void vio__host_step(vio_datapath *dp, vio_ps now)
     const vio_scenario *s = dp->s;
     dp->events++;
     vio_ps t = now;
-    const dp_pkt *head = dp_fifo_peek(&dp->host_in, 0);
-    /* An idle host is woken by the NIC's MSI-X (unless it spins on the rings). */
-    if (!dp->v->host_poll && head->t_ready > dp->host_busy_until) {
+    const dp_pkt *head;
+    /* An idle host is woken by the NIC's MSI-X or a guest's fetch doorbell
+     * (unless it spins on the rings). */
+    if (!dp->v->host_poll && host_work_at(dp) > dp->host_busy_until) {
         t += dp_cycles(dp, s->host.irq_cycles);
         dp->host_irqs++;
     }
     t += dp_cycles(dp, s->host.batch_cycles);
     dp->host_batches++;
+    /* Fetch commands first: a guest is waiting on each. */
+    while ((head = dp_fifo_peek(&dp->fetch_in, 0)) && head->t_ready <= now) {
+        dp_pkt req = dp_fifo_pop(&dp->fetch_in);
+        host_fetch(dp, &req, &t);
+    }
     /* One poll batch: every descriptor completed by the batch start, up to the budget.
      * Ring state the batch consults is what the other stages had published by
      * `now`: a batch sees the rings as of its start, as vhost reads avail once. */
@@ -246,6 +294,8 @@ vio_ps vio__guest_next(const vio_datapath *dp, const dp_guest *g)
     const dp_pkt *first = dp_fifo_peek(&g->in, 0);
     if (!first)
         return VIO_PS_NEVER;
+    if (g->fetch_wait) /* spinning on the fetch's completion */
+        return g->fetch_ready == VIO_PS_NEVER || g->fetch_ready > g->busy_until ? g->fetch_ready : g->busy_until;
     if (g->in_napi && first->t_ready <= g->busy_until)
         return g->busy_until;
     vio_ps wake = guest_wakeup(dp, g);
@@ -259,7 +309,12 @@ void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now)
     dp->events++;
     vio_ps t = now;
     const dp_pkt *first = dp_fifo_peek(&g->in, 0);
-    if (!(g->in_napi && first->t_ready <= g->busy_until)) {
+    int resumed = g->fetch_wait;
+    if (resumed) {
+        /* The host has copied the head packet into the LLC: carry on with it. */
+        g->busy += now - g->busy_until; /* spun waiting for the completion */
+        g->fetch_wait = 0;
+    } else if (!(g->in_napi && first->t_ready <= g->busy_until)) {
         /* Woken from idle: the notification's own cost, then the guest's handler. */
         vio_ps wake = guest_wakeup(dp, g);
         g->busy += now - wake;
@@ -275,9 +330,24 @@ void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now)
         const dp_pkt *head = dp_fifo_peek(&g->in, 0);
         if (!head || head->t_ready > batch_start)
             break;
+        if (!resumed) {
+            uint64_t desc = dp_guest_desc(dp, g->vm, head->slot);
+            t += vio_memsys_read(dp->mem, g->core, desc, t, NULL);
+        }
+        if (dp->v->copy == VIO_COPY_LLC_ON_FETCH && !resumed && dp->shared_fetched[head->shared] > t) {
+            /* Not in the LLC yet: ring the host's doorbell with a fetch command and
+             * wait for the copy, keeping the packet at the head of the ring. */
+            t += dp_cycles(dp, vm->fetch_cycles);
+            dp_pkt req = {.t_ready = t, .queue = g->vm, .slot = head->shared};
+            (void)dp_fifo_push(&dp->fetch_in, &req); /* one outstanding fetch per guest */
+            g->fetch_wait = 1;
+            g->fetch_ready = VIO_PS_NEVER;
+            if (dp->touch)
+                dp->touch(dp->touch_ctx, VIO_AGENT_HOST);
+            break;
+        }
+        resumed = 0;
         dp_pkt p = dp_fifo_pop(&g->in);
-        uint64_t desc = dp_guest_desc(dp, g->vm, p.slot);
-        t += vio_memsys_read(dp->mem, g->core, desc, t, NULL);
         t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_READ, p.buf, p.bytes, t);
         t += dp_cycles(dp, vm->process_cycles);
         vio_hist_add(&g->latency, t - p.t_arrive);
@@ -291,6 +361,8 @@ void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now)
     g->busy_until = t;
     const dp_pkt *next = dp_fifo_peek(&g->in, 0);
     g->in_napi = next && next->t_ready <= t; /* NAPI: keep polling while work is there */
+    if (g->fetch_wait)
+        g->in_napi = 1; /* resumes without a new interrupt */
     if (t > dp->last_done)
         dp->last_done = t;
 }

@@ -22,11 +22,15 @@ static struct {
     int *waiting, *finished;
     sg_sem_t *sem;
     uint64_t steps, calls;
+    vio_ps last_t;      /* time of the last event handled: it never decreases */
     int failed, used;
     vio_err *err;
 } E;
 
 static double ps_to_s(vio_ps t) { return (double)t * 1e-12; }
+
+/* 10 ps: above surf/precision (1 ps), so SimGrid keeps it as a real timeout. */
+#define MIN_WAIT_S 1e-11
 
 /* Is `a` with an event at `t` first in (time, agent index) order? */
 static int earliest(uint32_t a, vio_ps t)
@@ -88,6 +92,16 @@ static void agent_main(int argc, char **argv)
         vio_ps t = vio_datapath_next(E.dp, a);
         E.pub[a] = t;
         if (t != VIO_PS_NEVER && earliest(a, t)) {
+            if (t < E.last_t) {
+                char name[32];
+                E.failed = vio_err_set(E.err, VIO_ERUN, "causality violated: %s has an event at %llu ps, before %llu ps",
+                                       vio_datapath_agent_name(E.dp, a, name, sizeof name), (unsigned long long)t,
+                                       (unsigned long long)E.last_t);
+                for (uint32_t j = 0; j < E.n; j++)
+                    wake(j);
+                return;
+            }
+            E.last_t = t;
             vio_datapath_step(E.dp, a, t);
             E.steps++;
             continue;
@@ -108,8 +122,10 @@ static void agent_main(int argc, char **argv)
         } else {
             double dt = ps_to_s(t) - simgrid_get_clock();
             /* A wait is only a hint of when to look again: the order of events is
-             * decided by pub[], so a zero or rounded timeout cannot reorder them. */
-            (void)sg_sem_acquire_timeout(E.sem[a], dt > 0 ? dt : 0.0);
+             * decided by pub[], so a rounded timeout cannot reorder them. A timeout
+             * of zero must not be passed (SimGrid then never wakes the actor), so
+             * an event that is already due waits the smallest step SimGrid keeps. */
+            (void)sg_sem_acquire_timeout(E.sem[a], dt > MIN_WAIT_S ? dt : MIN_WAIT_S);
         }
         E.waiting[a] = 0;
     }

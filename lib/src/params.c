@@ -165,6 +165,10 @@ static const vio_param rows[] = {
      "Guest interrupt handler entry/exit.",
      "estimate: guest-side handler and NAPI schedule only; exits and injection are in irq.*",
      VM(irq_cycles), 0},
+    {"vms[].fetch_cycles", VIO_PT_U32, "cycles", "300", 0, 100000000, NULL,
+     "Copy on fetch (copy \"llc-on-fetch\"): guest cost of issuing the fetch command (a doorbell to the host).",
+     "estimate: one posted MMIO/doorbell write plus bookkeeping, comparable to host.notify_cycles",
+     VM(fetch_cycles), 0},
 
     /* ---- traffic ---- */
     {"traffic.packets", VIO_PT_U64, "packets", "100000", 1, 1e10, NULL, "Total packets offered across flows.",

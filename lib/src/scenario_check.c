@@ -140,11 +140,6 @@ int vio__ld_check(const vio__ld *ld)
                                 "never raise an interrupt)",
                                 v->coalesce_packets);
         }
-        if (v->copy == VIO_COPY_LLC_ON_FETCH) {
-            snprintf(path, sizeof path, "variants[%u].copy", i);
-            return vio__ld_fail(ld, path,
-                                "\"llc-on-fetch\" is not simulated in this version (use \"llc\" for the eager copy)");
-        }
     }
     for (uint32_t i = 0; i < s->nvariants; i++)
         for (uint32_t j = 0; j < i; j++)

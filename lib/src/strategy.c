@@ -10,7 +10,7 @@ static const vio_strategy table[] = {
     {"copy", "llc", VIO_COPY_LLC,
      "US11412059: the host copies each packet once into a ring in the LLC shared with the VMs"},
     {"copy", "llc-on-fetch", VIO_COPY_LLC_ON_FETCH,
-     "US11412059, copy on the guest's fetch command (accepted by the loader; not simulated yet)"},
+     "US11412059: the copy into the shared LLC ring happens when the first destination guest sends a fetch command"},
     {"notify", "exit", VIO_NOTIFY_EXIT, "emulated interrupt: a VM exit, software injection, VM entry"},
     {"notify", "posted", VIO_NOTIFY_POSTED, "posted / direct injection into the VM's core, no VM exit"},
     {"notify", "poll", VIO_NOTIFY_POLL, "no interrupt: the guest core spins on its ring"},

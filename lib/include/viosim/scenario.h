@@ -65,6 +65,7 @@ typedef struct vio_vm_params {
     uint32_t budget;         /* NAPI budget */
     uint32_t process_cycles; /* guest work per packet after reading it */
     uint32_t irq_cycles;     /* guest interrupt handler entry/exit */
+    uint32_t fetch_cycles;   /* copy on fetch: issuing the fetch command to the host */
 } vio_vm_params;
 
 /* The interrupt-path costs, in cycles, shared by all variants. */
