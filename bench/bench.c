@@ -11,7 +11,6 @@
 
 #include "viosim/viosim.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,16 +29,6 @@
 #define REDUCED_SCENARIO BENCH_SOURCE_DIR "/scenarios/reduced.json"
 #define PEER_SCRIPT BENCH_SOURCE_DIR "/simpy_peer.py"
 #define RESULTS_FILE BENCH_SOURCE_DIR "/results.json"
-
-/* Targets of issue 5. */
-#define GOAL_W1_MPPS 1.5
-#define GOAL_W2_MPPS 0.3
-#define GOAL_SCALE_COST 2.0    /* W3-256 wall time per packet / W1's */
-#define GOAL_RSS_DRIFT 0.05    /* W5 peak RSS vs W1 */
-#define GOAL_RSS_256_MIB 256.0
-#define GOAL_ENGINE_SHARE 0.25 /* SimGrid + glue, share of W1 wall time */
-#define GOAL_PEER_SPEEDUP 100.0
-#define PEER_LATENCY_TOLERANCE 0.02
 
 enum wk_kind { WK_DEFAULT, WK_SCALE, WK_REDUCED };
 
@@ -71,7 +60,7 @@ static const workload workloads[] = {
 typedef struct opts {
     unsigned runs;
     int full, print_load;
-    const char *only, *out, *python;
+    const char *only, *out, *python, *dump;
 } opts;
 
 static double now_s(void)
@@ -355,108 +344,16 @@ static void run_reduced(const workload *w, const vio_scenario *s, const opts *o,
     }
 }
 
-/* ---------------------------------------------------------------- targets ---- */
-
-static const bench_row *find_row(const bench_row *rows, size_t n, const char *id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(rows[i].id, id) && !rows[i].error[0] && rows[i].wall.n)
-            return &rows[i];
-    return NULL;
-}
-
-static double med(const bench_series *s) { return bench_stat_of(s).median; }
-
-static void verdict(bench_row *r, int pass, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void verdict(bench_row *r, int pass, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->verdict, sizeof r->verdict, fmt, ap);
-    va_end(ap);
-    r->status = pass;
-}
-
-/* Returns -1 when the peer's latency disagrees (the comparison is then void). */
-static int evaluate(bench_row *rows, size_t n)
-{
-    int rc = 0;
-    const bench_row *w1 = find_row(rows, n, "W1");
-    for (size_t i = 0; i < n; i++) {
-        bench_row *r = &rows[i];
-        r->status = -1;
-        if (r->error[0] || !r->wall.n)
-            continue;
-        if (!strcmp(r->id, "W1")) {
-            r->goal = ">= 1.5 Mpkt/s";
-            verdict(r, med(&r->mpps) >= GOAL_W1_MPPS, "%.3f Mpkt/s", med(&r->mpps));
-        } else if (!strcmp(r->id, "W2")) {
-            r->goal = ">= 0.3 Mpkt/s";
-            verdict(r, med(&r->mpps) >= GOAL_W2_MPPS, "%.3f Mpkt/s", med(&r->mpps));
-        } else if (!strcmp(r->id, "W1-seq")) {
-            r->goal = "SimGrid + glue <= 25 % of W1 time";
-            if (w1) {
-                /* Per packet, so that the comparison holds even if a variant failed on one engine. */
-                double share = 1.0 - med(&w1->mpps) / med(&r->mpps);
-                verdict(r, share <= GOAL_ENGINE_SHARE, "%.1f %% (%.3f vs %.3f Mpkt/s sequential)", share * 100,
-                        med(&w1->mpps), med(&r->mpps));
-            }
-        } else if (!strcmp(r->id, "W3-256")) {
-            r->goal = "cost/pkt <= 2x W1, RSS < 256 MiB";
-            if (w1) {
-                double ratio = med(&w1->mpps) / med(&r->mpps);
-                double rss = med(&r->rss);
-                verdict(r, ratio <= GOAL_SCALE_COST && rss < GOAL_RSS_256_MIB, "%.2fx W1, %.1f MiB", ratio, rss);
-            }
-        } else if (!strcmp(r->id, "W5")) {
-            r->goal = "peak RSS within 5 % of W1";
-            if (w1) {
-                double drift = med(&r->rss) / med(&w1->rss) - 1.0;
-                verdict(r, fabs(drift) <= GOAL_RSS_DRIFT, "%+.1f %% (%.1f vs %.1f MiB)", drift * 100, med(&r->rss),
-                        med(&w1->rss));
-            }
-        } else if (!strcmp(r->id, "R-SimPy")) {
-            const bench_row *vr = find_row(rows, n, "R");
-            if (!vr)
-                continue;
-            double a = vr->first.latency_mean_ns, b = r->first.latency_mean_ns;
-            double diff = b > 0 ? (a - b) / b : 1.0;
-            fprintf(stderr, "reduced pipeline: mean latency viosim %.2f ns, SimPy %.2f ns, difference %+.3f %%\n", a,
-                    b, diff * 100);
-            if (fabs(diff) > PEER_LATENCY_TOLERANCE) {
-                fprintf(stderr, "*** MODEL MISMATCH: the SimPy peer and viosim disagree by more than 2 %% on the "
-                                "mean latency; the speed comparison is void ***\n");
-                verdict(r, 0, "VOID: mean latency %.1f vs %.1f ns (%+.2f %% > 2 %%)", a, b, diff * 100);
-                rc = -1;
-                continue;
-            }
-            bench_stat sp = bench_stat_of(&r->extra);
-            verdict(r, sp.median >= GOAL_PEER_SPEEDUP, "%.1fx (%.1f-%.1f); latency %.1f vs %.1f ns (%+.2f %%)",
-                    sp.median, sp.min, sp.max, a, b, diff * 100);
-        }
-        if (r->goal && !r->verdict[0])
-            verdict(r, -1, "not measured (needs W1)");
-        /* A figure over fewer variants than asked for passes nothing. */
-        const bench_row *vr = !strcmp(r->id, "R-SimPy") ? find_row(rows, n, "R") : NULL;
-        int partial = r->first.failed_variants || (vr && vr->first.failed_variants) ||
-                      (w1 && r->goal && r != w1 && strstr(r->goal, "W1") && w1->first.failed_variants);
-        if (r->goal && partial && r->status >= 0) {
-            char v[sizeof r->verdict];
-            snprintf(v, sizeof v, "%s", r->verdict);
-            verdict(r, 0, "INCOMPLETE (variants failed), %.150s", v);
-        }
-    }
-    return rc;
-}
-
 static const char usage[] =
-    "usage: viosim-bench [--runs N] [--full] [--only ID,ID...] [-o FILE] [--python PATH] [--print-load]\n"
+    "usage: viosim-bench [--runs N] [--full] [--only ID,ID...] [-o FILE] [--python PATH]\n"
+    "                    [--print-load] [--dump ID]\n"
     "  --runs N     timed runs per workload after one warm-up (default 5)\n"
     "  --full       the issue's packet counts (1 M per variant, W5 10 M); default a tenth\n"
     "  --only IDS   only these workloads: W1,W1-seq,W2,W3-64,W3-256,W4,W5,R\n"
     "  -o FILE      results file (default bench/results.json)\n"
     "  --python P   interpreter with SimPy 2 (default /usr/bin/python3, env VIOSIM_BENCH_PYTHON)\n"
     "  --print-load print the traffic.load of 100 % (the calibration) and exit (bench/profile.sh)\n"
+    "  --dump ID    print workload ID's canonical scenario (for viosim run) and exit\n"
     "exit status: 0 ok (targets may fail: see the table), 1 a run failed or the peer disagrees, 2 usage\n";
 
 static int parse(int argc, char **argv, opts *o)
@@ -476,7 +373,8 @@ static int parse(int argc, char **argv, opts *o)
             o->print_load = 1;
             continue;
         }
-        if (!v || (strcmp(a, "--runs") && strcmp(a, "--only") && strcmp(a, "-o") && strcmp(a, "--python"))) {
+        if (!v || (strcmp(a, "--runs") && strcmp(a, "--only") && strcmp(a, "-o") && strcmp(a, "--python") &&
+                   strcmp(a, "--dump"))) {
             fputs(usage, stderr);
             return -1;
         }
@@ -492,6 +390,8 @@ static int parse(int argc, char **argv, opts *o)
             o->only = v;
         else if (!strcmp(a, "-o"))
             o->out = v;
+        else if (!strcmp(a, "--dump"))
+            o->dump = v;
         else
             o->python = v;
     }
@@ -510,6 +410,28 @@ static int selected(const opts *o, const char *id)
     return 0;
 }
 
+/* --dump: the exact scenario a workload runs, to reproduce it with `viosim run`. */
+static int dump(const opts *o, const calib *c)
+{
+    for (size_t i = 0; i < NWORKLOADS; i++) {
+        const workload *w = &workloads[i];
+        if (strcmp(w->id, o->dump))
+            continue;
+        char config[192], msg[512];
+        vio_scenario *s = make_scenario(w, c, o->full ? w->packets_full : w->packets, config, sizeof config, msg,
+                                        sizeof msg);
+        if (!s) {
+            fprintf(stderr, "viosim-bench: %s\n", msg);
+            return 1;
+        }
+        printf("%s\n", s->canonical_json);
+        vio_scenario_destroy(s);
+        return 0;
+    }
+    fprintf(stderr, "viosim-bench: --dump %s: no such workload\n", o->dump);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     opts o = {0};
@@ -526,6 +448,8 @@ int main(int argc, char **argv)
         printf("%.4g\n", c.load100);
         return 0;
     }
+    if (o.dump)
+        return dump(&o, &c);
     fprintf(stderr, "100 %% load: host %.1f ns/pkt = %.3f Mpkt/s; default flows offer %.3f Mpkt/s at load 1 "
                     "-> traffic.load %.4g\n",
             c.busy_ns, c.capacity_pps / 1e6, c.offered_pps_at_1 / 1e6, c.load100);
@@ -556,14 +480,14 @@ int main(int argc, char **argv)
         vio_scenario_destroy(s);
         failed |= r->error[0] || (w->kind == WK_REDUCED && rows[n - 1].error[0]);
     }
-    if (evaluate(rows, n) != 0)
+    if (bench_evaluate(rows, n) != 0)
         failed = 1;
     double seconds = now_s() - t0;
     bench_print_table(stdout, rows, n);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0, noted = 0; i < n; i++) {
         if (rows[i].first.failed_variants) {
-            printf("%s%s: %u of %u variants failed: %s\n", i ? "" : "\n", rows[i].id, rows[i].first.failed_variants,
-                   rows[i].first.variants, rows[i].first.error);
+            printf("%s%s: %u of %u variants failed: %s\n", noted++ ? "" : "\n", rows[i].id,
+                   rows[i].first.failed_variants, rows[i].first.variants, rows[i].first.error);
             failed = 1;
         }
     }

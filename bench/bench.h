@@ -72,6 +72,11 @@ typedef struct calib {
     double busy_ns, capacity_pps, offered_pps_at_1, load100;
 } calib;
 
+/* targets.c: set every row's goal, verdict and status. Returns -1 when the
+ * SimPy peer's mean latency disagrees with viosim's (the speed comparison is
+ * then void), else 0. */
+int bench_evaluate(bench_row *rows, size_t n);
+
 /* report.c */
 void bench_print_table(FILE *out, const bench_row *rows, size_t nrows);
 json_t *bench_row_json(const bench_row *r);

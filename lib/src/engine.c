@@ -8,6 +8,7 @@
 #include <xbt/config.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,13 @@ static void agent_main(int argc, char **argv)
         if (t == VIO_PS_NEVER) {
             sg_sem_acquire(E.sem[a]);
         } else {
-            double dt = ps_to_s(t) - simgrid_get_clock();
+            double now_s = simgrid_get_clock();
+            double dt = ps_to_s(t) - now_s;
+            /* Late in a long run the clock's own resolution exceeds 10 ps: wait at
+             * least a few of its units, or the timeout would round to nothing. */
+            double floor_s = 4.0 * (nextafter(now_s, INFINITY) - now_s);
+            if (dt < floor_s)
+                dt = floor_s;
             /* A wait is only a hint of when to look again: the order of events is
              * decided by pub[], so a rounded timeout cannot reorder them. A timeout
              * of zero must not be passed (SimGrid then never wakes the actor), so

@@ -3,13 +3,24 @@
 
 #include <stdlib.h>
 
+/* DRAM bandwidth is tracked in windows of 100 ns over a horizon of 4096 windows
+ * (~410 us). Requests reach the memory model slightly out of time order (a host
+ * batch issues its accesses at its start), so a single "next free" time would
+ * make an early request queue behind a later one and feed back on itself; a
+ * window only competes with requests in the same 100 ns. */
+#define DRAM_WINDOW_PS (100 * VIO_PS_PER_NS)
+#define DRAM_WINDOWS 4096u
+
 struct vio_memsys {
     vio_memsys_config cfg;
     vio_cache **l1, **l2; /* per core; l2 entries NULL when disabled */
     vio_cache *llc;
     uint32_t io_mask;      /* DDIO ways: the top io_ways of the LLC */
     vio_ps l1_ps, l2_ps, llc_ps, c2c_ps, dram_ps, dram_line_ps;
-    vio_ps dram_free;      /* when the DRAM channel group is next idle */
+    /* DRAM bandwidth as capacity per time window (see dram_transfer). */
+    uint64_t dram_window_lines;
+    uint64_t dram_used[DRAM_WINDOWS];
+    uint64_t dram_window_id[DRAM_WINDOWS];
     vio_memsys_stats st;
     uint64_t *core_reads;  /* [core][level] */
     uint64_t accesses;
@@ -52,6 +63,11 @@ int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *e
                                   cfg->freq_mhz);
     ms->dram_ps = (vio_ps)cfg->dram_latency_ns * VIO_PS_PER_NS;
     ms->dram_line_ps = vio_bytes_to_ps(VIO_LINE_BYTES, cfg->dram_bandwidth_mbps);
+    ms->dram_window_lines = DRAM_WINDOW_PS / (ms->dram_line_ps ? ms->dram_line_ps : 1);
+    if (ms->dram_window_lines == 0)
+        ms->dram_window_lines = 1;
+    for (uint32_t i = 0; i < DRAM_WINDOWS; i++)
+        ms->dram_window_id[i] = UINT64_MAX;
     *out = ms;
     return VIO_OK;
 }
@@ -73,13 +89,27 @@ void vio_memsys_destroy(vio_memsys *ms)
     free(ms);
 }
 
-/* DRAM as one FIFO server: a line occupies the channels for 64 B at the
- * aggregate bandwidth; a read waits for the backlog, then the idle latency. */
+/* One line over the DRAM channels at time `now`: it takes a slot in the first
+ * window from now on with bandwidth left, and waits until that window opens if it
+ * is a later one. Returns the queueing delay (0 while bandwidth suffices). */
 static vio_ps dram_transfer(vio_memsys *ms, vio_ps now)
 {
-    vio_ps start = ms->dram_free > now ? ms->dram_free : now;
-    ms->dram_free = start + ms->dram_line_ps;
-    return start - now;
+    uint64_t w = now / DRAM_WINDOW_PS;
+    for (uint32_t tries = 0; tries < DRAM_WINDOWS; tries++, w++) {
+        uint32_t slot = (uint32_t)(w % DRAM_WINDOWS);
+        if (ms->dram_window_id[slot] != w) {
+            if (ms->dram_window_id[slot] != UINT64_MAX && ms->dram_window_id[slot] > w)
+                return 0; /* older than the horizon: no longer tracked */
+            ms->dram_window_id[slot] = w;
+            ms->dram_used[slot] = 0;
+        }
+        if (ms->dram_used[slot] < ms->dram_window_lines) {
+            ms->dram_used[slot]++;
+            vio_ps start = w * DRAM_WINDOW_PS;
+            return start > now ? start - now : 0;
+        }
+    }
+    return (vio_ps)DRAM_WINDOWS * DRAM_WINDOW_PS; /* saturated for the whole horizon */
 }
 
 static uint64_t bit_of(uint32_t core) { return 1ULL << (core % 64u); }
