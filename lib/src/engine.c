@@ -1,6 +1,8 @@
 /* SimGrid glue: thin actor loops around the plain-C datapath (see engine.h). */
 #include "viosim/engine.h"
 
+#include "agenda.h"
+
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
@@ -18,7 +20,7 @@
 static struct {
     vio_datapath *dp;
     uint32_t n;
-    vio_ps *pub;        /* each agent's next event time, kept current by touch() */
+    vio__agenda pub;    /* each agent's next event time, kept current by touch() */
     vio_ps *deadline;   /* while waiting: when its timed wait ends (NEVER: no timeout) */
     int *waiting, *finished;
     sg_sem_t *sem;
@@ -33,17 +35,8 @@ static double ps_to_s(vio_ps t) { return (double)t * 1e-12; }
 /* 10 ps: above surf/precision (1 ps), so SimGrid keeps it as a real timeout. */
 #define MIN_WAIT_S 1e-11
 
-/* Is `a` with an event at `t` first in (time, agent index) order? */
-static int earliest(uint32_t a, vio_ps t)
-{
-    for (uint32_t j = 0; j < E.n; j++) {
-        if (j == a || E.finished[j])
-            continue;
-        if (E.pub[j] < t || (E.pub[j] == t && j < a))
-            return 0;
-    }
-    return 1;
-}
+/* Is `a` first in (time, agent index) order? Its own entry is current. */
+static int earliest(uint32_t a) { return vio__agenda_first(&E.pub) == a; }
 
 static void wake(uint32_t j)
 {
@@ -61,8 +54,8 @@ static void touch(void *ctx, uint32_t j)
     (void)ctx;
     if (E.finished[j])
         return;
-    E.pub[j] = vio_datapath_next(E.dp, j);
-    if (E.waiting[j] && E.pub[j] < E.deadline[j])
+    vio__agenda_set(&E.pub, j, vio_datapath_next(E.dp, j));
+    if (E.waiting[j] && vio__agenda_key(&E.pub, j) < E.deadline[j])
         wake(j);
 }
 
@@ -81,7 +74,7 @@ static void agent_main(int argc, char **argv)
     while (!E.failed) {
         if (vio_datapath_done(E.dp, a)) {
             E.finished[a] = 1;
-            E.pub[a] = VIO_PS_NEVER;
+            vio__agenda_set(&E.pub, a, VIO_PS_NEVER);
             /* Others may be waiting on our completion to finish themselves. */
             for (uint32_t j = 0; j < E.n; j++)
                 touch(NULL, j);
@@ -91,8 +84,8 @@ static void agent_main(int argc, char **argv)
             return;
         }
         vio_ps t = vio_datapath_next(E.dp, a);
-        E.pub[a] = t;
-        if (t != VIO_PS_NEVER && earliest(a, t)) {
+        vio__agenda_set(&E.pub, a, t);
+        if (t != VIO_PS_NEVER && earliest(a)) {
             if (t < E.last_t) {
                 char name[32];
                 E.failed = vio_err_set(E.err, VIO_ERUN, "causality violated: %s has an event at %llu ps, before %llu ps",
@@ -182,13 +175,12 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
     E.dp = dp;
     E.err = err;
     E.n = vio_datapath_agents(dp);
-    E.pub = calloc(E.n, sizeof *E.pub);
     E.deadline = calloc(E.n, sizeof *E.deadline);
     E.waiting = calloc(E.n, sizeof *E.waiting);
     E.finished = calloc(E.n, sizeof *E.finished);
     E.sem = calloc(E.n, sizeof *E.sem);
     char platform[512];
-    int rc = (E.pub && E.deadline && E.waiting && E.finished && E.sem)
+    int rc = (vio__agenda_init(&E.pub, E.n) == 0 && E.deadline && E.waiting && E.finished && E.sem)
                  ? VIO_OK
                  : vio_err_set(err, VIO_ENOMEM, "engine: out of memory");
     if (rc == VIO_OK)
@@ -207,7 +199,7 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
 
     vio_datapath_set_touch(dp, touch, NULL);
     for (uint32_t a = 0; a < E.n; a++) {
-        E.pub[a] = vio_datapath_next(dp, a);
+        vio__agenda_set(&E.pub, a, vio_datapath_next(dp, a));
         E.sem[a] = sg_sem_init(0);
     }
     for (uint32_t a = 0; a < E.n; a++) {
@@ -232,7 +224,7 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
         if (E.sem[a])
             sg_sem_destroy(E.sem[a]);
 out:
-    free(E.pub);
+    vio__agenda_free(&E.pub);
     free(E.deadline);
     free(E.waiting);
     free(E.finished);
