@@ -18,8 +18,11 @@ struct vio_cache {
         uint64_t tag; /* line address, EMPTY_LINE when invalid */
         uint64_t stamp;
     } *w;
-    uint64_t *sharers;
-    uint32_t *flags;
+    /* Coherence state, read only on a hit or a fill: one array, one miss. */
+    struct meta {
+        uint64_t sharers;
+        uint32_t flags;
+    } *m;
     uint64_t hits[VIO_CLS_COUNT], misses[VIO_CLS_COUNT];
     uint64_t evictions;
 };
@@ -42,10 +45,9 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
     size_t n = (size_t)sets * cfg->ways;
     if (c) {
         c->w = calloc(n, sizeof *c->w);
-        c->sharers = calloc(n, sizeof *c->sharers);
-        c->flags = calloc(n, sizeof *c->flags);
+        c->m = calloc(n, sizeof *c->m);
     }
-    if (!c || !c->w || !c->sharers || !c->flags) {
+    if (!c || !c->w || !c->m) {
         vio_cache_destroy(c);
         return vio_err_set(err, VIO_ENOMEM, "cache: out of memory for %zu lines", n);
     }
@@ -70,8 +72,7 @@ void vio_cache_destroy(vio_cache *c)
     if (!c)
         return;
     free(c->w);
-    free(c->sharers);
-    free(c->flags);
+    free(c->m);
     free(c);
 }
 
@@ -126,16 +127,16 @@ int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_
     if (c->w[pick].tag != EMPTY_LINE) {
         v.valid = 1;
         v.line = c->w[pick].tag;
-        v.flags = c->flags[pick];
-        v.sharers = c->sharers[pick];
+        v.flags = c->m[pick].flags;
+        v.sharers = c->m[pick].sharers;
         c->evictions++;
     }
     if (victim)
         *victim = v;
     c->w[pick].tag = line;
     c->w[pick].stamp = ++c->clock;
-    c->flags[pick] = flags;
-    c->sharers[pick] = 0;
+    c->m[pick].flags = flags;
+    c->m[pick].sharers = 0;
     return (int64_t)pick;
 }
 
@@ -147,20 +148,20 @@ int vio_cache_invalidate(vio_cache *c, uint64_t line, vio_cache_victim *removed)
     if (removed) {
         removed->valid = 1;
         removed->line = line;
-        removed->flags = c->flags[s];
-        removed->sharers = c->sharers[s];
+        removed->flags = c->m[s].flags;
+        removed->sharers = c->m[s].sharers;
     }
     c->w[s].tag = EMPTY_LINE;
     c->w[s].stamp = 0;
-    c->flags[s] = 0;
-    c->sharers[s] = 0;
+    c->m[s].flags = 0;
+    c->m[s].sharers = 0;
     return 1;
 }
 
-uint32_t vio_cache_flags(const vio_cache *c, int64_t slot) { return c->flags[slot]; }
-void vio_cache_set_flags(vio_cache *c, int64_t slot, uint32_t flags) { c->flags[slot] = flags; }
-uint64_t vio_cache_sharers(const vio_cache *c, int64_t slot) { return c->sharers[slot]; }
-void vio_cache_set_sharers(vio_cache *c, int64_t slot, uint64_t sharers) { c->sharers[slot] = sharers; }
+uint32_t vio_cache_flags(const vio_cache *c, int64_t slot) { return c->m[slot].flags; }
+void vio_cache_set_flags(vio_cache *c, int64_t slot, uint32_t flags) { c->m[slot].flags = flags; }
+uint64_t vio_cache_sharers(const vio_cache *c, int64_t slot) { return c->m[slot].sharers; }
+void vio_cache_set_sharers(vio_cache *c, int64_t slot, uint64_t sharers) { c->m[slot].sharers = sharers; }
 uint32_t vio_cache_way_of(const vio_cache *c, int64_t slot) { return (uint32_t)((uint64_t)slot % c->ways); }
 
 void vio_cache_count(vio_cache *c, enum vio_access_class cls, int hit)
