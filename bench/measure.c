@@ -171,7 +171,7 @@ int bench_run_simpy(const char *python, const char *script, const vio_scenario *
     json_error_t jerr;
     json_t *o = json_loads(line, 0, &jerr);
     if (!o) {
-        snprintf(out->error, sizeof out->error, "simpy_peer: unreadable output: %s", line);
+        snprintf(out->error, sizeof out->error, "simpy_peer: unreadable output: %.400s", line);
         return -1;
     }
     out->wall_seconds = json_number_value(json_object_get(o, "wall_seconds"));

@@ -21,7 +21,7 @@ bench=$build/bench/viosim-bench
 for tool in valgrind callgrind_annotate; do
     command -v "$tool" >/dev/null || { echo "profile.sh: $tool not found (apt-get install valgrind)" >&2; exit 2; }
 done
-[ -x "$viosim" ] && [ -x "$bench" ] || { echo "profile.sh: build first: make build" >&2; exit 2; }
+if [ ! -x "$viosim" ] || [ ! -x "$bench" ]; then echo "profile.sh: build first: make build" >&2; exit 2; fi
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/viosim-profile-XXXXXX")
 trap 'rm -rf "$out"' EXIT
