@@ -53,9 +53,11 @@ static const workload workloads[] = {
     {"W4", "1500 B, DDIO, NIC ring 4096", WK_DEFAULT, 0, 1.0, 100000, 1000000, 1, VIO_ENGINE_SIMGRID},
     {"W5", "long run, 10x W1", WK_DEFAULT, 0, 1.0, 1000000, 10000000, 0, VIO_ENGINE_SIMGRID},
     {"R", "reduced pipeline, viosim", WK_REDUCED, 0, 0, 100000, 100000, 0, VIO_ENGINE_SIMGRID},
+    {"R-seq", "reduced pipeline, viosim sequential engine", WK_REDUCED, 0, 0, 100000, 100000, 0,
+     VIO_ENGINE_SEQUENTIAL},
 };
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
-#define MAX_ROWS (NWORKLOADS + 1) /* R brings its SimPy twin */
+#define MAX_ROWS (NWORKLOADS + 2) /* R and R-seq each bring their SimPy twin */
 
 typedef struct opts {
     unsigned runs;
@@ -308,7 +310,7 @@ static void run_workload(const workload *w, const vio_scenario *s, const opts *o
  * runs shares the machine's state; the speed-up is taken per pair. */
 static void run_reduced(const workload *w, const vio_scenario *s, const opts *o, bench_row *vr, bench_row *pr)
 {
-    pr->id = "R-SimPy";
+    pr->id = w->engine == VIO_ENGINE_SEQUENTIAL ? "R-seq-SimPy" : "R-SimPy";
     pr->title = "reduced pipeline, SimPy 2 peer";
     pr->is_peer = 1;
     pr->packets_per_variant = vr->packets_per_variant;

@@ -36,6 +36,16 @@ static void verdict(bench_row *r, int pass, const char *fmt, ...)
     r->status = pass;
 }
 
+/* The viosim row a SimPy row is compared with: "R-SimPy" -> "R", "R-seq-SimPy" -> "R-seq". */
+static const char *peer_of(const char *id)
+{
+    if (!strcmp(id, "R-SimPy"))
+        return "R";
+    if (!strcmp(id, "R-seq-SimPy"))
+        return "R-seq";
+    return NULL;
+}
+
 int bench_evaluate(bench_row *rows, size_t n)
 {
     int rc = 0;
@@ -73,8 +83,8 @@ int bench_evaluate(bench_row *rows, size_t n)
                 verdict(r, fabs(drift) <= GOAL_RSS_DRIFT, "%+.1f %% (%.1f vs %.1f MiB)", drift * 100, med(&r->rss),
                         med(&w1->rss));
             }
-        } else if (!strcmp(r->id, "R-SimPy")) {
-            const bench_row *vr = find_row(rows, n, "R");
+        } else if (peer_of(r->id)) {
+            const bench_row *vr = find_row(rows, n, peer_of(r->id));
             if (!vr)
                 continue;
             double a = vr->first.latency_mean_ns, b = r->first.latency_mean_ns;
@@ -95,7 +105,7 @@ int bench_evaluate(bench_row *rows, size_t n)
         if (r->goal && !r->verdict[0])
             verdict(r, -1, "not measured (needs W1)");
         /* A figure over fewer variants than asked for passes nothing. */
-        const bench_row *vr = !strcmp(r->id, "R-SimPy") ? find_row(rows, n, "R") : NULL;
+        const bench_row *vr = peer_of(r->id) ? find_row(rows, n, peer_of(r->id)) : NULL;
         int partial = r->first.failed_variants || (vr && vr->first.failed_variants) ||
                       (w1 && r->goal && r != w1 && strstr(r->goal, "W1") && w1->first.failed_variants);
         if (r->goal && partial && r->status >= 0) {

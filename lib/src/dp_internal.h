@@ -51,7 +51,6 @@ typedef struct dp_guest {
     dp_fifo in;
     dp_ring ring;
     vio_ps busy_until, busy;  /* busy: core time spent (handler, exits, reads, work) */
-    int in_napi;              /* still polling after a batch: no interrupt needed */
     int fetch_wait;           /* copy on fetch: waiting for the host to copy the head packet */
     vio_ps fetch_ready;       /* when that copy completes (VIO_PS_NEVER: not done yet) */
     vio_hist latency;

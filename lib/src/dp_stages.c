@@ -296,8 +296,8 @@ vio_ps vio__guest_next(const vio_datapath *dp, const dp_guest *g)
         return VIO_PS_NEVER;
     if (g->fetch_wait) /* spinning on the fetch's completion */
         return g->fetch_ready == VIO_PS_NEVER || g->fetch_ready > g->busy_until ? g->fetch_ready : g->busy_until;
-    if (g->in_napi && first->t_ready <= g->busy_until)
-        return g->busy_until;
+    if (first->t_ready <= g->busy_until)
+        return g->busy_until; /* NAPI: it arrived before the poll loop ended, no interrupt */
     vio_ps wake = guest_wakeup(dp, g);
     return wake == VIO_PS_NEVER ? wake : wake + inject_cost(dp);
 }
@@ -314,7 +314,7 @@ void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now)
         /* The host has copied the head packet into the LLC: carry on with it. */
         g->busy += now - g->busy_until; /* spun waiting for the completion */
         g->fetch_wait = 0;
-    } else if (!(g->in_napi && first->t_ready <= g->busy_until)) {
+    } else if (first->t_ready > g->busy_until) {
         /* Woken from idle: the notification's own cost, then the guest's handler. */
         vio_ps wake = guest_wakeup(dp, g);
         g->busy += now - wake;
@@ -359,10 +359,9 @@ void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now)
     }
     g->busy += t - now;
     g->busy_until = t;
-    const dp_pkt *next = dp_fifo_peek(&g->in, 0);
-    g->in_napi = next && next->t_ready <= t; /* NAPI: keep polling while work is there */
-    if (g->fetch_wait)
-        g->in_napi = 1; /* resumes without a new interrupt */
+    /* NAPI keeps polling while work is there: whatever the host delivers before t
+     * (even in a later step of the host) is taken without an interrupt, see
+     * vio__guest_next. */
     if (t > dp->last_done)
         dp->last_done = t;
 }

@@ -40,12 +40,13 @@ int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *e
     ms->core_reads = calloc((size_t)cfg->cores * VIO_LVL_COUNT, sizeof *ms->core_reads);
     int rc = (ms->l1 && ms->l2 && ms->core_reads) ? VIO_OK
                                                    : vio_err_set(err, VIO_ENOMEM, "memsys: out of memory");
-    for (uint32_t c = 0; rc == VIO_OK && c < cfg->cores; c++) {
+    /* Ideal memory keeps no cache state: nothing to allocate (reduced models start fast). */
+    for (uint32_t c = 0; rc == VIO_OK && !cfg->ideal && c < cfg->cores; c++) {
         rc = vio_cache_create(&cfg->l1, &ms->l1[c], err);
         if (rc == VIO_OK && cfg->l2_enabled)
             rc = vio_cache_create(&cfg->l2, &ms->l2[c], err);
     }
-    if (rc == VIO_OK)
+    if (rc == VIO_OK && !cfg->ideal)
         rc = vio_cache_create(&cfg->llc, &ms->llc, err);
     if (rc == VIO_OK && (cfg->io_ways == 0 || cfg->io_ways > cfg->llc.ways))
         rc = vio_err_set(err, VIO_EINVAL, "memsys: io_ways %u must be 1..%u", cfg->io_ways, cfg->llc.ways);
