@@ -17,6 +17,9 @@ vio_scenario *vio_test_load(const char *name, const char *const *sets, size_t ns
 json_t *vio_test_run(const vio_scenario *s, enum vio_engine_kind engine);
 /* The variant object named `name` in a results document (NULL-safe lookup). */
 const json_t *vio_test_variant(const json_t *doc, const char *name);
+/* Assert two results documents are identical but for each variant's "engine"
+ * object (which says which engine ran); removes those objects. */
+void vio_test_assert_same_but_engine(json_t *a, json_t *b);
 /* A number at a dot path inside a JSON object ("latency_ns.mean"). */
 double vio_test_num(const json_t *o, const char *path);
 #endif

@@ -100,6 +100,16 @@ static int guest_slot_free(const dp_guest *g, vio_ps t)
     return g->ring.free_at[g->ring.produced % g->ring.entries] <= t;
 }
 
+/* A destination whose ring has no free slot at t loses this packet. */
+static int guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t)
+{
+    if (guest_slot_free(g, t))
+        return 0;
+    g->dropped++;
+    dp->dropped_guest_ring++;
+    return 1;
+}
+
 /* Put one destination's copy on the guest's ring and tell the guest. */
 static void deliver(vio_datapath *dp, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared, vio_ps *t)
 {
@@ -135,11 +145,8 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
         /* Baseline: one copy into each destination guest's own buffer. */
         for (uint32_t i = 0; i < f->ndst; i++) {
             dp_guest *g = &dp->g[f->dst[i]];
-            if (!guest_slot_free(g, *t)) {
-                g->dropped++;
-                dp->dropped_guest_ring++;
+            if (guest_ring_full(dp, g, *t))
                 continue;
-            }
             uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
             uint64_t dst = dp_guest_buf(dp, g->vm, slot);
             *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, p->buf, p->bytes, *t);
@@ -176,12 +183,8 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
             }
             for (uint32_t i = 0; i < f->ndst; i++) {
                 dp_guest *g = &dp->g[f->dst[i]];
-                if (!guest_slot_free(g, *t)) {
-                    g->dropped++;
-                    dp->dropped_guest_ring++;
-                    continue;
-                }
-                deliver(dp, g, *p, dst, sslot, t);
+                if (!guest_ring_full(dp, g, *t))
+                    deliver(dp, g, *p, dst, sslot, t);
             }
         }
     }
