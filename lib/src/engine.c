@@ -25,6 +25,7 @@ static struct {
     int *waiting, *finished;
     sg_sem_t *sem;
     uint64_t steps, calls;
+    uint32_t idle, nfinished; /* actors waiting with nothing to do / done: O(1) deadlock test */
     vio_ps last_t;      /* time of the last event handled: it never decreases */
     int failed, used;
     vio_err *err;
@@ -38,11 +39,19 @@ static double ps_to_s(vio_ps t) { return (double)t * 1e-12; }
 /* Is `a` first in (time, agent index) order? Its own entry is current. */
 static int earliest(uint32_t a) { return vio__agenda_first(&E.pub) == a; }
 
+/* Mark j as no longer waiting, keeping the count of actors idle for good. */
+static void stop_waiting(uint32_t j)
+{
+    if (E.waiting[j] && E.deadline[j] == VIO_PS_NEVER)
+        E.idle--;
+    E.waiting[j] = 0;
+}
+
 static void wake(uint32_t j)
 {
     if (!E.waiting[j])
         return;
-    E.waiting[j] = 0;
+    stop_waiting(j);
     E.calls++;
     sg_sem_release(E.sem[j]);
 }
@@ -59,12 +68,11 @@ static void touch(void *ctx, uint32_t j)
         wake(j);
 }
 
+/* Every other actor is finished or waits with nothing to do (a is running). */
 static int all_others_stuck(uint32_t a)
 {
-    for (uint32_t j = 0; j < E.n; j++)
-        if (j != a && !E.finished[j] && !(E.waiting[j] && E.deadline[j] == VIO_PS_NEVER))
-            return 0;
-    return 1;
+    (void)a;
+    return E.idle + E.nfinished == E.n - 1;
 }
 
 static void agent_main(int argc, char **argv)
@@ -74,6 +82,7 @@ static void agent_main(int argc, char **argv)
     while (!E.failed) {
         if (vio_datapath_done(E.dp, a)) {
             E.finished[a] = 1;
+            E.nfinished++;
             vio__agenda_set(&E.pub, a, VIO_PS_NEVER);
             /* Others may be waiting on our completion to finish themselves. */
             for (uint32_t j = 0; j < E.n; j++)
@@ -110,6 +119,7 @@ static void agent_main(int argc, char **argv)
         }
         E.waiting[a] = 1;
         E.deadline[a] = t;
+        E.idle += t == VIO_PS_NEVER;
         E.calls++;
         if (t == VIO_PS_NEVER) {
             sg_sem_acquire(E.sem[a]);
@@ -127,7 +137,7 @@ static void agent_main(int argc, char **argv)
              * an event that is already due waits the smallest step SimGrid keeps. */
             (void)sg_sem_acquire_timeout(E.sem[a], dt > MIN_WAIT_S ? dt : MIN_WAIT_S);
         }
-        E.waiting[a] = 0;
+        stop_waiting(a);
     }
 }
 
