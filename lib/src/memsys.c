@@ -156,10 +156,12 @@ static void fill_inner(vio_memsys *ms, uint32_t core, uint64_t line, int into_l2
     vio_cache_insert(ms->l1[core], line, VIO_CACHE_ALL_WAYS, 0, NULL);
 }
 
-/* A core's load or read-for-ownership of one line. Returns its latency. */
+/* A core's load or read-for-ownership of one line. Returns its latency; *llc_slot
+ * is the line's LLC slot when the LLC was consulted (an inner miss), else -1. */
 static vio_ps core_access(vio_memsys *ms, uint32_t core, uint64_t line, enum vio_access_class cls, vio_ps now,
-                          enum vio_level *served)
+                          enum vio_level *served, int64_t *llc_slot)
 {
+    *llc_slot = -1;
     ms->accesses++;
     vio_cache *l1 = ms->l1[core];
     int64_t s = vio_cache_find(l1, line);
@@ -215,6 +217,7 @@ static vio_ps core_access(vio_memsys *ms, uint32_t core, uint64_t line, enum vio
     vio_cache_set_flags(ms->llc, s, f);
     vio_cache_set_sharers(ms->llc, s, vio_cache_sharers(ms->llc, s) | bit_of(core));
     fill_inner(ms, core, line, 1);
+    *llc_slot = s;
     return lat;
 }
 
@@ -226,7 +229,8 @@ vio_ps vio_memsys_read(vio_memsys *ms, uint32_t core, uint64_t addr, vio_ps now,
         return 0;
     }
     enum vio_level lvl;
-    vio_ps lat = core_access(ms, core, addr / VIO_LINE_BYTES, VIO_CLS_CPU_READ, now, &lvl);
+    int64_t slot;
+    vio_ps lat = core_access(ms, core, addr / VIO_LINE_BYTES, VIO_CLS_CPU_READ, now, &lvl, &slot);
     ms->core_reads[(size_t)core * VIO_LVL_COUNT + lvl]++;
     if (served)
         *served = lvl;
@@ -237,8 +241,12 @@ vio_ps vio_memsys_read(vio_memsys *ms, uint32_t core, uint64_t addr, vio_ps now,
 static vio_ps core_write(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
 {
     enum vio_level lvl;
-    vio_ps lat = core_access(ms, core, line, VIO_CLS_CPU_WRITE, now, &lvl);
-    int64_t s = vio_cache_find(ms->llc, line);
+    int64_t s;
+    vio_ps lat = core_access(ms, core, line, VIO_CLS_CPU_WRITE, now, &lvl, &s);
+    if (s < 0) /* an inner hit: find the line's LLC entry (inclusion keeps it there) */
+        s = vio_cache_find(ms->llc, line);
+    if (s < 0)
+        return lat;
     invalidate_inner(ms, line, vio_cache_sharers(ms->llc, s), core);
     vio_cache_set_sharers(ms->llc, s, bit_of(core));
     vio_cache_set_flags(ms->llc, s, vio_cache_flags(ms->llc, s) | VIO_LINE_DIRTY | VIO_LINE_INNER_MODIFIED);
@@ -278,7 +286,8 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
         vio_ps lat;
         if (op == VIO_STREAM_READ) {
             enum vio_level lvl;
-            lat = core_access(ms, core, line, VIO_CLS_CPU_READ, now, &lvl);
+            int64_t slot;
+            lat = core_access(ms, core, line, VIO_CLS_CPU_READ, now, &lvl, &slot);
             ms->core_reads[(size_t)core * VIO_LVL_COUNT + lvl]++;
         } else if (op == VIO_STREAM_WRITE) {
             lat = core_write(ms, core, line, now);
