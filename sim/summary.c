@@ -68,7 +68,9 @@ static void print_row(FILE *out, const char *label, const double *vals, size_t n
     for (size_t i = 0; i < n; i++) {
         char cell[64];
         snprintf(cell, sizeof cell, "%.*f", decimals, vals[i]);
-        if (i > 0 && vals[0] != 0 && isfinite(vals[i])) {
+        /* A change relative to a base that prints as zero would be noise ("0.0 (+41%)"). */
+        int base_shows = fabs(vals[0]) >= 0.5 * pow(10.0, -decimals);
+        if (i > 0 && base_shows && isfinite(vals[i])) {
             char rel[32];
             snprintf(rel, sizeof rel, " (%+.1f%%)", (vals[i] - vals[0]) / fabs(vals[0]) * 100.0);
             strncat(cell, rel, sizeof cell - strlen(cell) - 1);
