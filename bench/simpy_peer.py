@@ -41,6 +41,23 @@ def llround(v):
     return r + 1 if v - r >= 0.5 else r
 
 
+
+ATANH_COEF = [1.0 / float(2 * k + 1) for k in range(13)]
+
+
+def portable_log(x):
+    """viosim's lib/src/rng.c portable_log, operation for operation (the same bits)."""
+    m, e = math.frexp(x)
+    if m < 0.70710678118654752440:
+        m *= 2.0
+        e -= 1
+    s = (m - 1.0) / (m + 1.0)
+    s2 = s * s
+    poly = ATANH_COEF[12]
+    for k in range(11, -1, -1):
+        poly = poly * s2 + ATANH_COEF[k]
+    return 2.0 * s * poly + float(e) * 0.69314718055994530942
+
 class Rng:
     """xoshiro256** seeded through splitmix64, bit for bit lib/src/rng.c."""
 
@@ -72,7 +89,7 @@ class Rng:
         return (self.next() >> 11) * 2.0 ** -53
 
     def exp_ps(self, mean_ps):
-        return llround(-math.log(1.0 - self.uniform()) * mean_ps)
+        return llround(-portable_log(1.0 - self.uniform()) * mean_ps)
 
 
 def bytes_to_ps(nbytes, mbps):
