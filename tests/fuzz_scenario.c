@@ -7,6 +7,8 @@
 #include "viosim/rng.h"
 #include "viosim/scenario.h"
 
+#include "read_file.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,25 +21,6 @@ static const char *set_paths[] = {"vms[0].core", "platform.llc.ways", "traffic.f
                                   "tenants[0].pasid", "host.budget", "vms[99].core", "seed", "platform", "a..b",
                                   "traffic.flows[-1].size", "iommu.iotlb_ways"};
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b)
-        b[n] = '\0';
-    *len = (size_t)n;
-    return b;
-}
 
 int main(int argc, char **argv)
 {
@@ -49,7 +32,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 6; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/scenarios/%s", VIOSIM_SOURCE_DIR, seeds[i]);
-        corpus[i] = slurp(path, &lens[i]);
+        corpus[i] = vio_test_read_file_len(path, &lens[i]);
         if (!corpus[i]) {
             fprintf(stderr, "fuzz: cannot read %s\n", path);
             return 2;
