@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where viosim's time goes, counted in instructions by callgrind: the model
-# (lib/src/*.c), the actor glue (lib/src/engine.c) and SimGrid itself. Profiles
+# (lib/src/*.c), the actor glue (lib/src/engine/engine.c) and SimGrid itself. Profiles
 # W1 (the default scenario at 100 % load, as viosim-bench runs it) under the
 # SimGrid engine and under the sequential reference loop, and the reduced
 # pipeline (bench/scenarios/reduced.json: no memory model, so the engine's

@@ -1,7 +1,7 @@
 /* The engine's agenda: the first agent in (time, index) order, against a brute-force scan. */
 #include "support.h"
 
-#include "agenda.h"
+#include "util/agenda.h"
 #include "viosim/rng.h"
 
 static uint32_t brute_first(const vio__agenda *a)

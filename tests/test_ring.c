@@ -2,7 +2,7 @@
  * drop on a full ring, driven through the datapath's agent interface. */
 #include "support.h"
 
-#include "dp_internal.h"
+#include "datapath/dp_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

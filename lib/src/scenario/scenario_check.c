@@ -2,7 +2,7 @@
  * known to be individually valid. Flow destinations and packet sizes against
  * the NIC buffer are checked while flows load (scenario_load.c), where the
  * exact JSON path of the offending entry is at hand. */
-#include "scenario_internal.h"
+#include "scenario/scenario_internal.h"
 
 #include <stdio.h>
 #include <string.h>

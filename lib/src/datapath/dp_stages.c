@@ -1,7 +1,7 @@
 /* The three stages of the receive path: NIC, host core, guest core.
  * Each `*_next` is a pure function of the stage's state; each `*_step` handles
  * the event at `now` and reports (through `touch`) the stages it fed. */
-#include "dp_internal.h"
+#include "datapath/dp_internal.h"
 
 /* ---------------------------------------------------------------- NIC ---- */
 

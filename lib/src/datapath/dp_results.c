@@ -1,7 +1,7 @@
 /* The results.json object of one variant. Names in the contract
  * (packets, latency_ns, throughput, caches, dma, interrupts, cores) are stable;
  * the rest are additions documented in docs/results.md. */
-#include "dp_internal.h"
+#include "datapath/dp_internal.h"
 
 #include <stdio.h>
 

@@ -6,7 +6,7 @@
  * Integers: JSON integers, or reals with an integral value (2.0, 1e6) which are
  * rewritten as integers; 1.5 is an error. Numbers: stored as reals, so 10 and
  * 10.0 give the same canonical text. */
-#include "scenario_internal.h"
+#include "scenario/scenario_internal.h"
 
 #include <limits.h>
 #include <math.h>

@@ -419,7 +419,7 @@ int vio_params_markdown(char **out, vio_err *err)
     sbuf b = {0};
     *out = NULL;
     put(&b, "# Scenario reference\n\n"
-            "Generated from the parameter table (`vio_params_table()`, lib/src/params.c); do not edit "
+            "Generated from the parameter table (`vio_params_table()`, lib/src/scenario/params.c); do not edit "
             "by hand.\n\n"
             "A scenario is one JSON object. Every key is optional unless its default says *required*. "
             "Unknown keys, wrong types, out-of-range values and dangling references are errors reported "

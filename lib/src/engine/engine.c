@@ -1,7 +1,7 @@
 /* SimGrid glue: thin actor loops around the plain-C datapath (see engine.h). */
 #include "viosim/engine.h"
 
-#include "agenda.h"
+#include "util/agenda.h"
 
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>

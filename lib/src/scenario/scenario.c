@@ -1,7 +1,7 @@
 /* Scenario API: read, parse, apply --set overrides, then the three loading
  * passes (scenario_load.c, scenario_check.c) and the canonical text that the
  * results header hashes. */
-#include "scenario_internal.h"
+#include "scenario/scenario_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* Datapath construction, the agent interface and the sequential reference loop. */
-#include "dp_internal.h"
+#include "datapath/dp_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,7 +17,7 @@
  *                   queue pair -> PASID_QP_MISMATCH, blocked. Off: no PASIDs.
  *   no-pasid        the adversary's DMAs carry no PASID. IOMMU on: NO_PASID.
  * Owner tags on every buffer let the run prove what lands where. */
-#include "dp_internal.h"
+#include "datapath/dp_internal.h"
 
 #include <stdlib.h>
 

@@ -1,4 +1,4 @@
-#include "agenda.h"
+#include "util/agenda.h"
 
 #include <stdlib.h>
 
