@@ -145,7 +145,11 @@ int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, 
     const dp_tenant *poster = t;
     for (uint32_t v = 0; v < dp->s->nvms; v++) {
         dp_tenant *a = &dp->tn[v];
-        if (v != q && a->p.victim == q && attacking(a, VIO_ADV_FOREIGN_TAG) && t->dmas % a->p.attack_every == 0) {
+        /* One in attack_every of the VICTIM's descriptors is the adversary's: the
+         * adversary's own DMA count plays no part (issue 8: testing it as well made
+         * the attack rarer than configured). */
+        if (v != q && a->p.victim == q && a->p.adversary == VIO_ADV_FOREIGN_TAG &&
+            t->dmas % a->p.attack_every == 0) {
             if (on)
                 a->rejected_posts++; /* the Tag ID table refuses a tag that is not the poster's own */
             else
