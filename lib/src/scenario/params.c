@@ -27,6 +27,13 @@
 
 #define OPT_MANUAL "Intel 64 and IA-32 Architectures Optimization Reference Manual (Skylake-SP)"
 #define NAPI "Linux NAPI_POLL_WEIGHT (64 packets per poll)"
+#define KVM_VMCALL                                                                                            \
+    "kvm-unit-tests x86/vmexit.c `vmcall`: 1559 cycles on a Skylake-SP server (Wanpeng Li, [PATCH] KVM: VMX: "         \
+    "Micro-optimize vmexit time when not exposing PMU, kvm@vger.kernel.org, 12 Mar 2020)"
+#define KVM_TSCDL                                                                                             \
+    "Wanpeng Li, [PATCH 0/2] KVM: VMX: Tscdeadline timer emulation fastpath, kvm@vger.kernel.org, 21 Apr 2020, "     \
+    "figures before the patch"
+#define KVM_MAIN_C "virt/kvm/kvm_main.c module parameter default"
 #define PCIE_PAPER "Neugebauer et al., \"Understanding PCIe performance for end host networking\", SIGCOMM 2018"
 
 static const vio_param rows[] = {
@@ -136,19 +143,65 @@ static const vio_param rows[] = {
      SC(host.shared_ring_entries), 0},
 
     /* ---- irq ---- */
-    {"irq.exit_entry_cycles", VIO_PT_U32, "cycles", "1560", 0, 100000000, NULL,
-     "VM exit plus VM entry round trip.", "KVM exit + entry round trip on Skylake-SP",
-     SC(irq.exit_entry_cycles), 0},
+    {"irq.exit_entry_cycles", VIO_PT_U32, "cycles", "1559", 0, 100000000, NULL,
+     "VM exit + KVM's exit dispatch + VM entry: the round trip every exit pays (its handler's work is extra).",
+     KVM_VMCALL, SC(irq.exit_entry_cycles), 0},
     {"irq.emulated_inject_cycles", VIO_PT_U32, "cycles", "4800", 0, 100000000, NULL,
-     "Software (emulated) interrupt injection into a guest.", "KVM emulated interrupt injection on Skylake-SP",
+     "Legacy: fixed cost of an emulated injection, still charged by the datapath on top of exit_entry_cycles "
+     "(double counts: it is a whole timer round trip, exit included) until the guest stage uses irq.inject_cycles.",
+     "KVM tscdeadline_immed without APICv, 4781 cycles on Skylake-SP (" KVM_TSCDL ")",
      SC(irq.emulated_inject_cycles), 0},
     {"irq.posted_inject_cycles", VIO_PT_U32, "cycles", "2880", 0, 100000000, NULL,
-     "Hardware-assisted (posted) interrupt injection.",
-     "hardware-assisted injection ~40% cheaper than emulated on KVM/Skylake-SP (0.6 x 4800)",
-     SC(irq.posted_inject_cycles), 0},
+     "Legacy: fixed cost of a posted injection, still charged by the datapath until it uses irq.pi_deliver_cycles "
+     "(it contains the timer test's own exit).",
+     "KVM tscdeadline_immed with APICv, 2919 cycles on Skylake-SP (" KVM_TSCDL ")", SC(irq.posted_inject_cycles), 0},
     {"irq.poll_cycles", VIO_PT_U32, "cycles", "100", 1, 100000000, NULL,
      "One empty poll of a ring by a spinning core.",
      "estimate: one load of a ring index hitting in cache plus loop overhead", SC(irq.poll_cycles), 0},
+    {"irq.inject_cycles", VIO_PT_U32, "cycles", "300", 0, 100000000, NULL,
+     "Emulated injection (no APICv): KVM takes the vector from the virtual IRR, updates ISR/PPR and writes the "
+     "VM-entry interruption information; paid at the entry after the exit that the kick forced.",
+     "estimate: a few hundred cycles of kvm_cpu_get_interrupt + vmx_inject_irq (VMWRITEs); validated only as part "
+     "of tscdeadline_immed without APICv (tests/test_vcpu.c)", SC(irq.inject_cycles), 0},
+    {"irq.eoi_cycles", VIO_PT_U32, "cycles", "200", 0, 100000000, NULL,
+     "Without APICv the guest's EOI is an APIC write that exits: KVM's EOI emulation on top of exit_entry_cycles.",
+     "estimate: apic_set_eoi (highest ISR bit, PPR update); validated only as part of tscdeadline_immed",
+     SC(irq.eoi_cycles), 0},
+    {"irq.pi_deliver_cycles", VIO_PT_U32, "cycles", "100", 0, 100000000, NULL,
+     "Posted interrupt into a running vCPU (no exit): the processor clears ON, moves PIR into the virtual IRR and "
+     "delivers the vector (Intel SDM vol. 3C 30.6 and 30.2); EOI is virtualized.",
+     "estimate: microcode work of posted-interrupt processing, no published figure found", SC(irq.pi_deliver_cycles), 0},
+    {"irq.pi_post_cycles", VIO_PT_U32, "cycles", "50", 0, 100000000, NULL,
+     "Sender's locked updates of the posted-interrupt descriptor (PIR bit, ON); the descriptor's line also costs "
+     "a cache-to-cache transfer (platform.c2c_cycles).", "estimate: two locked read-modify-writes of one line",
+     SC(irq.pi_post_cycles), 0},
+    {"irq.ipi_send_cycles", VIO_PT_U32, "cycles", "150", 0, 100000000, NULL,
+     "Sender's ICR write of a notification or kick IPI (x2APIC WRMSR in root mode), or the wake-up of a sleeping "
+     "vCPU thread.", "estimate", SC(irq.ipi_send_cycles), 0},
+    {"irq.ipi_latency_ns", VIO_PT_U32, "ns", "500", 0, 1000000, NULL,
+     "From the ICR write until the target core takes the IPI.", "estimate: IPI flight on one socket's mesh",
+     SC(irq.ipi_latency_ns), 0},
+    {"irq.wake_ns", VIO_PT_U32, "ns", "6000", 0, 100000000, NULL,
+     "Extra latency of waking a vCPU whose thread sleeps (polling window over) instead of catching the event "
+     "while halt polling: scheduler wake-up, context switch, VMCS reload.",
+     "midpoint of the 5-7 us that halt polling saves, Linux commit aca6ff29c406 (KVM: dynamic halt-polling, "
+     "virt/kvm/kvm_main.c, 2015); docs.kernel.org virt/kvm/halt-polling: \"a few micro-seconds\"",
+     SC(irq.wake_ns), 0},
+    {"irq.kick_cycles", VIO_PT_U32, "cycles", "500", 0, 100000000, NULL,
+     "A virtio kick or the copy-on-fetch doorbell: KVM's ioeventfd matches the written address and signals the "
+     "eventfd (waking the host worker), on top of the exit's exit_entry_cycles.",
+     "estimate: MMIO/PIO decode on the fast path plus eventfd_signal", SC(irq.kick_cycles), 0},
+    {"irq.halt_poll_ns", VIO_PT_U64, "ns", "200000", 0, 1e10, NULL,
+     "KVM's halt_poll_ns: the largest window a halted vCPU polls for a wake-up in root mode before sleeping "
+     "(0: no polling).", "KVM_HALT_POLL_NS_DEFAULT, arch/x86/include/asm/kvm_host.h", SC(irq.halt_poll_ns), 0},
+    {"irq.halt_poll_grow_start_ns", VIO_PT_U64, "ns", "10000", 0, 1e10, NULL,
+     "First window after growing from 0 (halt_poll_ns_grow_start).", KVM_MAIN_C, SC(irq.halt_poll_grow_start_ns), 0},
+    {"irq.halt_poll_grow", VIO_PT_U32, "", "2", 0, 1000, NULL,
+     "Window multiplier after a short halt that outlasted the window (halt_poll_ns_grow; 0: never grow).",
+     KVM_MAIN_C, SC(irq.halt_poll_grow), 0},
+    {"irq.halt_poll_shrink", VIO_PT_U32, "", "2", 0, 1000, NULL,
+     "Window divisor after a halt longer than halt_poll_ns (halt_poll_ns_shrink; 0: reset to 0).",
+     KVM_MAIN_C " (Linux 6.x default)", SC(irq.halt_poll_shrink), 0},
 
     /* ---- vms[] ---- */
     {"vms[].core", VIO_PT_U32, "", NULL, 0, VIO_MAX_CORES - 1, NULL,
