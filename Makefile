@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_OUT   ?= results/demo
 DEBIAN_PKGS = build-essential cmake pkg-config libsimgrid-dev check libjansson-dev gnuplot-nox python3 python3-simpy
 
-.PHONY: all deps build build-san demo test test-fast bench fuzz docs clean
+.PHONY: all deps build build-san demo test test-fast bench fuzz docs golden clean
 
 all: build
 
@@ -49,6 +49,15 @@ bench: build
 
 fuzz: build-san
 	$(BUILD_SAN)/fuzz_scenario 200000
+
+# Regenerate tests/golden/*.json (a short run of every shipped scenario) after a
+# deliberate change of the model; the commit says why the numbers moved.
+golden: build
+	mkdir -p tests/golden
+	for f in scenarios/*.json; do \
+	  $(BUILD)/tests/golden $$f tests/golden/$$(basename $$f) sequential --write || exit 1; \
+	done
+	cd $(BUILD) && ctest -R '^golden\.' -j $(JOBS)
 
 docs: build
 	$(BUILD)/viosim list --markdown > docs/scenario-reference.md

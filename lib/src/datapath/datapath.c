@@ -1,6 +1,7 @@
 /* Datapath construction, the agent interface and the sequential reference loop. */
 #include "datapath/dp_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -98,7 +99,9 @@ int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **
     dp->shared_fetched = calloc(s->host.shared_ring_entries, sizeof *dp->shared_fetched);
     bad |= !dp->shared_src || !dp->shared_fetched || fifo_init(&dp->fetch_in, s->nvms);
     dp->g = calloc(s->nvms, sizeof *dp->g);
-    bad |= !dp->shared_refs || !dp->g;
+    dp->accept = calloc(s->nvms, sizeof *dp->accept);
+    bad |= !dp->shared_refs || !dp->g || !dp->accept;
+    vio_arrival_hash_init(&dp->arrivals);
     for (uint32_t v = 0; !bad && v < s->nvms; v++) {
         dp_guest *g = &dp->g[v];
         g->vm = v;
@@ -128,6 +131,7 @@ void vio_datapath_destroy(vio_datapath *dp)
     free(dp->host_in.items);
     free(dp->shared.free_at);
     free(dp->shared_refs);
+    free(dp->accept);
     free(dp->shared_src);
     free(dp->shared_fetched);
     free(dp->fetch_in.items);
@@ -138,6 +142,17 @@ void vio_datapath_destroy(vio_datapath *dp)
         }
     free(dp->g);
     free(dp);
+}
+
+void vio__dp_broken(vio_datapath *dp, const char *fmt, ...)
+{
+    if (dp->broken)
+        return;
+    dp->broken = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dp->broken_msg, sizeof dp->broken_msg, fmt, ap);
+    va_end(ap);
 }
 
 void vio_datapath_set_touch(vio_datapath *dp, vio_touch_cb cb, void *ctx)
@@ -240,6 +255,13 @@ int vio_datapath_run_sequential(vio_datapath *dp, vio_err *err)
 int vio_datapath_check_finished(const vio_datapath *dp, vio_err *err)
 {
     uint64_t delivered = 0, dropped = 0;
+    if (dp->broken)
+        return vio_err_set(err, VIO_ERUN, "%s: variant %s: model invariant violated: %s", dp->s->source, dp->v->name,
+                           dp->broken_msg);
+    for (uint32_t s = 0; s < dp->shared.entries; s++)
+        if (dp->shared_refs[s])
+            return vio_err_set(err, VIO_ERUN, "%s: variant %s: shared ring slot %u still has %u readers at the end",
+                               dp->s->source, dp->v->name, s, dp->shared_refs[s]);
     for (uint32_t v = 0; v < dp->s->nvms; v++) {
         delivered += dp->g[v].delivered;
         dropped += dp->g[v].dropped;

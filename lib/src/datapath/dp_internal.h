@@ -55,7 +55,7 @@ typedef struct dp_guest {
     vio_ps fetch_ready;       /* when that copy completes (VIO_PS_NEVER: not done yet) */
     vio_hist latency;
     uint64_t delivered, bytes, dropped, offered;
-    uint64_t interrupts, vm_exits, batches;
+    uint64_t interrupts, vm_exits, posted, batches;
 } dp_guest;
 
 struct vio_datapath {
@@ -67,7 +67,7 @@ struct vio_datapath {
     vio_memsys *mem;
     vio_pcie pcie;
     vio_traffic_gen *traffic;
-    char arrival_hash[65];
+    vio_arrival_hash arrivals; /* what the NIC received, in order */
     /* NIC */
     dp_ring *nic_rings;
     uint32_t buf_stride; /* bytes between receive buffers, a whole number of lines */
@@ -79,7 +79,8 @@ struct vio_datapath {
     uint64_t host_batches, host_irqs, host_packets;
     /* the US11412059 shared LLC ring */
     dp_ring shared;
-    uint32_t *shared_refs;
+    uint32_t *shared_refs; /* guests still to read each slot; never below zero */
+    uint8_t *accept;       /* scratch: which destinations of the packet in hand take it */
     /* copy on fetch: what each shared slot will hold, when it was copied, and the
      * guests' fetch commands waiting for the host */
     dp_pkt *shared_src;
@@ -99,7 +100,18 @@ struct vio_datapath {
     uint64_t events, dma_writes;
     vio_ps first_arrival, last_done;
     int have_first;
+    /* A broken model invariant (a count below zero, a slot reused while held):
+     * the first one is kept and fails the run at vio_datapath_check_finished. */
+    int broken;
+    char broken_msg[256];
 };
+
+/* datapath.c: record a violated invariant (the first one wins). */
+void vio__dp_broken(vio_datapath *dp, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* dp_results.c */
 json_t *vio__latency_json(const vio_hist *h);

@@ -29,7 +29,7 @@ json_t *vio_datapath_results(const vio_datapath *dp)
     vio_memsys_get_stats(dp->mem, &ms);
     vio_hist all;
     vio_hist_init(&all);
-    uint64_t delivered = 0, dropped = 0, bytes = 0, irqs = 0, exits = 0;
+    uint64_t delivered = 0, dropped = 0, bytes = 0, irqs = 0, exits = 0, posted = 0;
     uint64_t gl[VIO_LVL_COUNT] = {0};
     json_t *vms = json_array();
     for (uint32_t v = 0; v < s->nvms; v++) {
@@ -40,6 +40,7 @@ json_t *vio_datapath_results(const vio_datapath *dp)
         bytes += g->bytes;
         irqs += g->interrupts;
         exits += g->vm_exits;
+        posted += g->posted;
         for (int l = 0; l < VIO_LVL_COUNT; l++)
             gl[l] += vio_memsys_core_reads(dp->mem, g->core, (enum vio_level)l);
         json_array_append_new(vms, json_pack("{s:i,s:i,s:{s:I,s:I,s:I},s:o,s:I,s:I}", "vm", (int)v, "core",
@@ -58,17 +59,22 @@ json_t *vio_datapath_results(const vio_datapath *dp)
     json_t *cores = json_array();
     uint32_t hc = s->host.core;
     double host_util = dp->v->host_poll ? 1.0 : ratio(dp->host_busy, span);
-    json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f}", "id", (int)hc, "role", "host", "utilization",
+    /* utilization: 1.0 for a core that spins (it is never free for other work);
+     * work_utilization: the measured share of the span spent handling events. */
+    double host_work = ratio(dp->host_busy, span);
+    json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f,s:f}", "id", (int)hc, "role", "host", "utilization",
                                            host_util > 1.0 ? 1.0 : host_util, "busy_ns_per_packet",
-                                           dp->host_packets ? ns(dp->host_busy) / (double)dp->host_packets : 0.0));
+                                           dp->host_packets ? ns(dp->host_busy) / (double)dp->host_packets : 0.0,
+                                           "work_utilization", host_work > 1.0 ? 1.0 : host_work));
     for (uint32_t v = 0; v < s->nvms; v++) {
         const dp_guest *g = &dp->g[v];
         char role[32];
         snprintf(role, sizeof role, "vm%u", v);
-        double u = dp->v->notify == VIO_NOTIFY_POLL ? 1.0 : ratio(g->busy, span);
-        json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f}", "id", (int)g->core, "role", role,
+        double w = ratio(g->busy, span), u = dp->v->notify == VIO_NOTIFY_POLL ? 1.0 : w;
+        json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f,s:f}", "id", (int)g->core, "role", role,
                                                "utilization", u > 1.0 ? 1.0 : u, "busy_ns_per_packet",
-                                               g->delivered ? ns(g->busy) / (double)g->delivered : 0.0));
+                                               g->delivered ? ns(g->busy) / (double)g->delivered : 0.0,
+                                               "work_utilization", w > 1.0 ? 1.0 : w));
     }
 
     json_t *o = json_object();
@@ -79,7 +85,7 @@ json_t *vio_datapath_results(const vio_datapath *dp)
                                   (int)dp->v->coalesce_packets, "coalesce_ns", (int)dp->v->coalesce_ns, "host_poll",
                                   (int)dp->v->host_poll, "iommu", iommu_name[dp->v->iommu]));
     char hash[65];
-    vio_traffic_hash(dp->traffic, hash);
+    vio_arrival_hash_hex(&dp->arrivals, hash);
     json_object_set_new(o, "arrival_sha256", json_string(hash));
     json_object_set_new(o, "packets",
                         json_pack("{s:I,s:I,s:I,s:{s:I,s:I,s:I}}", "offered", (json_int_t)dp->offered, "delivered",
@@ -114,7 +120,7 @@ json_t *vio_datapath_results(const vio_datapath *dp)
                                             "unread_evictions", (json_int_t)ms.dma_unread_evictions));
     json_object_set_new(o, "interrupts",
                         json_pack("{s:I,s:I,s:I,s:I}", "delivered", (json_int_t)irqs, "vm_exits", (json_int_t)exits,
-                                  "posted", (json_int_t)(dp->v->notify == VIO_NOTIFY_POSTED ? irqs : 0), "host_irqs",
+                                  "posted", (json_int_t)posted, "host_irqs",
                                   (json_int_t)dp->host_irqs));
     json_object_set_new(o, "iommu", vio__pasid_results(dp));
     json_object_set_new(o, "cores", cores);

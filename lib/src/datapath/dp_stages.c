@@ -32,6 +32,7 @@ void vio__nic_step(vio_datapath *dp, vio_ps now)
     if (!vio_traffic_next(dp->traffic, &a))
         return;
     dp->events++;
+    vio_arrival_hash_add(&dp->arrivals, &a);
     const vio_flow *f = &dp->s->traffic.flows[a.flow];
     if (!dp->have_first) {
         dp->first_arrival = a.t_arrive;
@@ -158,9 +159,16 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
          * then inject an interrupt into the core of each VM that must process it.
          * On fetch, the copy waits for the first destination's fetch command. */
         uint32_t sslot = (uint32_t)(dp->shared.produced % dp->shared.entries);
+        /* Which destinations take the packet is decided once, before the copy:
+         * a ring that frees a slot while the host copies does not join late, so
+         * the slot's reader count is exactly the copies posted. (Deciding twice
+         * once let more guests read a slot than its count said, releasing it
+         * while a guest still held it.) */
         uint32_t accepted = 0;
-        for (uint32_t i = 0; i < f->ndst; i++)
-            accepted += (uint32_t)guest_slot_free(&dp->g[f->dst[i]], *t);
+        for (uint32_t i = 0; i < f->ndst; i++) {
+            dp->accept[i] = (uint8_t)guest_slot_free(&dp->g[f->dst[i]], *t);
+            accepted += dp->accept[i];
+        }
         if (dp->shared.free_at[sslot] > *t || accepted == 0) {
             for (uint32_t i = 0; i < f->ndst; i++)
                 dp->g[f->dst[i]].dropped++;
@@ -169,6 +177,9 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
             else
                 dp->dropped_guest_ring += f->ndst;
         } else {
+            if (dp->shared_refs[sslot] != 0)
+                vio__dp_broken(dp, "shared ring slot %u reused while %u guests still hold it", sslot,
+                               dp->shared_refs[sslot]);
             dp->shared.produced++;
             dp->shared.free_at[sslot] = VIO_PS_NEVER;
             dp->shared_refs[sslot] = accepted;
@@ -183,8 +194,12 @@ static void host_packet(vio_datapath *dp, const dp_pkt *p, vio_ps *t)
             }
             for (uint32_t i = 0; i < f->ndst; i++) {
                 dp_guest *g = &dp->g[f->dst[i]];
-                if (!guest_ring_full(dp, g, *t))
+                if (dp->accept[i]) {
                     deliver(dp, g, *p, dst, sslot, t);
+                } else {
+                    g->dropped++;
+                    dp->dropped_guest_ring++;
+                }
             }
         }
     }
@@ -324,6 +339,7 @@ void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now)
         if (dp->v->notify != VIO_NOTIFY_POLL) {
             g->interrupts++;
             g->vm_exits += dp->v->notify == VIO_NOTIFY_EXIT;
+            g->posted += dp->v->notify == VIO_NOTIFY_POSTED;
             t += dp_cycles(dp, vm->irq_cycles);
         }
     }
@@ -357,8 +373,12 @@ void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now)
         g->delivered++;
         g->bytes += p.bytes;
         g->ring.free_at[p.slot] = t;
-        if (p.shared != UINT32_MAX && --dp->shared_refs[p.shared] == 0)
-            dp->shared.free_at[p.shared] = t; /* the last reader releases the shared slot */
+        if (p.shared != UINT32_MAX) {
+            if (dp->shared_refs[p.shared] == 0) /* an invariant: a count never goes below zero */
+                vio__dp_broken(dp, "vm%u read shared ring slot %u, which no guest holds any more", g->vm, p.shared);
+            else if (--dp->shared_refs[p.shared] == 0)
+                dp->shared.free_at[p.shared] = t; /* the last reader releases the shared slot */
+        }
     }
     g->busy += t - now;
     g->busy_until = t;

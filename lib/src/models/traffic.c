@@ -23,11 +23,6 @@ struct vio_traffic_gen {
     vio_ps wire_free;
     vio_arrival_rec next; /* look-ahead: the next arrival, already computed */
     int has_next;
-    vio_sha256 hash;
-    /* Arrival records wait here and enter the hash a block at a time: per-record
-     * updates cost more than the rest of a reduced model's packet. */
-    uint8_t pending[1024];
-    size_t npending;
 };
 
 static uint32_t draw_size(const vio_flow *f, vio_rng *rng)
@@ -107,7 +102,6 @@ int vio_traffic_create(const vio_traffic *tr, uint64_t seed, uint64_t wire_mbps,
         vio_ps gap = draw_gap(f, fs, fs->next_bytes);
         fs->next_gen = (vio_ps)(vio_rng_uniform(&fs->rng) * (double)gap);
     }
-    vio_sha256_init(&g->hash);
     advance(g);
     *out = g;
     return VIO_OK;
@@ -128,28 +122,39 @@ int vio_traffic_next(vio_traffic_gen *g, vio_arrival_rec *out)
     if (!g->has_next)
         return 0;
     *out = g->next;
-    /* Hash a fixed little-endian layout so the digest is the same on any host. */
-    uint8_t rec[16];
-    for (int i = 0; i < 8; i++)
-        rec[i] = (uint8_t)(out->t_arrive >> (8 * i));
-    for (int i = 0; i < 4; i++) {
-        rec[8 + i] = (uint8_t)(out->bytes >> (8 * i));
-        rec[12 + i] = (uint8_t)(out->flow >> (8 * i));
-    }
-    memcpy(g->pending + g->npending, rec, sizeof rec);
-    g->npending += sizeof rec;
-    if (g->npending == sizeof g->pending) {
-        vio_sha256_update(&g->hash, g->pending, g->npending);
-        g->npending = 0;
-    }
     g->produced++;
     advance(g);
     return 1;
 }
 
-void vio_traffic_hash(const vio_traffic_gen *g, char out[65])
+void vio_arrival_hash_init(vio_arrival_hash *h)
 {
-    vio_sha256 copy = g->hash; /* finishing consumes the state; keep ours going */
-    vio_sha256_update(&copy, g->pending, g->npending);
+    vio_sha256_init(&h->sha);
+    h->npending = 0;
+    h->count = 0;
+}
+
+void vio_arrival_hash_add(vio_arrival_hash *h, const vio_arrival_rec *a)
+{
+    /* A fixed little-endian layout, so the digest is the same on any host. */
+    uint8_t *rec = h->pending + h->npending;
+    for (int i = 0; i < 8; i++)
+        rec[i] = (uint8_t)(a->t_arrive >> (8 * i));
+    for (int i = 0; i < 4; i++) {
+        rec[8 + i] = (uint8_t)(a->bytes >> (8 * i));
+        rec[12 + i] = (uint8_t)(a->flow >> (8 * i));
+    }
+    h->npending += 16;
+    h->count++;
+    if (h->npending == sizeof h->pending) {
+        vio_sha256_update(&h->sha, h->pending, h->npending);
+        h->npending = 0;
+    }
+}
+
+void vio_arrival_hash_hex(const vio_arrival_hash *h, char out[65])
+{
+    vio_sha256 copy = h->sha; /* finishing consumes the state; keep ours going */
+    vio_sha256_update(&copy, h->pending, h->npending);
     vio_sha256_final_hex(&copy, out);
 }
