@@ -128,6 +128,60 @@ START_TEST(test_flags_sharers_invalidate_counters)
 }
 END_TEST
 
+START_TEST(test_any_geometry_indexes)
+{
+    /* Regression: one set (1 KiB, 16 ways) under the hash index used to loop for ever
+     * folding 0-bit groups. Every geometry, both index functions, maps into range. */
+    const struct {
+        uint64_t size;
+        uint32_t ways;
+    } g[] = {{1024, 16}, {64, 1}, {2048, 32}, {11 * 64 * 3, 11}, {11 * 64 * 1024, 11}, {704 * 1024, 11}};
+    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+        for (int idx = 0; idx < (int)VIO_CACHE_INDEX_COUNT; idx++) {
+            vio_cache *c = NULL;
+            vio_cache_config cfg = {.size_bytes = g[i].size, .ways = g[i].ways, .index = (enum vio_cache_index)idx};
+            ck_assert_int_eq(vio_cache_create(&cfg, &c, NULL), VIO_OK);
+            uint32_t sets = vio_cache_sets(c), seen_max = 0;
+            for (uint64_t line = 0; line < 5000; line++) {
+                uint32_t s = vio_cache_set_of(c, line * 977 + ((line % 5) << 40));
+                ck_assert_uint_lt(s, sets);
+                seen_max = s > seen_max ? s : seen_max;
+            }
+            ck_assert_uint_eq(seen_max, sets - 1); /* every set reachable in this sample */
+            vio_cache_destroy(c);
+        }
+}
+END_TEST
+
+START_TEST(test_modulo_and_hash_index)
+{
+    /* Modulo: lines a multiple of the set count apart share a set; the hash spreads
+     * a power-of-two stride (rings 2 MiB apart) over many sets. */
+    vio_cache *m = NULL, *h = NULL;
+    vio_cache_config cm = {.size_bytes = 1024 * 11 * 64, .ways = 11, .index = VIO_CACHE_INDEX_MODULO};
+    vio_cache_config ch = cm;
+    ch.index = VIO_CACHE_INDEX_HASH;
+    ck_assert_int_eq(vio_cache_create(&cm, &m, NULL), VIO_OK);
+    ck_assert_int_eq(vio_cache_create(&ch, &h, NULL), VIO_OK);
+    uint32_t hashed_sets[64];
+    for (uint64_t i = 0; i < 64; i++) {
+        uint64_t line = i * (2u << 20) / 64; /* one ring every 2 MiB */
+        ck_assert_uint_eq(vio_cache_set_of(m, line), 0);
+        hashed_sets[i] = vio_cache_set_of(h, line);
+    }
+    int distinct = 0;
+    for (int i = 0; i < 64; i++) {
+        int dup = 0;
+        for (int j = 0; j < i; j++)
+            dup |= hashed_sets[j] == hashed_sets[i];
+        distinct += !dup;
+    }
+    ck_assert_int_ge(distinct, 32);
+    vio_cache_destroy(m);
+    vio_cache_destroy(h);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cache");
@@ -137,6 +191,8 @@ int main(void)
     tcase_add_test(tc, test_conflict_misses);
     tcase_add_test(tc, test_way_mask_confines_allocation);
     tcase_add_test(tc, test_flags_sharers_invalidate_counters);
+    tcase_add_test(tc, test_any_geometry_indexes);
+    tcase_add_test(tc, test_modulo_and_hash_index);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

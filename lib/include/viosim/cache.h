@@ -1,4 +1,5 @@
-/* A set-associative cache with 64-byte lines and true LRU replacement.
+/* A set-associative cache with 64-byte lines and a registered replacement
+ * policy (repl.h: lru, random, plru, srrip).
  *
  * The cache knows only tags, per-line flags and a sharer mask; timing and the
  * hierarchy (L1 -> LLC -> DRAM, coherence) live in memsys.h. An allocation
@@ -8,6 +9,7 @@
 #ifndef VIOSIM_CACHE_H
 #define VIOSIM_CACHE_H
 
+#include "viosim/repl.h"
 #include "viosim/viosim.h"
 
 #include <stdint.h>
@@ -33,15 +35,26 @@ enum vio_line_flag {
     VIO_LINE_INNER_MODIFIED = 1u << 3, /* modified in a core's private cache (the sharer) */
 };
 
+/* How a line address selects its set. */
+enum vio_cache_index {
+    VIO_CACHE_INDEX_MODULO = 0, /* the low address bits (line mod sets): L1/L2, VIPT-indexed */
+    /* A hash of the whole line address: Intel's LLC spreads lines over slices and
+     * sets with an undocumented XOR hash of many address bits (Maurice et al.,
+     * "Reverse engineering Intel last-level cache complex addressing using
+     * performance counters", RAID 2015); without one, buffers at large power-of-two
+     * strides (one ring per queue, 2 MiB apart) would all fall into the same sets.
+     * Modelled as an XOR fold of every index-width group of higher bits. */
+    VIO_CACHE_INDEX_HASH,
+    VIO_CACHE_INDEX_COUNT
+};
+#define VIO_CACHE_INDEX_CHOICES "modulo|hash"
+
 typedef struct vio_cache_config {
     uint64_t size_bytes; /* total capacity; must be ways * sets * 64 */
     uint32_t ways;       /* associativity, 1..32 */
-    /* Index sets by a hash of the whole line address instead of its low bits.
-     * Intel's LLC spreads lines over slices and sets with an undocumented XOR hash
-     * of many address bits; without one, buffers at large power-of-two strides (one
-     * ring per queue, 2 MiB apart) would all fall into the same sets. L1s index
-     * with plain low bits (VIPT), so they keep it off. */
-    int hash_index;
+    enum vio_cache_index index;
+    enum vio_repl_kind repl; /* replacement policy (0 = lru) */
+    uint64_t seed, stream;   /* the policy's random stream (random replacement) */
 } vio_cache_config;
 
 /* What an insertion pushed out, so the caller can write back, back-invalidate
@@ -63,12 +76,12 @@ uint32_t vio_cache_sets(const vio_cache *c);
 /* Set index of a line address; exposed so tests can build conflict sets. */
 uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line);
 
-/* Slot handle of a resident line, or -1. Does not change LRU order. */
+/* Slot handle of a resident line, or -1. Does not change replacement state. */
 int64_t vio_cache_find(const vio_cache *c, uint64_t line);
-/* Make a resident slot the most recently used. */
+/* A hit on a resident slot: the policy updates its state (lru: most recent). */
 void vio_cache_touch(vio_cache *c, int64_t slot);
-/* Fill `line` into the least recently used way among `way_mask` (an empty way
- * first). The line must not be resident. Returns its slot; `victim` says what
+/* Fill `line` into an empty way of `way_mask`, else into the policy's victim
+ * among `way_mask`. The line must not be resident. Returns its slot; `victim` says what
  * was evicted. A mask with no way inside the associativity is treated as all ways. */
 int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_t flags,
                          vio_cache_victim *victim);

@@ -40,6 +40,7 @@ typedef struct vio_memsys_config {
     uint64_t dram_bandwidth_mbps;
     uint32_t mlp;             /* misses a core overlaps in a streaming copy */
     int ideal;                /* every access costs 0 and leaves no state: the "caches off" reduced model */
+    uint64_t seed;            /* seeds each cache's replacement stream (random policy) */
 } vio_memsys_config;
 
 /* How an inbound device write reaches memory. */

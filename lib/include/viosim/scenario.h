@@ -27,6 +27,8 @@ typedef struct vio_cache_params {
     uint64_t size_kib;
     uint32_t ways;
     uint32_t hit_cycles; /* load-to-use latency of a hit at this level */
+    int replacement;     /* enum vio_repl_kind: position in VIO_REPL_CHOICES */
+    int index;           /* enum vio_cache_index: position in VIO_CACHE_INDEX_CHOICES (LLC only) */
 } vio_cache_params;
 
 typedef struct vio_platform {

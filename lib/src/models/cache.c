@@ -1,6 +1,7 @@
-/* Set-associative cache: tags in one flat array, sets contiguous, true LRU by
- * a per-line stamp (the smallest stamp among the allowed ways is the victim).
- * Associativity is small (<= 32), so a linear scan of a set is the fast path. */
+/* Set-associative cache: tags in one flat array, sets contiguous; the
+ * replacement state lives in a vio_repl (repl.h), apart from the tags, so the
+ * layout does not depend on the policy. Associativity is small (<= 32), so a
+ * linear scan of a set's tags is the fast path. */
 #include "viosim/cache.h"
 
 #include <stdlib.h>
@@ -10,19 +11,16 @@
 struct vio_cache {
     uint32_t ways, sets;
     uint64_t set_mask;  /* sets - 1 when sets is a power of two, else 0 (use modulo) */
-    unsigned set_bits;  /* log2(sets) for the hash fold */
-    int hash_index;
-    uint64_t clock; /* LRU stamp source; 64 bits never wraps in a run */
-    /* Tag and LRU stamp side by side: a set's scan reads one contiguous run. */
-    struct way {
-        uint64_t tag; /* line address, EMPTY_LINE when invalid */
-        uint64_t stamp;
-    } *w;
+    unsigned set_bits;  /* width of one fold group of the hash (0 with one set) */
+    enum vio_cache_index index;
+    uint32_t all;       /* mask of every way */
+    uint64_t *tag;      /* line address per slot, EMPTY_LINE when invalid */
     /* Coherence state, read only on a hit or a fill: one array, one miss. */
     struct meta {
         uint64_t sharers;
         uint32_t flags;
     } *m;
+    vio_repl *repl;
     uint64_t hits[VIO_CLS_COUNT], misses[VIO_CLS_COUNT];
     uint64_t evictions;
 };
@@ -41,27 +39,36 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
     if (sets > (1u << 24))
         return vio_err_set(err, VIO_EINVAL, "cache: %llu sets is more than the model supports (16M)",
                            (unsigned long long)sets);
+    if ((unsigned)cfg->index >= VIO_CACHE_INDEX_COUNT)
+        return vio_err_set(err, VIO_EINVAL, "cache: index function %u does not exist", (unsigned)cfg->index);
     vio_cache *c = calloc(1, sizeof *c);
     size_t n = (size_t)sets * cfg->ways;
+    int rc = VIO_OK;
     if (c) {
-        c->w = calloc(n, sizeof *c->w);
+        c->tag = malloc(n * sizeof *c->tag);
         c->m = calloc(n, sizeof *c->m);
+        rc = vio_repl_create(cfg->repl, (uint32_t)sets, cfg->ways, cfg->seed, cfg->stream, &c->repl, err);
     }
-    if (!c || !c->w || !c->m) {
+    if (rc != VIO_OK) {
+        vio_cache_destroy(c);
+        return rc;
+    }
+    if (!c || !c->tag || !c->m) {
         vio_cache_destroy(c);
         return vio_err_set(err, VIO_ENOMEM, "cache: out of memory for %zu lines", n);
     }
     for (size_t i = 0; i < n; i++)
-        c->w[i].tag = EMPTY_LINE;
+        c->tag[i] = EMPTY_LINE;
     c->ways = cfg->ways;
     c->sets = (uint32_t)sets;
-    c->hash_index = cfg->hash_index;
+    c->index = cfg->index;
+    c->all = cfg->ways == 32 ? 0xffffffffu : (1u << cfg->ways) - 1u;
     if ((sets & (sets - 1)) == 0) {
         c->set_mask = sets - 1;
         while ((1ULL << c->set_bits) < sets)
             c->set_bits++;
     } else {
-        c->set_bits = 16;
+        c->set_bits = 16; /* fold 16-bit groups, then reduce modulo the set count */
     }
     *out = c;
     return VIO_OK;
@@ -71,8 +78,9 @@ void vio_cache_destroy(vio_cache *c)
 {
     if (!c)
         return;
-    free(c->w);
+    free(c->tag);
     free(c->m);
+    vio_repl_destroy(c->repl);
     free(c);
 }
 
@@ -80,7 +88,9 @@ uint32_t vio_cache_ways(const vio_cache *c) { return c->ways; }
 uint32_t vio_cache_sets(const vio_cache *c) { return c->sets; }
 uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line)
 {
-    if (c->hash_index) {
+    if (c->sets == 1)
+        return 0; /* one set: nothing to select (and a fold of 0-bit groups would never end) */
+    if (c->index == VIO_CACHE_INDEX_HASH) {
         /* XOR-fold every higher group of index-width bits onto the low ones. */
         uint64_t h = line;
         for (uint64_t x = line >> c->set_bits; x; x >>= c->set_bits)
@@ -92,49 +102,50 @@ uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line)
 
 int64_t vio_cache_find(const vio_cache *c, uint64_t line)
 {
-    const struct way *set = c->w + (size_t)vio_cache_set_of(c, line) * c->ways;
+    const uint64_t *set = c->tag + (size_t)vio_cache_set_of(c, line) * c->ways;
     for (uint32_t w = 0; w < c->ways; w++)
-        if (set[w].tag == line)
-            return (int64_t)(set - c->w) + w;
+        if (set[w] == line)
+            return (int64_t)(set - c->tag) + w;
     return -1;
 }
 
-void vio_cache_touch(vio_cache *c, int64_t slot) { c->w[slot].stamp = ++c->clock; }
+void vio_cache_touch(vio_cache *c, int64_t slot)
+{
+    uint32_t s = (uint32_t)slot;
+    vio_repl_hit(c->repl, s / c->ways, s % c->ways);
+}
 
 int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_t flags,
                          vio_cache_victim *victim)
 {
-    uint32_t all = c->ways == 32 ? 0xffffffffu : ((1u << c->ways) - 1u);
-    if ((way_mask & all) == 0)
-        way_mask = all;
-    size_t base = (size_t)vio_cache_set_of(c, line) * c->ways;
-    size_t pick = SIZE_MAX;
-    uint64_t oldest = UINT64_MAX;
-    for (uint32_t w = 0; w < c->ways; w++) {
-        if (!(way_mask & (1u << w)))
-            continue;
-        size_t s = base + w;
-        if (c->w[s].tag == EMPTY_LINE) {
-            pick = s;
+    if ((way_mask & c->all) == 0)
+        way_mask = c->all;
+    way_mask &= c->all;
+    uint32_t set = vio_cache_set_of(c, line);
+    size_t base = (size_t)set * c->ways;
+    uint32_t way = UINT32_MAX;
+    for (uint32_t m = way_mask; m; m &= m - 1) { /* an empty way first, lowest index */
+        uint32_t w = (uint32_t)__builtin_ctz(m);
+        if (c->tag[base + w] == EMPTY_LINE) {
+            way = w;
             break;
         }
-        if (c->w[s].stamp < oldest) {
-            oldest = c->w[s].stamp;
-            pick = s;
-        }
     }
+    if (way == UINT32_MAX)
+        way = vio_repl_victim(c->repl, set, way_mask);
+    size_t pick = base + way;
     vio_cache_victim v = {0, 0, 0, 0};
-    if (c->w[pick].tag != EMPTY_LINE) {
+    if (c->tag[pick] != EMPTY_LINE) {
         v.valid = 1;
-        v.line = c->w[pick].tag;
+        v.line = c->tag[pick];
         v.flags = c->m[pick].flags;
         v.sharers = c->m[pick].sharers;
         c->evictions++;
     }
     if (victim)
         *victim = v;
-    c->w[pick].tag = line;
-    c->w[pick].stamp = ++c->clock;
+    c->tag[pick] = line;
+    vio_repl_fill(c->repl, set, way);
     c->m[pick].flags = flags;
     c->m[pick].sharers = 0;
     return (int64_t)pick;
@@ -151,8 +162,8 @@ int vio_cache_invalidate(vio_cache *c, uint64_t line, vio_cache_victim *removed)
         removed->flags = c->m[s].flags;
         removed->sharers = c->m[s].sharers;
     }
-    c->w[s].tag = EMPTY_LINE;
-    c->w[s].stamp = 0;
+    c->tag[s] = EMPTY_LINE;
+    vio_repl_drop(c->repl, (uint32_t)s / c->ways, (uint32_t)s % c->ways);
     c->m[s].flags = 0;
     c->m[s].sharers = 0;
     return 1;

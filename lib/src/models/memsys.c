@@ -11,6 +11,11 @@
 #define DRAM_WINDOW_PS (100 * VIO_PS_PER_NS)
 #define DRAM_WINDOWS 4096u
 
+/* Random-stream ids of the caches' replacement policies (apart from traffic's). */
+#define STREAM_L1 0x11000000ull
+#define STREAM_L2 0x12000000ull
+#define STREAM_LLC 0x13000000ull
+
 struct vio_memsys {
     vio_memsys_config cfg;
     vio_cache **l1, **l2; /* per core; l2 entries NULL when disabled */
@@ -41,13 +46,22 @@ int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *e
     int rc = (ms->l1 && ms->l2 && ms->core_reads) ? VIO_OK
                                                    : vio_err_set(err, VIO_ENOMEM, "memsys: out of memory");
     /* Ideal memory keeps no cache state: nothing to allocate (reduced models start fast). */
+    /* Each cache draws its random replacement choices from its own stream. */
     for (uint32_t c = 0; rc == VIO_OK && !cfg->ideal && c < cfg->cores; c++) {
-        rc = vio_cache_create(&cfg->l1, &ms->l1[c], err);
+        vio_cache_config l1 = cfg->l1, l2 = cfg->l2;
+        l1.seed = l2.seed = cfg->seed;
+        l1.stream = STREAM_L1 + c;
+        l2.stream = STREAM_L2 + c;
+        rc = vio_cache_create(&l1, &ms->l1[c], err);
         if (rc == VIO_OK && cfg->l2_enabled)
-            rc = vio_cache_create(&cfg->l2, &ms->l2[c], err);
+            rc = vio_cache_create(&l2, &ms->l2[c], err);
     }
-    if (rc == VIO_OK && !cfg->ideal)
-        rc = vio_cache_create(&cfg->llc, &ms->llc, err);
+    if (rc == VIO_OK && !cfg->ideal) {
+        vio_cache_config llc = cfg->llc;
+        llc.seed = cfg->seed;
+        llc.stream = STREAM_LLC;
+        rc = vio_cache_create(&llc, &ms->llc, err);
+    }
     if (rc == VIO_OK && (cfg->io_ways == 0 || cfg->io_ways > cfg->llc.ways))
         rc = vio_err_set(err, VIO_EINVAL, "memsys: io_ways %u must be 1..%u", cfg->io_ways, cfg->llc.ways);
     if (rc != VIO_OK) {

@@ -7,6 +7,9 @@
  * struct that the innermost "[]" loads into (vio_scenario at the top level). */
 #include "viosim/scenario.h"
 
+#include "viosim/cache.h"
+#include "viosim/repl.h"
+
 #include <float.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -25,6 +28,10 @@
 #define U32_MAX_D 4294967295.0
 #define I64_MAX_D 9223372036854775807.0 /* rounds to 2^63; readers clamp to INT64_MAX */
 
+#define REPL_HELP(level) \
+    level " replacement policy (`viosim list` shows each policy's help): lru, random (seeded from `seed`), " \
+    "tree pseudo-LRU, or 2-bit static RRIP."
+#define REPL_LRU_SRC "modelling choice: true LRU, the behaviour of earlier versions; presets set the measured policy"
 #define OPT_MANUAL "Intel 64 and IA-32 Architectures Optimization Reference Manual (Skylake-SP)"
 #define NAPI "Linux NAPI_POLL_WEIGHT (64 packets per poll)"
 #define KVM_VMCALL                                                                                            \
@@ -57,6 +64,8 @@ static const vio_param rows[] = {
      SC(platform.l1.ways), 0},
     {"platform.l1.hit_cycles", VIO_PT_U32, "cycles", "4", 1, 1000, NULL, "L1 load-to-use latency.", OPT_MANUAL,
      SC(platform.l1.hit_cycles), 0},
+    {"platform.l1.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_REPL_CHOICES, REPL_HELP("L1"),
+     REPL_LRU_SRC, SC(platform.l1.replacement), 0},
     {"platform.l2.enabled", VIO_PT_BOOL, "", "false", 0, 1, NULL,
      "Model a private L2 between L1 and the LLC.",
      "modelling choice: off keeps the path L1 -> LLC that DDIO results hinge on; on to study the L2",
@@ -67,6 +76,8 @@ static const vio_param rows[] = {
      SC(platform.l2.ways), 0},
     {"platform.l2.hit_cycles", VIO_PT_U32, "cycles", "14", 1, 1000, NULL, "L2 load-to-use latency.",
      OPT_MANUAL, SC(platform.l2.hit_cycles), 0},
+    {"platform.l2.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_REPL_CHOICES, REPL_HELP("L2"),
+     REPL_LRU_SRC, SC(platform.l2.replacement), 0},
     {"platform.llc.size_kib", VIO_PT_U64, "KiB", "11264", 1, 1048576, NULL,
      "Shared last-level cache capacity (all slices).",
      OPT_MANUAL ": 1.375 MiB per core x 8 cores = 11 MiB", SC(platform.llc.size_kib), 0},
@@ -74,6 +85,13 @@ static const vio_param rows[] = {
      SC(platform.llc.ways), 0},
     {"platform.llc.hit_cycles", VIO_PT_U32, "cycles", "50", 1, 1000, NULL, "LLC load-to-use latency.",
      OPT_MANUAL "; 7-cpu.com Skylake-X measurements", SC(platform.llc.hit_cycles), 0},
+    {"platform.llc.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_REPL_CHOICES, REPL_HELP("LLC"),
+     REPL_LRU_SRC, SC(platform.llc.replacement), 0},
+    {"platform.llc.index", VIO_PT_ENUM, "", "\"hash\"", 0, 0, VIO_CACHE_INDEX_CHOICES,
+     "LLC set index: modulo (low line-address bits) or hash (XOR fold of all higher bits, standing in for "
+     "Intel's undocumented slice and set hash).",
+     "Maurice et al., \"Reverse engineering Intel last-level cache complex addressing using performance "
+     "counters\", RAID 2015: Intel LLCs hash many address bits", SC(platform.llc.index), 0},
     {"platform.io_ways", VIO_PT_U32, "ways", "2", 1, 32, NULL,
      "LLC ways that inbound DMA (DDIO) may allocate into; at most platform.llc.ways.",
      "IIO_LLC_WAYS default (2 of 11 ways) on Skylake-SP; Farshin et al., \"Reexamining Direct Cache "

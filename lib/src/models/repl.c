@@ -1,0 +1,240 @@
+/* Replacement policies: one table, one state array per structure (see repl.h). */
+#include "viosim/repl.h"
+
+#include "viosim/rng.h"
+
+#include <stdlib.h>
+
+struct vio_repl {
+    enum vio_repl_kind kind;
+    const vio_repl_ops *ops;
+    uint32_t sets, ways, words; /* words: state words per set */
+    uint32_t all;               /* mask of the ways 0..ways-1 */
+    uint32_t leaves;            /* plru: ways rounded up to a power of two (>= 2) */
+    uint64_t clock;             /* lru: stamp source; 64 bits never wrap in a run */
+    uint64_t *state;            /* sets * words */
+    vio_rng rng;                /* random: the structure's own stream */
+};
+
+/* ---- lru: one stamp per way, the smallest in the mask is the victim ---- */
+
+static uint32_t lru_words(uint32_t ways) { return ways; }
+static void lru_touch(vio_repl *r, uint64_t *set, uint32_t way) { set[way] = ++r->clock; }
+static uint32_t lru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
+{
+    (void)r;
+    uint32_t pick = (uint32_t)__builtin_ctz(mask);
+    for (uint32_t m = mask & (mask - 1); m; m &= m - 1) {
+        uint32_t w = (uint32_t)__builtin_ctz(m);
+        if (set[w] < set[pick])
+            pick = w;
+    }
+    return pick;
+}
+static void lru_drop(vio_repl *r, uint64_t *set, uint32_t way)
+{
+    (void)r;
+    set[way] = 0;
+}
+
+/* ---- random: no state, a uniform draw among the ways of the mask ---- */
+
+static uint32_t none_words(uint32_t ways)
+{
+    (void)ways;
+    return 0;
+}
+static void none_touch(vio_repl *r, uint64_t *set, uint32_t way)
+{
+    (void)r;
+    (void)set;
+    (void)way;
+}
+static uint32_t random_victim(vio_repl *r, uint64_t *set, uint32_t mask)
+{
+    (void)set;
+    uint64_t k = vio_rng_below(&r->rng, (uint64_t)__builtin_popcount(mask));
+    while (k--)
+        mask &= mask - 1;
+    return (uint32_t)__builtin_ctz(mask);
+}
+
+/* ---- plru: a binary tree of leaves-1 bits over the ways (heap order, root = bit 1).
+ * A bit says which half holds the pseudo-least-recently-used way: 0 left, 1 right.
+ * An access points every node on its path away from the accessed way. With a way
+ * mask the walk enters a half only if it holds an allowed way. Non-power-of-two
+ * associativity (11 ways) uses a 16-leaf tree whose missing leaves are never allowed. */
+
+static uint32_t plru_words(uint32_t ways)
+{
+    (void)ways;
+    return 1;
+}
+static void plru_touch(vio_repl *r, uint64_t *set, uint32_t way)
+{
+    uint64_t bits = set[0];
+    for (uint32_t node = r->leaves + way; node > 1; node >>= 1) {
+        uint32_t parent = node >> 1;
+        if (node & 1u)
+            bits &= ~(1ull << parent); /* came from the right: the LRU side is the left */
+        else
+            bits |= 1ull << parent;
+    }
+    set[0] = bits;
+}
+static uint32_t plru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
+{
+    uint32_t node = 1, span = r->leaves, first = 0;
+    while (span > 1) {
+        span >>= 1;
+        uint64_t half = (1ull << span) - 1u;
+        uint64_t left = half << first, right = half << (first + span);
+        int go_right = (int)((set[0] >> node) & 1u);
+        if (!(mask & (go_right ? right : left)))
+            go_right = !go_right;
+        node = 2 * node + (uint32_t)go_right;
+        if (go_right)
+            first += span;
+    }
+    return first;
+}
+
+/* ---- srrip: 2-bit re-reference prediction values, 32 of them in one word.
+ * Insert with RRPV 2 ("long"), a hit sets 0, the victim is the first way with
+ * RRPV 3, ageing every allowed way until one has it (Jaleel et al., ISCA 2010). */
+
+#define RRPV(b, w) ((uint32_t)((b) >> (2u * (w))) & 3u)
+static uint64_t rrpv_set(uint64_t b, uint32_t w, uint32_t v)
+{
+    return (b & ~(3ull << (2u * w))) | ((uint64_t)v << (2u * w));
+}
+static void srrip_hit(vio_repl *r, uint64_t *set, uint32_t way)
+{
+    (void)r;
+    set[0] = rrpv_set(set[0], way, 0);
+}
+static void srrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
+{
+    (void)r;
+    set[0] = rrpv_set(set[0], way, 2);
+}
+static uint32_t srrip_victim(vio_repl *r, uint64_t *set, uint32_t mask)
+{
+    (void)r;
+    uint64_t b = set[0];
+    uint32_t pick = (uint32_t)__builtin_ctz(mask), top = RRPV(b, pick);
+    for (uint32_t m = mask; m; m &= m - 1) {
+        uint32_t w = (uint32_t)__builtin_ctz(m), v = RRPV(b, w);
+        if (v == 3)
+            return w; /* the first way at the distant value */
+        if (v > top) {
+            top = v;
+            pick = w;
+        }
+    }
+    /* None at 3: age the allowed ways by 3 - max, as repeated increments would,
+     * and the first way that held the maximum reaches 3 first. */
+    uint32_t add = 3 - top;
+    for (uint32_t m = mask; m; m &= m - 1) {
+        uint32_t w = (uint32_t)__builtin_ctz(m);
+        b = rrpv_set(b, w, RRPV(b, w) + add);
+    }
+    set[0] = b;
+    return pick;
+}
+static void srrip_drop(vio_repl *r, uint64_t *set, uint32_t way)
+{
+    (void)r;
+    set[0] = rrpv_set(set[0], way, 3);
+}
+
+static const vio_repl_policy table[VIO_REPL_COUNT] = {
+    {"lru", "true least-recently-used: the way touched longest ago is evicted",
+     "textbook baseline (Hennessy & Patterson, Computer Architecture, 6th ed., Sec. 2.3 / App. B)",
+     {lru_words, lru_touch, lru_touch, lru_victim, lru_drop}},
+    {"random", "uniform random victim from the structure's own seeded stream",
+     "textbook baseline; seeded per structure from the scenario seed, so runs are reproducible",
+     {none_words, none_touch, none_touch, random_victim, none_touch}},
+    {"plru", "tree pseudo-LRU: ways-1 bits point away from the most recent access",
+     "tree-PLRU of Intel L1/L2 caches before Ice Lake (Abel & Reineke, ISPASS 2014; uops.info/cache.html)",
+     {plru_words, plru_touch, plru_touch, plru_victim, none_touch}},
+    {"srrip", "2-bit static RRIP: insert at RRPV 2, hit to 0, evict the first RRPV 3, ageing the set",
+     "Jaleel et al., \"High performance cache replacement using re-reference interval prediction (RRIP)\", "
+     "ISCA 2010; Intel L3 since Ivy Bridge uses this quad-age family (Wong, blog.stuffedcow.net 2013; "
+     "Abel & Reineke, nanoBench, ISPASS 2019: QLRU variants)",
+     {plru_words, srrip_hit, srrip_fill, srrip_victim, srrip_drop}},
+};
+
+const vio_repl_policy *vio_repl_table(void) { return table; }
+
+int vio_repl_find(const char *name)
+{
+    for (int i = 0; name && i < (int)VIO_REPL_COUNT; i++) {
+        const char *a = table[i].name, *b = name;
+        while (*a && *a == *b)
+            a++, b++;
+        if (!*a && !*b)
+            return i;
+    }
+    return -1;
+}
+
+int vio_repl_create(enum vio_repl_kind kind, uint32_t sets, uint32_t ways, uint64_t seed, uint64_t stream,
+                    vio_repl **out, vio_err *err)
+{
+    *out = NULL;
+    if ((unsigned)kind >= VIO_REPL_COUNT)
+        return vio_err_set(err, VIO_EINVAL, "replacement: policy %u does not exist", (unsigned)kind);
+    if (ways == 0 || ways > VIO_REPL_MAX_WAYS || sets == 0)
+        return vio_err_set(err, VIO_EINVAL, "replacement: %u sets x %u ways (ways must be 1..%u)", sets, ways,
+                           VIO_REPL_MAX_WAYS);
+    vio_repl *r = calloc(1, sizeof *r);
+    if (!r)
+        return vio_err_set(err, VIO_ENOMEM, "replacement: out of memory");
+    r->kind = kind;
+    r->ops = &table[kind].ops;
+    r->sets = sets;
+    r->ways = ways;
+    r->words = r->ops->words(ways);
+    r->all = ways == 32 ? 0xffffffffu : (1u << ways) - 1u;
+    r->leaves = 2;
+    while (r->leaves < ways)
+        r->leaves <<= 1;
+    vio_rng_seed(&r->rng, seed, stream);
+    if (r->words) {
+        r->state = calloc((size_t)sets * r->words, sizeof *r->state);
+        if (!r->state) {
+            free(r);
+            return vio_err_set(err, VIO_ENOMEM, "replacement: out of memory for %u sets", sets);
+        }
+        if (kind == VIO_REPL_SRRIP) /* every way starts at "distant" */
+            for (uint32_t s = 0; s < sets; s++)
+                r->state[s] = UINT64_MAX;
+    }
+    *out = r;
+    return VIO_OK;
+}
+
+void vio_repl_destroy(vio_repl *r)
+{
+    if (!r)
+        return;
+    free(r->state);
+    free(r);
+}
+
+enum vio_repl_kind vio_repl_kind_of(const vio_repl *r) { return r->kind; }
+
+static uint64_t *set_of(vio_repl *r, uint32_t set) { return r->state + (size_t)set * r->words; }
+
+void vio_repl_hit(vio_repl *r, uint32_t set, uint32_t way) { r->ops->hit(r, set_of(r, set), way); }
+void vio_repl_fill(vio_repl *r, uint32_t set, uint32_t way) { r->ops->fill(r, set_of(r, set), way); }
+void vio_repl_drop(vio_repl *r, uint32_t set, uint32_t way) { r->ops->drop(r, set_of(r, set), way); }
+
+uint32_t vio_repl_victim(vio_repl *r, uint32_t set, uint32_t mask)
+{
+    mask &= r->all;
+    if (!mask)
+        mask = r->all;
+    return r->ops->victim(r, set_of(r, set), mask);
+}
