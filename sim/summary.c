@@ -82,7 +82,8 @@ static void print_row(FILE *out, const char *label, const double *vals, size_t n
     fputc('\n', out);
 }
 
-void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, const vio_run_perf *perf, int variant)
+void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, const vio_run_perf *perf,
+                       const uint32_t *only, uint32_t nonly)
 {
     const json_t *vars = json_object_get(doc, "variants");
     size_t n = json_array_size(vars);
@@ -105,7 +106,7 @@ void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, cons
     print_row(out, "guest busy / packet (ns)", vals, n, 1);
     if (perf) {
         for (size_t i = 0; i < n; i++) {
-            const vio_run_perf *p = &perf[variant >= 0 ? (size_t)variant : i];
+            const vio_run_perf *p = &perf[nonly ? only[i] : i];
             vals[i] = p->wall_seconds > 0 ? (double)p->delivered / p->wall_seconds / 1e6 : 0;
         }
         print_row(out, "speed (M sim pkts/wall s)", vals, n, 3);

@@ -8,7 +8,9 @@
 #include <jansson.h>
 #include <stdio.h>
 
-void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, const vio_run_perf *perf, int variant);
+/* `only`/`nonly`: the variants the document holds, as indices into s->variants (NULL: all). */
+void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, const vio_run_perf *perf,
+                       const uint32_t *only, uint32_t nonly);
 int vio_print_list(FILE *out, int markdown);
 
 #endif

@@ -347,7 +347,7 @@ START_TEST(err_bad_set)
     const char *a[] = {"vms[9].core=3"};
     expect_set_err(four, a, 1, "--set vms[9].core=3: vms has 4 entries");
     const char *b[] = {"platform..cores=3"};
-    expect_set_err(four, b, 1, "--set platform..cores=3: bad path (expected keys joined by '.', each with optional [index])");
+    expect_set_err(four, b, 1, "--set platform..cores=3: bad path (expected keys joined by '.', each with optional [index] or [*])");
     const char *c[] = {"seed"};
     expect_set_err(four, c, 1, "--set seed: expected path=value");
     const char *d[] = {"seed.x=1"};
@@ -380,6 +380,47 @@ START_TEST(set_overrides)
     ck_assert_str_eq(s->name, "sweep 1");
     ck_assert_uint_eq(s->traffic.flows[0].ndst, 2);
     vio_scenario_destroy(s);
+}
+END_TEST
+
+START_TEST(set_wildcard_sets_every_entry)
+{
+    /* [*] reaches every entry of an array, at any depth; other entries' keys stay. */
+    const char *sets[] = {"traffic.flows[*].size=64", "vms[*].budget=16", "variants[*].notify=poll"};
+    vio_scenario *s = NULL;
+    vio_err err;
+    const char *three = "{'vms':[{'core':1},{'core':2},{'core':3}],'traffic':{'flows':[{'dst':0,'rate_pps':1e6},"
+                        "{'dst':1,'rate_pps':1e6,'size':1500},{'dst':2,'rate_pps':2e6}]},"
+                        "'variants':[{'name':'a'},{'name':'b','dma':'ddio'}]}";
+    int rc = load_sets(three, sets, 3, &s, &err);
+    ck_assert_msg(rc == VIO_OK, "%s", err.msg);
+    for (uint32_t f = 0; f < 3; f++)
+        ck_assert_uint_eq(s->traffic.flows[f].sizes[0].bytes, 64);
+    ck_assert_double_eq(s->traffic.flows[2].rate_pps, 2e6);
+    for (uint32_t v = 0; v < 3; v++)
+        ck_assert_uint_eq(s->vms[v].budget, 16);
+    ck_assert_int_eq(s->variants[0].notify, VIO_NOTIFY_POLL);
+    ck_assert_int_eq(s->variants[1].notify, VIO_NOTIFY_POLL);
+    ck_assert_int_eq(s->variants[1].dma, VIO_DMA_DDIO);
+    vio_scenario_destroy(s);
+    /* The same as naming each index. */
+    const char *each[] = {"traffic.flows[0].size=64", "traffic.flows[1].size=64", "traffic.flows[2].size=64",
+                          "vms[0].budget=16", "vms[1].budget=16", "vms[2].budget=16", "variants[0].notify=poll",
+                          "variants[1].notify=poll"};
+    vio_scenario *t = NULL;
+    rc = load_sets(three, each, 8, &t, &err);
+    ck_assert_msg(rc == VIO_OK, "%s", err.msg);
+    rc = load_sets(three, sets, 3, &s, &err);
+    ck_assert_str_eq(s->canonical_json, t->canonical_json);
+    vio_scenario_destroy(s);
+    vio_scenario_destroy(t);
+    /* Nothing to match is an error, not a silent no-op; so is a wildcard over a non-array. */
+    const char *none[] = {"tenants[*].pasid=3"};
+    expect_set_err("{'tenants':[]," MIN_VMS "," MIN_FLOWS "}", none, 1, "--set tenants[*].pasid=3: tenants has no entries for [*]");
+    const char *obj[] = {"platform[*].x=1"};
+    expect_set_err("{'platform':{}}", obj, 1, "--set platform[*].x=1: platform is not an array");
+    const char *deep[] = {"vms[*].x.y[*]=1"};
+    expect_set_err("{'vms':[{'core':1}]}", deep, 1, "--set vms[*].x.y[*]=1: vms[0].x.y does not exist");
 }
 END_TEST
 
@@ -594,6 +635,7 @@ int main(void)
     tcase_add_test(tc, variants_by_name);
     tcase_add_test(tc, fuzz_mutations);
     tcase_add_test(tc, markdown_reference);
+    tcase_add_test(tc, set_wildcard_sets_every_entry);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

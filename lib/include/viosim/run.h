@@ -8,6 +8,11 @@
 #include "viosim/viosim.h"
 
 #include <jansson.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum vio_engine_kind {
     VIO_ENGINE_SIMGRID = 0, /* the design's engine: actors on SimGrid */
@@ -19,6 +24,12 @@ typedef struct vio_run_opts {
     enum vio_engine_kind engine;
     int log;                     /* SimGrid logging on */
     const char *contexts;        /* SimGrid context factory override (NULL: raw) */
+    const uint32_t *only;        /* run only these variants (indices, in this order); NULL: see vio_run */
+    uint32_t nonly;
+    /* Called in the calling process while children run (about every 200 ms)
+     * and once per finished variant: variants finished so far out of total. */
+    void (*progress)(void *ctx, uint32_t done, uint32_t total);
+    void *progress_ctx;
 } vio_run_opts;
 
 /* Per-variant figures that are not part of results.json because they depend on
@@ -28,7 +39,7 @@ typedef struct vio_run_perf {
     uint64_t events, simgrid_calls, cache_accesses, delivered;
 } vio_run_perf;
 
-/* Run every variant (or only `variant` when >= 0) and return the results
+/* Run every variant (or only `variant` when >= 0, or opts->only when set) and return the results
  * document (schema viosim-results/1) in *out. `perf` may be NULL or point to an
  * array of s->nvariants entries. */
 int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts, json_t **out, vio_run_perf *perf,
@@ -37,5 +48,9 @@ int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts, json_t
 /* Write a JSON document to `path` atomically: a temporary file in the same
  * directory, fsync, then rename, so a reader never sees half a file. */
 int vio_write_json_atomic(const json_t *doc, const char *path, vio_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,9 +101,18 @@ static int start_child(const vio_scenario *s, uint32_t v, const vio_run_opts *op
 
 /* Read the child's whole answer, reap it, and turn it into a result. */
 static int finish_child(const vio_scenario *s, uint32_t v, child *c, json_t **result, vio_run_perf *perf,
-                        vio_err *err)
+                        const vio_run_opts *opts, uint32_t done, uint32_t total, vio_err *err)
 {
     for (;;) {
+        if (opts->progress) {
+            /* Wake up now and then while the child works, so a progress display stays alive. */
+            struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+            int pr = poll(&pfd, 1, 200);
+            if (pr == 0 || (pr < 0 && errno == EINTR)) {
+                opts->progress(opts->progress_ctx, done, total);
+                continue;
+            }
+        }
         if (c->len + 65536 > c->cap) {
             size_t cap = c->cap ? c->cap * 2 : 1 << 20;
             char *nb = realloc(c->buf, cap);
@@ -163,30 +173,51 @@ int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts_in, jso
     unsigned jobs = opts.jobs ? opts.jobs : 1;
     if (variant >= (int)s->nvariants)
         return vio_err_set(err, VIO_EINVAL, "%s: no variant %d", s->source, variant);
-    uint32_t first = variant >= 0 ? (uint32_t)variant : 0;
-    uint32_t last = variant >= 0 ? (uint32_t)variant + 1 : s->nvariants;
+    /* The variants to run, in output order. */
+    uint32_t *idx = calloc(s->nvariants ? s->nvariants : 1, sizeof *idx);
+    uint32_t n = 0;
+    if (!idx)
+        return vio_err_set(err, VIO_ENOMEM, "out of memory");
+    if (opts.only) {
+        for (uint32_t i = 0; i < opts.nonly && n < s->nvariants; i++) {
+            if (opts.only[i] >= s->nvariants) {
+                free(idx);
+                return vio_err_set(err, VIO_EINVAL, "%s: no variant %u", s->source, opts.only[i]);
+            }
+            idx[n++] = opts.only[i];
+        }
+    } else if (variant >= 0) {
+        idx[n++] = (uint32_t)variant;
+    } else {
+        for (; n < s->nvariants; n++)
+            idx[n] = n;
+    }
     json_t **results = calloc(s->nvariants, sizeof *results);
     child *kids = calloc(s->nvariants, sizeof *kids);
     if (!results || !kids) {
         free(results);
         free(kids);
+        free(idx);
         return vio_err_set(err, VIO_ENOMEM, "out of memory");
     }
     int rc = VIO_OK;
-    uint32_t next = first, done = first;
-    while (done < last) {
-        /* Keep up to `jobs` children running; collect them in variant order. */
-        while (rc == VIO_OK && next < last && next - done < jobs) {
-            rc = start_child(s, next, &opts, &kids[next], err);
+    uint32_t next = 0, done = 0;
+    while (done < n) {
+        /* Keep up to `jobs` children running; collect them in output order. */
+        while (rc == VIO_OK && next < n && next - done < jobs) {
+            rc = start_child(s, idx[next], &opts, &kids[next], err);
             if (rc == VIO_OK)
                 next++;
         }
         if (done == next)
             break;
-        int r = finish_child(s, done, &kids[done], &results[done], perf ? &perf[done] : NULL, err);
+        int r = finish_child(s, idx[done], &kids[done], &results[done], perf ? &perf[idx[done]] : NULL, &opts, done,
+                             n, err);
         if (rc == VIO_OK)
             rc = r;
         done++;
+        if (opts.progress)
+            opts.progress(opts.progress_ctx, done, n);
     }
     if (rc == VIO_OK) {
         char sha[65];
@@ -195,12 +226,13 @@ int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts_in, jso
         const char *slash = strrchr(s->source, '/');
         const char *source = slash ? slash + 1 : s->source;
         json_t *vars = json_array();
-        for (uint32_t v = first; v < last; v++)
-            json_array_append(vars, results[v]);
+        for (uint32_t i = 0; i < n; i++)
+            json_array_append(vars, results[i]);
         *out = json_pack("{s:s,s:{s:s,s:s,s:s},s:{s:s,s:s,s:s,s:I},s:o}", "schema", "viosim-results/1", "tool",
                          "name", "viosim", "version", vio_version(), "git", vio_git_version(), "scenario", "name",
                          s->name, "source", source, "sha256", sha, "seed", (json_int_t)s->seed, "variants", vars);
     }
+    free(idx);
     for (uint32_t v = 0; v < s->nvariants; v++)
         json_decref(results[v]);
     free(results);

@@ -12,9 +12,9 @@
 #define SET_MAX_TOKENS 16
 #define SET_KEY_MAX 64
 
-/* One step of a --set path: an object key or an array index. */
+/* One step of a --set path: an object key, an array index, or [*] (every entry). */
 typedef struct set_tok {
-    int is_index;
+    int is_index; /* 0 key, 1 index, 2 every entry */
     size_t index;
     char key[SET_KEY_MAX + 1];
 } set_tok;
@@ -24,6 +24,9 @@ static int set_fail(vio_err *err, const char *set, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+static int set_step(json_t *next, const set_tok *tok, size_t i, size_t ntok, const json_t *val, const char *set,
+                    char *where, size_t wlen, vio_err *err);
 
 static int set_fail(vio_err *err, const char *set, const char *fmt, ...)
 {
@@ -35,7 +38,7 @@ static int set_fail(vio_err *err, const char *set, const char *fmt, ...)
     return vio_err_set(err, VIO_EINVAL, "--set %s: %s", set, msg);
 }
 
-/* key ( "[" digits "]" )* ( "." key ( "[" digits "]" )* )*  with key = [A-Za-z0-9_-]+ */
+/* key ( "[" (digits | "*") "]" )* ( "." key ( "[" (digits | "*") "]" )* )*  with key = [A-Za-z0-9_-]+ */
 static int set_parse(const char *p, const char *end, set_tok *tok, size_t *ntok)
 {
     size_t n = 0;
@@ -51,6 +54,11 @@ static int set_parse(const char *p, const char *end, set_tok *tok, size_t *ntok)
         tok[n++].key[len] = '\0';
         p += len;
         while (p < end && *p == '[') {
+            if (p + 2 < end && p[1] == '*' && p[2] == ']' && n < SET_MAX_TOKENS) {
+                tok[n++].is_index = 2;
+                p += 3;
+                continue;
+            }
             size_t idx = 0, digits = 0;
             for (p++; p < end && *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
                 idx = idx * 10 + (size_t)(*p - '0');
@@ -70,6 +78,67 @@ static int set_parse(const char *p, const char *end, set_tok *tok, size_t *ntok)
     return 0;
 }
 
+/* Set tok[i..] below `cur` to `val` (borrowed: every target gets its own copy);
+ * `where` is the path walked so far, for messages. */
+static int set_at(json_t *cur, const set_tok *tok, size_t i, size_t ntok, const json_t *val, const char *set,
+                  char *where, size_t wlen, vio_err *err)
+{
+    size_t used = strlen(where);
+    int last = i + 1 == ntok;
+    json_t *next;
+    if (tok[i].is_index == 2) {
+        /* [*]: every entry that exists; an empty array matches nothing, which is an error
+         * (a sweep that silently changes nothing would mislead). */
+        size_t n = json_array_size(cur);
+        if (n == 0)
+            return set_fail(err, set, "%s has no entries for [*]", where);
+        for (size_t k = 0; k < n; k++) {
+            snprintf(where + used, wlen - used, "[%zu]", k);
+            int rc;
+            if (last)
+                rc = json_array_set_new(cur, k, json_deep_copy(val)) ? VIO_ENOMEM : VIO_OK;
+            else
+                rc = set_step(json_array_get(cur, k), tok, i, ntok, val, set, where, wlen, err);
+            if (rc != VIO_OK)
+                return rc;
+        }
+        return VIO_OK;
+    }
+    if (tok[i].is_index) {
+        size_t n = json_array_size(cur);
+        if (tok[i].index >= n)
+            return set_fail(err, set, "%s has %zu entries", where, n);
+        if (last)
+            return json_array_set_new(cur, tok[i].index, json_deep_copy(val)) ? VIO_ENOMEM : VIO_OK;
+        next = json_array_get(cur, tok[i].index);
+        snprintf(where + used, wlen - used, "[%zu]", tok[i].index);
+    } else {
+        if (last)
+            return json_object_set_new(cur, tok[i].key, json_deep_copy(val)) ? VIO_ENOMEM : VIO_OK;
+        next = json_object_get(cur, tok[i].key);
+        snprintf(where + used, wlen - used, "%s%s", used ? "." : "", tok[i].key);
+        if (!next && !tok[i + 1].is_index) {
+            next = json_object();
+            if (json_object_set_new(cur, tok[i].key, next))
+                return VIO_ENOMEM;
+        }
+        if (!next)
+            return set_fail(err, set, "%s does not exist", where);
+    }
+    return set_step(next, tok, i, ntok, val, set, where, wlen, err);
+}
+
+/* Check that `next`, reached by tok[i], has the shape tok[i + 1] needs, and descend. */
+static int set_step(json_t *next, const set_tok *tok, size_t i, size_t ntok, const json_t *val, const char *set,
+                    char *where, size_t wlen, vio_err *err)
+{
+    if (tok[i + 1].is_index && !json_is_array(next))
+        return set_fail(err, set, "%s is not an array", where);
+    if (!tok[i + 1].is_index && !json_is_object(next))
+        return set_fail(err, set, "%s is not an object", where);
+    return set_at(next, tok, i + 1, ntok, val, set, where, wlen, err);
+}
+
 /* Apply "path=value" to `root`: missing object keys are created, array entries are not. */
 static int apply_set(json_t *root, const char *set, vio_err *err)
 {
@@ -79,7 +148,7 @@ static int apply_set(json_t *root, const char *set, vio_err *err)
     if (!eq)
         return set_fail(err, set, "expected path=value");
     if (set_parse(set, eq, tok, &ntok))
-        return set_fail(err, set, "bad path (expected keys joined by '.', each with optional [index])");
+        return set_fail(err, set, "bad path (expected keys joined by '.', each with optional [index] or [*])");
 
     json_error_t je;
     json_t *val = json_loads(eq + 1, JSON_DECODE_ANY, &je);
@@ -89,51 +158,7 @@ static int apply_set(json_t *root, const char *set, vio_err *err)
         return set_fail(err, set, "value is not valid UTF-8");
 
     char where[256] = ""; /* the path walked so far, for messages */
-    json_t *cur = root;
-    int rc = VIO_OK;
-    for (size_t i = 0; i < ntok && rc == VIO_OK; i++) {
-        size_t used = strlen(where);
-        int last = i + 1 == ntok;
-        json_t *next;
-        if (tok[i].is_index) {
-            size_t n = json_array_size(cur);
-            if (tok[i].index >= n) {
-                rc = set_fail(err, set, "%s has %zu entries", where, n);
-                break;
-            }
-            if (last) {
-                rc = json_array_set_new(cur, tok[i].index, val) ? VIO_ENOMEM : VIO_OK;
-                val = NULL;
-                break;
-            }
-            next = json_array_get(cur, tok[i].index);
-            snprintf(where + used, sizeof where - used, "[%zu]", tok[i].index);
-        } else {
-            if (last) {
-                rc = json_object_set_new(cur, tok[i].key, val) ? VIO_ENOMEM : VIO_OK;
-                val = NULL;
-                break;
-            }
-            next = json_object_get(cur, tok[i].key);
-            snprintf(where + used, sizeof where - used, "%s%s", used ? "." : "", tok[i].key);
-            if (!next && !tok[i + 1].is_index) {
-                next = json_object();
-                if (json_object_set_new(cur, tok[i].key, next)) {
-                    rc = VIO_ENOMEM;
-                    break;
-                }
-            }
-            if (!next) {
-                rc = set_fail(err, set, "%s does not exist", where);
-                break;
-            }
-        }
-        if (tok[i + 1].is_index && !json_is_array(next))
-            rc = set_fail(err, set, "%s is not an array", where);
-        else if (!tok[i + 1].is_index && !json_is_object(next))
-            rc = set_fail(err, set, "%s is not an object", where);
-        cur = next;
-    }
+    int rc = set_at(root, tok, 0, ntok, val, set, where, sizeof where, err);
     json_decref(val);
     if (rc == VIO_ENOMEM)
         return vio_err_set(err, rc, "--set %s: out of memory", set);

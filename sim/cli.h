@@ -1,0 +1,94 @@
+/* The command line's shared parts: one declarative option table (name, argument,
+ * help) that every command picks its options from, so `viosim CMD --help`
+ * prints itself and parsing is getopt_long's, the convention users know.
+ * Exit statuses: 0 ok, 1 the run failed, 2 bad input, and one line on stderr. */
+#ifndef VIOSIM_SIM_CLI_H
+#define VIOSIM_SIM_CLI_H
+
+#include "viosim/run.h"
+#include "viosim/scenario.h"
+#include "viosim/viosim.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define EXIT_RUN_FAILED 1
+#define EXIT_BAD_INPUT 2
+
+/* Option identifiers: a short option's character, or a number above 255. */
+enum cli_opt_id {
+    OPT_OUTPUT = 'o',
+    OPT_JOBS = 'j',
+    OPT_QUIET = 'q',
+    OPT_HELP = 'h',
+    OPT_SEED = 256,
+    OPT_SET,
+    OPT_VARIANT,
+    OPT_ENGINE,
+    OPT_LOG,
+    OPT_MARKDOWN,
+    OPT_EMIT_JOBS,
+    OPT_REPLAY,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
+    OPT_FORMAT,
+};
+
+/* Everything any command's options can set. */
+typedef struct cli_opts {
+    const char *positional[4]; /* SCENARIO, SWEEP or DIR */
+    size_t npositional;
+    const char *outdir, *engine, *replay, *format;
+    const char **variants;
+    size_t nvariants;
+    const char **sets; /* "path=value", --seed included as "seed=N" */
+    size_t nsets;
+    char seed_set[64];
+    unsigned jobs;
+    int quiet, log, markdown, emit_jobs, help;
+    int progress; /* 1 forced on, -1 forced off, 0 automatic (stderr is a terminal) */
+} cli_opts;
+
+/* One command: its name, synopsis, what it does, and the options it takes
+ * (a list of cli_opt_id ending in 0). */
+typedef struct cli_cmd {
+    const char *name;
+    const char *synopsis;
+    const char *about;
+    const int *opts;
+    size_t max_positional;
+    int (*run)(cli_opts *o);
+} cli_cmd;
+
+const cli_cmd *cli_commands(void);
+
+/* Parse argv[first..] for `cmd`; 0, or -1 with a message in msg. */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_opts *o, char *msg, size_t len);
+void cli_opts_free(cli_opts *o);
+/* `viosim CMD --help` */
+void cli_print_help(FILE *out, const cli_cmd *cmd);
+/* The man page (roff) generated from the same tables. */
+void cli_print_man(FILE *out);
+
+/* "viosim: MSG" on stderr; returns code. */
+int cli_fail(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* The exit status for a library error code. */
+int cli_exit_for(int rc);
+/* mkdir -p; 0 or -1 with a message. */
+int cli_mkdirs(const char *dir, char *msg, size_t len);
+/* Load SCENARIO (or the embedded default when NULL) with extra sets. */
+int cli_load(const char *scenario, const char *const *sets, size_t nsets, vio_scenario **s, vio_err *err);
+
+/* The commands. */
+int cmd_run(cli_opts *o);
+int cmd_check(cli_opts *o);
+int cmd_list(cli_opts *o);
+int cmd_sweep(cli_opts *o);
+int cmd_merge(cli_opts *o);
+int cmd_plot(cli_opts *o);
+
+#endif
