@@ -5,7 +5,7 @@ BUILD      ?= build
 BUILD_SAN  ?= build-san
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_OUT   ?= results/demo
-DEBIAN_PKGS = build-essential cmake pkg-config libsimgrid-dev check libjansson-dev gnuplot-nox python3 python3-simpy
+DEBIAN_PKGS = build-essential cmake pkg-config libsimgrid-dev check libjansson-dev gnuplot-nox python3 python3-simpy parallel
 
 .PHONY: all deps build build-san demo test test-fast bench fuzz docs golden clean
 
@@ -55,6 +55,7 @@ fuzz: build-san
 golden: build
 	mkdir -p tests/golden
 	for f in scenarios/*.json; do \
+	  case $$f in *.sweep.json) continue;; esac; \
 	  $(BUILD)/tests/golden $$f tests/golden/$$(basename $$f) sequential --write || exit 1; \
 	done
 	cd $(BUILD) && ctest -R '^golden\.' -j $(JOBS)

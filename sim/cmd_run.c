@@ -1,5 +1,6 @@
 /* `viosim run`: simulate a scenario's variants, print the summary, write results.json. */
 #include "cli.h"
+#include "progress.h"
 #include "summary.h"
 
 #include <stdlib.h>
@@ -21,6 +22,12 @@ static int pick_variants(const vio_scenario *s, const cli_opts *o, uint32_t *idx
             idx[(*n)++] = (uint32_t)v;
     }
     return 0;
+}
+
+static void on_progress(void *ctx, uint32_t done, uint32_t total)
+{
+    (void)total;
+    progress_update(ctx, done);
 }
 
 int cmd_run(cli_opts *o)
@@ -53,9 +60,19 @@ int cmd_run(cli_opts *o)
                          .contexts = getenv("VIOSIM_CONTEXTS"),
                          .only = nonly ? only : NULL,
                          .nonly = nonly};
+    /* Progress after a second, on a terminal (or with --progress): variants finished, time. */
+    char what[128];
+    snprintf(what, sizeof what, "run %s", s->name);
+    progress bar;
+    progress_start(&bar, what, "variants", nonly ? nonly : s->nvariants, o->quiet, o->progress, 1.0);
+    if (bar.mode) {
+        opts.progress = on_progress;
+        opts.progress_ctx = &bar;
+    }
     vio_run_perf *perf = calloc(s->nvariants, sizeof *perf);
     json_t *doc = NULL;
     rc = vio_run(s, -1, &opts, &doc, perf, &err);
+    progress_end(&bar);
     if (rc == VIO_OK) {
         snprintf(path, sizeof path, "%s/results.json", outdir);
         rc = vio_write_json_atomic(doc, path, &err);

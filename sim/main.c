@@ -9,10 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const int run_opts[] = {OPT_OUTPUT, OPT_SEED, OPT_SET, OPT_VARIANT, OPT_JOBS,
-                               OPT_ENGINE, OPT_QUIET, OPT_LOG, OPT_HELP, 0};
+static const int run_opts[] = {OPT_OUTPUT, OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_JOBS, OPT_ENGINE,
+                               OPT_QUIET,  OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_HELP, 0};
 static const int check_opts[] = {OPT_SEED, OPT_SET, OPT_HELP, 0};
 static const int list_opts[] = {OPT_MARKDOWN, OPT_HELP, 0};
+static const int sweep_opts[] = {OPT_OUTPUT, OPT_JOBS,      OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_ENGINE,
+                                 OPT_QUIET,  OPT_EMIT_JOBS, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_HELP, 0};
+static const int merge_opts[] = {OPT_QUIET, OPT_HELP, 0};
 
 static const cli_cmd commands[] = {
     {"run", "[SCENARIO] [-o DIR] [--seed=N] [--set=PATH=VALUE]... [--variant=NAME]... [-j N]",
@@ -23,6 +26,19 @@ static const cli_cmd commands[] = {
      "Validate SCENARIO and print it on stdout with every default filled in (the canonical JSON, alone); "
      "the verdict goes to stderr.",
      check_opts, 1, cmd_check},
+    {"sweep", "SWEEP.json -o DIR [-j N] [--seed=N] [--set=PATH=VALUE]... [--variant=NAME]... [--emit-jobs]",
+     "Run a sweep: the base scenario it names, with the parameters it varies (a grid and/or zipped lists, "
+     "paths as --set spells them, [*] included), each point replicated with seeds derived from the base seed and "
+     "the point. Each run's results.json goes to DIR/points/ID/ atomically; DIR/summary.csv and DIR/summary.json "
+     "give, per point and variant, the mean and the 95 % confidence interval (Student t) of each headline metric. "
+     "Rerunning the same command computes only what is missing. With --emit-jobs nothing is simulated: "
+     "DIR/jobs.txt (one command per run, for GNU parallel) and DIR/slurm.sh (a Slurm job array) are written "
+     "instead; `viosim merge DIR` then builds the summaries.",
+     sweep_opts, 1, cmd_sweep},
+    {"merge", "DIR",
+     "Build DIR/summary.csv and DIR/summary.json from whatever runs of the sweep in DIR have finished; list the "
+     "missing ones on stdout (exit status 1 when any is missing).",
+     merge_opts, 1, cmd_merge},
     {"list", "[--markdown]", "Print the delivery strategies and every scenario parameter.", list_opts, 0, cmd_list},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };
