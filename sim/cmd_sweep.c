@@ -194,7 +194,7 @@ int cmd_sweep(cli_opts *o)
         if (st != 0 && (first_fail < 0 || ws[slot].task < (uint32_t)first_fail)) {
             first_fail = (int)ws[slot].task;
             fail_status = st;
-            snprintf(fail_msg, sizeof fail_msg, "%s", msg);
+            snprintf(fail_msg, sizeof fail_msg, "%.*s", VIO_ERR_MAX, msg);
         }
         progress_update(&bar, done);
     }

@@ -162,7 +162,7 @@ START_TEST(test_confidence_interval_matches_hand_computation)
      * Drops 1, 3, 3, 5 of 100: drop rate mean 0.03, sd 0.016330, half 3.182 * 0.016330 / 2 = 0.025981. */
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", in_tmp("h"));
-    char pts[1024];
+    char pts[1100];
     snprintf(pts, sizeof pts, "%s/points", dir);
     ck_assert(mkdir(dir, 0777) == 0 && mkdir(pts, 0777) == 0);
     const char *sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -197,7 +197,7 @@ START_TEST(test_confidence_interval_matches_hand_computation)
     ck_assert_msg(strstr(csv, "\n0,1,v,4,14,6.87390") != NULL, "%s", csv);
     free(csv);
     /* A point file of another scenario is an error that says so, never reused. */
-    char path[1024];
+    char path[1100];
     snprintf(path, sizeof path, "%s/points/p0000-r03/results.json", dir);
     char *text = vio_test_read_file(path);
     char *at = strstr(text, "0123456789abcdef");
@@ -257,7 +257,7 @@ static unsigned count_points(const char *out, unsigned ntasks)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < ntasks; i++) {
-        char path[1024];
+        char path[1100];
         snprintf(path, sizeof path, "%s/points/p%04u-r%02u/results.json", out, i / 2, i % 2);
         n += access(path, F_OK) == 0;
     }
