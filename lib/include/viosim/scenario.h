@@ -137,14 +137,15 @@ enum vio_adversary {
     VIO_ADV_NONE = 0,
     VIO_ADV_FOREIGN_BUFFER, /* posts rx descriptors pointing at the victim's buffers */
     VIO_ADV_FOREIGN_TAG,    /* uses the victim's Tag ID to post its own buffers on the victim's queue pair */
-    VIO_ADV_WRONG_PASID,    /* the device is told to stamp the victim's PASID on this tenant's DMAs */
+    VIO_ADV_WRONG_PASID,    /* asks the device to stamp the victim's PASID (the device-side check refuses) */
     VIO_ADV_NO_PASID,       /* the device sends this tenant's DMAs without a PASID */
 };
 
 typedef struct vio_iommu_params {
     uint32_t iotlb_entries, iotlb_ways;
     uint32_t iotlb_hit_ns, walk_overhead_ns;
-    uint32_t devtlb_entries;
+    uint32_t devtlb_entries, ats_rtt_ns;
+    uint32_t psc_entries, walkers;
     uint32_t fault_log;
 } vio_iommu_params;
 

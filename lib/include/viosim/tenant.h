@@ -8,8 +8,12 @@
  * requester id) and keeps them one-to-one, so each can be inverted:
  *     queue pair -> Tag ID -> PASID   (what the device stamps on a DMA)
  *     PASID -> Tag ID -> queue pair   (what the IOMMU accepts for that DMA)
- * vio_tenants_program_iommu() copies the table into the IOMMU's PASID bindings,
- * where the reverse direction is enforced on every transaction.
+ * vio_tenants_program_iommu() writes the IOMMU's context entry of the device and
+ * one PASID-table entry per tenant. The IOMMU cannot check the forward direction
+ * (a request carries no queue-pair number): that the device stamps the right PASID
+ * on a queue pair is the DEVICE's check (vio_tenants_qp_accepts, the queue's
+ * host-programmed PASID); what the IOMMU enforces is that a PASID reaches only
+ * what its own page table maps.
  *
  * Owner tags say which tenant owns each simulated buffer (an interval table over
  * host physical addresses). After translation the simulator asks how many bytes
@@ -75,12 +79,16 @@ int32_t vio_tenants_tag_of_pasid(const vio_tenants *t, uint32_t pasid);
 /* The PASID the device must put on inbound transactions of `queue_pair`
  * (queue pair -> Tag ID -> PASID), or VIO_PASID_NONE for an unknown queue pair. */
 uint32_t vio_tenants_pasid_for_qp(const vio_tenants *t, uint32_t queue_pair);
-/* Whether a transaction of `queue_pair` may carry `pasid` (PASID -> Tag ID ->
- * queue pair must come back to it). */
+/* DEVICE-SIDE check: whether the device may stamp `pasid` on a transaction of
+ * `queue_pair` (PASID -> Tag ID -> queue pair must come back to it). A device
+ * implements it by taking the PASID from the queue's host-programmed context, never
+ * from a descriptor; the IOMMU cannot make this check. */
 bool vio_tenants_qp_accepts(const vio_tenants *t, uint32_t queue_pair, uint32_t pasid);
 
-/* Bind every tenant's PASID to its queue pair in `iommu` (vio_iommu_bind_pasid),
- * in Tag ID order. */
+/* Program `iommu` for this device: its context entry (PASIDs on, ATS allowed,
+ * RID_PASID 0 not present unless a tenant owns PASID 0) and, in Tag ID order, one
+ * present first-level PASID entry per tenant whose page table is the table named
+ * like its PASID (map it with vio_iommu_map(iommu, pasid, ...)). */
 int vio_tenants_program_iommu(const vio_tenants *t, vio_iommu *iommu, vio_err *err);
 
 /* ---- owner tags ----------------------------------------------------------- */

@@ -16,9 +16,10 @@ typedef struct dp_tenant {
     vio_tenant_params p;
     int32_t tag;
     uint32_t qp;          /* its queue pair: the NIC queue of its VM */
-    uint64_t iova_base;   /* its own IOVA window (distinct per tenant, as SVA addresses are) */
+    uint64_t iova_base;   /* base of its IOVA space's layout: the same for every tenant (spaces overlap) */
     uint64_t dmas;        /* descriptors the device used on its queue pair (attack_every counts these) */
     uint64_t blocked_packets, rejected_posts, cross_tenant_bytes;
+    uint64_t pasid_refused; /* wrong-pasid requests the device-side check refused */
 } dp_tenant;
 
 /* A packet (or one destination's copy of it) waiting in a stage's input queue. */

@@ -1,28 +1,36 @@
 /* PASID-tagged I/O on the receive path (US10310974): each VM's queue pair
  * belongs to a tenant with a Tag ID; the host maps Tag ID -> PASID; the device
- * stamps that PASID on every inbound transaction of the queue pair, and the
- * IOMMU translates it in the tenant's own address space or blocks it.
+ * stamps that PASID (from the queue's host-programmed context) on every inbound
+ * transaction of the queue pair, and the IOMMU translates it in the tenant's own
+ * address space (VT-d scalable mode, first level) or blocks it. Address spaces
+ * overlap: every tenant's descriptors and buffers sit at the SAME IOVAs, so only
+ * PASID-granular translation keeps them apart.
  *
  * Adversaries (tenants[].adversary) and what each variant does with them:
  *   foreign-buffer  the adversary's rx descriptor holds the victim's physical
  *                   buffer address. IOMMU on: that number is not mapped in the
- *                   adversary's PASID -> NOT_MAPPED, blocked. Off: the payload
- *                   lands in the victim's memory (cross-tenant bytes).
+ *                   adversary's PASID -> fault 0x71 (fl_not_present), blocked. Off:
+ *                   the payload lands in the victim's memory (cross-tenant bytes).
  *   foreign-tag     the adversary posts its own buffer on the victim's queue pair
  *                   with the victim's Tag ID. IOMMU on: the host-managed Tag ID
  *                   table rejects a post whose tag is not the poster's; off: no
  *                   tag check, the victim's packet lands in the adversary's memory.
- *   wrong-pasid     the device is told to stamp the victim's PASID on the
- *                   adversary's DMAs. IOMMU on: the PASID is not bound to this
- *                   queue pair -> PASID_QP_MISMATCH, blocked. Off: no PASIDs.
- *   no-pasid        the adversary's DMAs carry no PASID. IOMMU on: NO_PASID.
+ *   wrong-pasid     the adversary asks for the victim's PASID on its DMAs. The
+ *                   DEVICE-SIDE check refuses (the PASID comes from the queue's
+ *                   context, never from a descriptor): counted in pasid_refused, the
+ *                   DMA proceeds under the adversary's own PASID. (A device that
+ *                   stamped it anyway would reach the victim's buffer through the
+ *                   overlapping IOVAs: the IOMMU cannot tell; see test_tenant.)
+ *   no-pasid        the adversary's DMAs carry no PASID. IOMMU on: they use the
+ *                   context's RID_PASID 0, whose entry is not present -> 0x59.
  * Owner tags on every buffer let the run prove what lands where. */
 #include "datapath/dp_internal.h"
 
 #include <stdlib.h>
 
-#define IOVA_WINDOW_BASE (1ULL << 47) /* above every physical region (which end below 2^46) */
-#define IOVA_WINDOW_SPAN (1ULL << 36) /* 64 GiB per tenant: descriptors, then buffers */
+/* Every tenant's IOVA space has the same layout from 4 GiB: descriptors, then
+ * buffers (overlapping spaces, as separate processes' virtual addresses do). */
+#define IOVA_BASE (1ULL << 32)
 #define REQUESTER_ID 0x0100           /* bus 1, device 0, function 0: the NIC */
 
 static vio_ps walk_read(void *ctx, uint64_t phys, vio_ps now)
@@ -68,7 +76,7 @@ int vio__pasid_init(vio_datapath *dp, vio_err *err)
         tenant_params(s, v, &t->p);
         t->tag = (int32_t)t->p.tag;
         t->qp = v; /* one queue per VM is required with tenants (scenario check) */
-        t->iova_base = IOVA_WINDOW_BASE + (uint64_t)v * IOVA_WINDOW_SPAN;
+        t->iova_base = IOVA_BASE; /* the same for all: spaces overlap */
         vio_tenant tt = {.tag = t->tag, .queue_pair = t->qp, .pasid = t->p.pasid, .vm = (int32_t)v};
         rc = vio_tenants_add(dp->tenants, &tt, err);
         /* Owner tags: the tenant's NIC buffers and descriptors, and its guest buffers. */
@@ -90,6 +98,9 @@ int vio__pasid_init(vio_datapath *dp, vio_err *err)
     cfg.iotlb_hit_ps = (vio_ps)s->iommu.iotlb_hit_ns * VIO_PS_PER_NS;
     cfg.walk_overhead_ps = (vio_ps)s->iommu.walk_overhead_ns * VIO_PS_PER_NS;
     cfg.devtlb_entries = s->iommu.devtlb_entries;
+    cfg.psc_entries = s->iommu.psc_entries;
+    cfg.walkers = s->iommu.walkers;
+    cfg.ats_rtt_ps = (vio_ps)s->iommu.ats_rtt_ns * VIO_PS_PER_NS;
     cfg.fault_log_entries = s->iommu.fault_log;
     cfg.read_line = walk_read;
     cfg.read_ctx = dp;
@@ -125,8 +136,8 @@ static int attacking(const dp_tenant *t, enum vio_adversary kind)
 static int translate(vio_datapath *dp, const dp_tenant *t, uint32_t pasid, uint64_t iova, uint32_t len,
                      vio_dma_kind kind, vio_ps now, vio_ps *delay, uint64_t *phys)
 {
-    vio_dma_req req = {.requester_id = REQUESTER_ID, .queue_pair = t->qp, .pasid = pasid, .iova = iova,
-                       .len = len, .kind = kind};
+    (void)t;
+    vio_dma_req req = {.requester_id = REQUESTER_ID, .pasid = pasid, .iova = iova, .len = len, .kind = kind};
     vio_iommu_result r;
     if (vio_iommu_translate(dp->iommu, &req, now + *delay, &r) != VIO_OK)
         return 0; /* malformed (cannot happen: buffers never cross 4 KiB): treat as blocked */
@@ -164,8 +175,15 @@ int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, 
         target_iova = target_phys;
     }
     uint32_t pasid = t->p.pasid;
-    if (attacking(t, VIO_ADV_WRONG_PASID))
-        pasid = dp->tn[t->p.victim].p.pasid;
+    if (attacking(t, VIO_ADV_WRONG_PASID)) {
+        /* Device-side check: the PASID stamped is the queue's own (vio_tenants_qp_accepts
+         * refuses the victim's), so the request is refused and the DMA keeps t's PASID. */
+        uint32_t asked = dp->tn[t->p.victim].p.pasid;
+        if (!vio_tenants_qp_accepts(dp->tenants, t->qp, asked))
+            t->pasid_refused++;
+        else
+            pasid = asked;
+    }
     if (attacking(t, VIO_ADV_NO_PASID))
         pasid = VIO_PASID_NONE;
     t->dmas++;
@@ -202,34 +220,38 @@ json_t *vio__pasid_results(const vio_datapath *dp)
     json_t *faults = json_object();
     for (int r = 1; r < VIO_IOMMU_FAULT_COUNT; r++)
         json_object_set_new(faults, vio_iommu_fault_reason_name((vio_iommu_fault)r), json_integer((json_int_t)st.faults[r]));
-    uint64_t cross = 0, rejected = 0;
+    uint64_t cross = 0, rejected = 0, refused = 0;
     json_t *tenants = json_array();
     for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {
         const dp_tenant *t = &dp->tn[v];
         const dp_guest *g = &dp->g[v];
         vio_iommu_pasid_stats ps = {0};
         if (dp->iommu)
-            (void)vio_iommu_pasid_stats_get(dp->iommu, t->p.pasid, &ps);
+            (void)vio_iommu_pasid_stats_get(dp->iommu, REQUESTER_ID, t->p.pasid, &ps);
         cross += t->cross_tenant_bytes;
         rejected += t->rejected_posts;
+        refused += t->pasid_refused;
         json_array_append_new(
-            tenants, json_pack("{s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I}", "tag", (int)t->tag,
+            tenants, json_pack("{s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:I}", "tag", (int)t->tag,
                                "pasid", (int)t->p.pasid, "queue_pair", (int)t->qp, "vm", (int)v, "adversary",
                                adversary_name[t->p.adversary], "packets", "offered", (json_int_t)g->offered,
                                "delivered", (json_int_t)g->delivered, "dropped", (json_int_t)g->dropped, "latency_ns",
                                vio__latency_json(&g->latency), "faults", (json_int_t)ps.faults, "blocked",
                                (json_int_t)t->blocked_packets, "blocked_bytes", (json_int_t)ps.blocked_bytes,
-                               "rejected_posts", (json_int_t)t->rejected_posts, "cross_tenant_bytes",
+                               "rejected_posts", (json_int_t)t->rejected_posts, "pasid_refused",
+                               (json_int_t)t->pasid_refused, "cross_tenant_bytes",
                                (json_int_t)t->cross_tenant_bytes));
     }
     static const char *mode[] = {"off", "4k", "2m"};
-    return json_pack("{s:s,s:I,s:I,s:I,s:f,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:o}", "mode", mode[dp->v->iommu],
+    return json_pack("{s:s,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "mode", mode[dp->v->iommu],
                      "translations", (json_int_t)st.translations, "iotlb_hits", (json_int_t)st.iotlb_hits,
                      "iotlb_misses", (json_int_t)st.iotlb_misses, "iotlb_hit_rate",
                      st.iotlb_hits + st.iotlb_misses ? (double)st.iotlb_hits / (double)(st.iotlb_hits + st.iotlb_misses)
                                                      : 0.0,
-                     "walks", (json_int_t)st.walks, "walk_reads", (json_int_t)st.walk_reads, "faults", faults,
+                     "walks", (json_int_t)st.walks, "walk_reads", (json_int_t)st.walk_reads, "walks_waited",
+                     (json_int_t)st.walks_waited, "walk_wait_ns", (json_int_t)(st.walk_wait_ps / VIO_PS_PER_NS),
+                     "faults", faults,
                      "blocked", (json_int_t)st.blocked, "blocked_bytes", (json_int_t)st.blocked_bytes,
-                     "fault_log_overflows", (json_int_t)st.fault_log_overflows, "rejected_posts", (json_int_t)rejected,
+                     "fault_log_overflows", (json_int_t)st.fault_log_overflows, "rejected_posts", (json_int_t)rejected, "pasid_refused", (json_int_t)refused,
                      "cross_tenant_bytes", (json_int_t)cross, "tenants", tenants);
 }

@@ -213,13 +213,27 @@ bool vio_tenants_qp_accepts(const vio_tenants *t, uint32_t qp, uint32_t pasid)
 
 int vio_tenants_program_iommu(const vio_tenants *t, vio_iommu *iommu, vio_err *err)
 {
-    for (size_t i = 0; i < t->n; i++) {
+    /* The device's context entry: PASIDs enabled, ATS allowed. RID_PASID is PASID 0,
+     * whose entry is written NOT present: a request without a PASID faults (0x59),
+     * which is the patent's rule that every transaction of a queue pair carries its
+     * PASID, expressed as VT-d expresses it. */
+    vio_iommu_context ce = {.present = true, .pasid_enable = true, .dte = true, .max_pasid = VIO_PASID_MAX,
+                            .rid_pasid = 0};
+    int rc = vio_iommu_set_context(iommu, t->rid, &ce, err);
+    vio_iommu_pasid_entry blocked = {.present = false, .pgtt = VIO_PGTT_FIRST_LEVEL, .did = 0, .fl_table = 0};
+    if (rc == VIO_OK && !find_tag(t, key_find(t->by_pasid, t->n, 0)))
+        rc = vio_iommu_set_pasid(iommu, t->rid, 0, &blocked, err);
+    for (size_t i = 0; rc == VIO_OK && i < t->n; i++) {
         const vio_tenant *d = &t->ten[i].d;
-        int rc = vio_iommu_bind_pasid(iommu, d->pasid, t->rid, d->queue_pair, err);
+        /* First-level translation by the page table named like the PASID; one
+         * domain id per tenant (its rank in Tag ID order, from 1). */
+        vio_iommu_pasid_entry pe = {.present = true, .pgtt = VIO_PGTT_FIRST_LEVEL, .did = (uint16_t)(i + 1),
+                                    .fl_table = d->pasid};
+        rc = vio_iommu_set_pasid(iommu, t->rid, d->pasid, &pe, err);
         if (rc != VIO_OK)
-            return vio_err_set(err, rc, "tenants: tag %d: cannot bind PASID 0x%x", d->tag, d->pasid);
+            return vio_err_set(err, rc, "tenants: tag %d: cannot write the entry of PASID 0x%x", d->tag, d->pasid);
     }
-    return VIO_OK;
+    return rc;
 }
 
 /* ---- owner tags ----------------------------------------------------------- */

@@ -23,7 +23,8 @@
 #define SW(f) offsetof(vio_size_weight, f)
 #define VA(f) offsetof(vio_variant, f)
 #define TN(f) offsetof(vio_tenant_params, f)
-#define PCIE_BENCH "Neugebauer et al., SIGCOMM 2018 (pcie-bench): DMA slows once the window passes ~256 KiB with 4 KiB pages"
+#define PCIE_BENCH "Neugebauer et al., SIGCOMM 2018 (pcie-bench), raw data pcie-bench/data: 64 B DMA read latency " \
+    "flat to a 256 KiB window, +227 ns median from 1.5 MiB with 4 KiB pages (Xeon E5-2620v3)"
 
 #define U32_MAX_D 4294967295.0
 #define I64_MAX_D 9223372036854775807.0 /* rounds to 2^63; readers clamp to INT64_MAX */
@@ -304,10 +305,21 @@ static const vio_param rows[] = {
      "assumption: pcie-bench saw no measurable cost within the IOTLB's reach", SC(iommu.iotlb_hit_ns), 0},
     {"iommu.walk_overhead_ns", VIO_PT_U32, "ns", "100", 0, 1000000, NULL,
      "Fixed cost of an IOTLB miss on top of the page-walk reads (which go through the cache model).",
-     "pcie-bench: ~200+ ns per DMA past the IOTLB reach; Amit et al., WIOSCA 2010", SC(iommu.walk_overhead_ns), 0},
+     "estimate: pcie-bench puts a whole miss near 225 ns; Amit et al., WIOSCA 2010: a miss is a dependent walk",
+     SC(iommu.walk_overhead_ns), 0},
+    {"iommu.walkers", VIO_PT_U32, "walks", "4", 1, 1024, NULL,
+     "Page walks the IOMMU resolves at once; a miss that finds all busy waits for one.",
+     "estimate: not documented by Intel", SC(iommu.walkers), 0},
+    {"iommu.psc_entries", VIO_PT_U32, "entries", "32", 0, 65536, NULL,
+     "Paging-structure cache entries per level (PML4E, PDPTE, PDE; VT-d sec. 6.2); 0 = none.",
+     "estimate: implementation specific, not documented", SC(iommu.psc_entries), 0},
     {"iommu.devtlb_entries", VIO_PT_U32, "entries", "0", 0, 65536, NULL,
      "Device-side translation cache (PCIe ATS); 0 = off.", "off: translate every request in the IOMMU",
      SC(iommu.devtlb_entries), 0},
+    {"iommu.ats_rtt_ns", VIO_PT_U32, "ns", "546", 0, 1000000, NULL,
+     "ATS translation request + completion round trip, paid on a device-TLB miss on top of the IOMMU's translation.",
+     "estimate (upper bound): pcie-bench 64 B DMA read latency, median 546 ns, Xeon E5-2620v3 (pcie-bench/data)",
+     SC(iommu.ats_rtt_ns), 0},
     {"iommu.fault_log", VIO_PT_U32, "records", "8", 1, 256, NULL,
      "Fault recording registers; faults beyond them are counted as overflow.",
      "assumption: VT-d CAP_REG.NFR is implementation-defined (1..256)", SC(iommu.fault_log), 0},
@@ -322,7 +334,7 @@ static const vio_param rows[] = {
      "required (PASID 0 is left for requests without a PASID, as VT-d's RID_PASID)", TN(pasid), 0},
     {"tenants[].adversary", VIO_PT_ENUM, "", "\"none\"", 0, 0,
      "none|foreign-buffer|foreign-tag|wrong-pasid|no-pasid",
-     "How this tenant misbehaves: descriptors pointing at the victim's buffers, the victim's Tag ID, a wrong "
+     "How this tenant misbehaves: descriptors pointing at the victim's buffers, the victim's Tag ID, asking for the victim's "
      "PASID programmed into the device, or DMA without a PASID.",
      "well-behaved by default", TN(adversary), 0},
     {"tenants[].victim", VIO_PT_U32, "", "0", 0, VIO_MAX_VMS - 1, NULL, "VM index of the tenant it attacks.",
