@@ -120,6 +120,12 @@ START_TEST(t_config_rejected)
     ck_assert_ptr_null(m);
     ck_assert(strstr(err.msg, "iotlb_ways") != NULL);
     setup();
+    cfg.iotlb_ways = 64; /* beyond what the replacement module ranks */
+    ck_assert_int_eq(vio_iommu_create(&cfg, &m, NULL), VIO_EINVAL);
+    setup();
+    cfg.devtlb_entries = 48; /* above 32 and not a multiple of 32 */
+    ck_assert_int_eq(vio_iommu_create(&cfg, &m, NULL), VIO_EINVAL);
+    setup();
     cfg.read_line = NULL;
     memset(&err, 0, sizeof err);
     ck_assert_int_eq(vio_iommu_create(&cfg, &m, &err), VIO_EINVAL);

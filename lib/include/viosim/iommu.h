@@ -74,9 +74,11 @@ extern "C" {
  * superpages off: latency is flat up to a 256 KiB window and rises from 512 KiB
  * (e.g. Xeon E5-2620v3, host-warm: median 546 ns -> 773 ns, +227 ns; E5-2630v4:
  * 560 -> 826-840 ns), i.e. 256 KiB / 4 KiB = 64 translations. Intel does not
- * document the associativity; full associativity reproduces the sharp wall. */
+ * document the associativity: 2 sets of 32 ways (the widest the shared
+ * replacement module ranks) indexed by page number xor tag keep any 64
+ * consecutive pages of one space, so the wall stays as sharp as pcie-bench's. */
 #define VIO_IOMMU_DEFAULT_IOTLB_ENTRIES 64u
-#define VIO_IOMMU_DEFAULT_IOTLB_WAYS 64u
+#define VIO_IOMMU_DEFAULT_IOTLB_WAYS 32u
 /* An IOTLB hit: pcie-bench saw no measurable added latency while the window fits
  * the IOTLB (E5-2620v3: 550.6 ns with the IOMMU, 4 KiB pages, 256 KiB window); 5 ns
  * (a few IOMMU clocks) is an estimate below that resolution. */
@@ -186,8 +188,10 @@ typedef vio_ps (*vio_iommu_read_line_cb)(void *ctx, uint64_t phys_addr, vio_ps n
 
 typedef struct vio_iommu_config {
     uint32_t iotlb_entries;        /* >= 1 */
-    uint32_t iotlb_ways;           /* 1..iotlb_entries, divides it; == entries: fully assoc. */
-    uint32_t devtlb_entries;       /* 0: no device TLB (no ATS); else fully associative */
+    uint32_t iotlb_ways;           /* 1..32 (repl.h limit), divides iotlb_entries */
+    /* The caches below are fully associative up to 32 entries, else 32-way (then
+     * their size must be a multiple of 32). LRU, from repl.h. */
+    uint32_t devtlb_entries;       /* 0: no device TLB (no ATS) */
     uint32_t psc_entries;          /* per paging-structure level; 0: no PSC */
     uint32_t ctx_cache_entries;    /* >= 1 */
     uint32_t pasid_cache_entries;  /* >= 1 */

@@ -48,17 +48,17 @@ typedef struct vio__pasid_rec {
 /* An entry of a tagged cache: `tag` names the address space (or the structure),
  * `vpn` the page (or region) within it at granularity `shift`. */
 typedef struct vio__tc_entry {
-    uint64_t tag, vpn, phys_page, stamp;
+    uint64_t tag, vpn, phys_page;
     uint8_t shift;
     bool valid, writable;
 } vio__tc_entry;
 
-/* Set-associative, least recently used within a set (until the shared
- * replacement-policy module replaces this one). */
+/* Set-associative; the victim among valid ways comes from the shared
+ * replacement-policy module (repl.h: LRU here). */
 typedef struct vio__tcache {
     vio__tc_entry *e; /* sets * ways, set-major; NULL: the cache is absent */
     uint32_t sets, ways;
-    uint64_t clock; /* LRU stamps: unique, increasing, so no ties */
+    struct vio_repl *repl;
 } vio__tcache;
 
 struct vio_iommu {
@@ -78,7 +78,12 @@ struct vio_iommu {
 };
 
 /* iommu_caches.c */
-int vio__tc_init(vio__tcache *c, uint32_t entries, uint32_t ways);
+/* `entries` == 0: absent. `ways` 1..VIO_REPL_MAX_WAYS dividing `entries`;
+ * `stream` seeds the policy's private random stream. */
+int vio__tc_init(vio__tcache *c, uint32_t entries, uint32_t ways, uint64_t stream);
+/* Ways for a "fully associative" structure of `entries`: all of them up to the
+ * replacement module's limit, else that limit (sets indexed by page and tag). */
+uint32_t vio__tc_assoc(uint32_t entries);
 void vio__tc_free(vio__tcache *c);
 vio__tc_entry *vio__tc_lookup(vio__tcache *c, uint64_t tag, uint64_t vpn, uint8_t shift);
 void vio__tc_fill(vio__tcache *c, const vio__tc_entry *fill);

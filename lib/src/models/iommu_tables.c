@@ -2,6 +2,7 @@
  * PASID-table entries, the addresses where they live, and the model's life cycle.
  * Mechanism and sources in viosim/iommu.h. */
 #include "models/iommu_internal.h"
+#include "viosim/repl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -382,6 +383,16 @@ int vio_iommu_create(const vio_iommu_config *cfg, vio_iommu **out, vio_err *err)
         return vio_err_set(err, VIO_EINVAL,
                            "iommu: iotlb_ways (%u) must be in 1..iotlb_entries (%u) and divide it",
                            cfg->iotlb_ways, cfg->iotlb_entries);
+    if (cfg->iotlb_ways > VIO_REPL_MAX_WAYS)
+        return vio_err_set(err, VIO_EINVAL, "iommu: iotlb_ways (%u) must be at most %u (replacement-policy limit)",
+                           cfg->iotlb_ways, VIO_REPL_MAX_WAYS);
+    static const char *const assoc_names[] = {"devtlb_entries", "psc_entries", "ctx_cache_entries",
+                                              "pasid_cache_entries"};
+    const uint32_t assoc[] = {cfg->devtlb_entries, cfg->psc_entries, cfg->ctx_cache_entries, cfg->pasid_cache_entries};
+    for (int i = 0; i < 4; i++)
+        if (assoc[i] > VIO_REPL_MAX_WAYS && assoc[i] % VIO_REPL_MAX_WAYS)
+            return vio_err_set(err, VIO_EINVAL, "iommu: %s (%u) above %u must be a multiple of %u", assoc_names[i],
+                               assoc[i], VIO_REPL_MAX_WAYS, VIO_REPL_MAX_WAYS);
     if (cfg->fault_log_entries == 0 || cfg->walkers == 0 || cfg->ctx_cache_entries == 0 ||
         cfg->pasid_cache_entries == 0)
         return vio_err_set(err, VIO_EINVAL,
@@ -401,16 +412,17 @@ int vio_iommu_create(const vio_iommu_config *cfg, vio_iommu **out, vio_err *err)
     m->log = calloc(cfg->fault_log_entries, sizeof *m->log);
     m->walker_free = calloc(cfg->walkers, sizeof *m->walker_free);
     int rc = m->log && m->walker_free ? VIO_OK : VIO_ENOMEM;
+    /* Each cache its own replacement stream (LRU uses none; kept distinct anyway). */
     if (rc == VIO_OK)
-        rc = vio__tc_init(&m->iotlb, cfg->iotlb_entries, cfg->iotlb_ways);
+        rc = vio__tc_init(&m->iotlb, cfg->iotlb_entries, cfg->iotlb_ways, 1);
     if (rc == VIO_OK)
-        rc = vio__tc_init(&m->devtlb, cfg->devtlb_entries, cfg->devtlb_entries);
+        rc = vio__tc_init(&m->devtlb, cfg->devtlb_entries, vio__tc_assoc(cfg->devtlb_entries), 2);
     if (rc == VIO_OK)
-        rc = vio__tc_init(&m->ctxc, cfg->ctx_cache_entries, cfg->ctx_cache_entries);
+        rc = vio__tc_init(&m->ctxc, cfg->ctx_cache_entries, vio__tc_assoc(cfg->ctx_cache_entries), 3);
     if (rc == VIO_OK)
-        rc = vio__tc_init(&m->pasc, cfg->pasid_cache_entries, cfg->pasid_cache_entries);
+        rc = vio__tc_init(&m->pasc, cfg->pasid_cache_entries, vio__tc_assoc(cfg->pasid_cache_entries), 4);
     for (unsigned l = 2; rc == VIO_OK && l <= 4; l++)
-        rc = vio__tc_init(&m->psc[l], cfg->psc_entries, cfg->psc_entries);
+        rc = vio__tc_init(&m->psc[l], cfg->psc_entries, vio__tc_assoc(cfg->psc_entries), 3 + l);
     if (rc != VIO_OK) {
         vio_iommu_destroy(m);
         return vio_err_set(err, VIO_ENOMEM, "iommu: out of memory for its caches");

@@ -298,9 +298,10 @@ static const vio_param rows[] = {
     /* ---- iommu ---- */
     {"iommu.iotlb_entries", VIO_PT_U32, "entries", "64", 1, 65536, NULL, "IOTLB entries.", PCIE_BENCH,
      SC(iommu.iotlb_entries), 0},
-    {"iommu.iotlb_ways", VIO_PT_U32, "ways", "64", 1, 65536, NULL,
-     "IOTLB associativity; equal to iotlb_entries for a fully associative IOTLB.",
-     "not documented by Intel; fully associative reproduces pcie-bench's sharp wall", SC(iommu.iotlb_ways), 0},
+    {"iommu.iotlb_ways", VIO_PT_U32, "ways", "32", 1, 32, NULL,
+     "IOTLB associativity (at most 32, the replacement-policy limit; must divide iotlb_entries).",
+     "not documented by Intel; 2 x 32 ways indexed by page xor tag keep 64 consecutive pages, as pcie-bench's "
+     "sharp wall needs", SC(iommu.iotlb_ways), 0},
     {"iommu.iotlb_hit_ns", VIO_PT_U32, "ns", "5", 0, 100000, NULL, "IOMMU lookup paid by every translated request.",
      "assumption: pcie-bench saw no measurable cost within the IOTLB's reach", SC(iommu.iotlb_hit_ns), 0},
     {"iommu.walk_overhead_ns", VIO_PT_U32, "ns", "100", 0, 1000000, NULL,

@@ -42,6 +42,14 @@ static int check_tenants(const vio__ld *ld)
     if (io->iotlb_ways > io->iotlb_entries || io->iotlb_entries % io->iotlb_ways != 0)
         return vio__ld_fail(ld, "iommu.iotlb_ways", "expected a divisor of iommu.iotlb_entries (%u), got %u",
                             io->iotlb_entries, io->iotlb_ways);
+    /* The fully associative caches rank at most 32 ways (repl.h); above that they
+     * are 32-way sets. */
+    if (io->devtlb_entries > 32 && io->devtlb_entries % 32)
+        return vio__ld_fail(ld, "iommu.devtlb_entries", "expected at most 32 or a multiple of 32, got %u",
+                            io->devtlb_entries);
+    if (io->psc_entries > 32 && io->psc_entries % 32)
+        return vio__ld_fail(ld, "iommu.psc_entries", "expected at most 32 or a multiple of 32, got %u",
+                            io->psc_entries);
     for (uint32_t i = 0; i < s->ntenants; i++) {
         const vio_tenant_params *t = &s->tenants[i];
         snprintf(path, sizeof path, "tenants[%u].vm", i);
