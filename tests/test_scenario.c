@@ -97,8 +97,6 @@ START_TEST(defaults_filled)
     ck_assert_uint_eq(s->host.irq_cycles, 1000);
     ck_assert_uint_eq(s->host.notify_cycles, 300);
     ck_assert_uint_eq(s->irq.exit_entry_cycles, 1559);
-    ck_assert_uint_eq(s->irq.emulated_inject_cycles, 4800);
-    ck_assert_uint_eq(s->irq.posted_inject_cycles, 2880);
     ck_assert_uint_eq(s->irq.poll_cycles, 100);
     ck_assert_uint_eq(s->irq.halt_poll_ns, 200000);
     ck_assert_uint_eq(s->irq.halt_poll_grow, 2);
@@ -133,10 +131,10 @@ START_TEST(defaults_filled)
         "{'host':{'batch_cycles':200,'budget':64,'classify_cycles':150,'core':0,'irq_cycles':1000,"
         "'notify_cycles':300,'shared_ring_entries':512},'iommu':{'ats_rtt_ns':546,'devtlb_entries':0,'fault_log':8,"
         "'iotlb_entries':64,'iotlb_hit_ns':5,'iotlb_ways':32,'psc_entries':32,'walk_overhead_ns':100,'walkers':4},"
-        "'irq':{'emulated_inject_cycles':4800,'eoi_cycles':200,'exit_entry_cycles':1559,'halt_poll_grow':2,"
+        "'irq':{'eoi_cycles':200,'exit_entry_cycles':1559,'guest_halt_poll_ns':0,'halt_poll_grow':2,"
         "'halt_poll_grow_start_ns':10000,'halt_poll_ns':200000,'halt_poll_shrink':2,'inject_cycles':300,"
         "'ipi_latency_ns':500,'ipi_send_cycles':150,'kick_cycles':500,'pi_deliver_cycles':100,'pi_post_cycles':50,"
-        "'poll_cycles':100,'posted_inject_cycles':2880,'wake_ns':6000},"
+        "'poll_cycles':100,'wake_ns':6000},"
         "'name':'unnamed','platform':{'c2c_cycles':200,'cores':8,'dram':{'bandwidth_mbps':1024000,"
         "'latency_ns':90},'freq_mhz':2600,'ideal_memory':false,'io_ways':2,'l1':{'hit_cycles':4,'replacement':'lru','size_kib':32,"
         "'ways':8},'l2':{'enabled':false,'hit_cycles':14,'replacement':'lru','size_kib':1024,'ways':16},"

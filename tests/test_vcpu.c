@@ -188,19 +188,32 @@ END_TEST
  * by polling: the latency of the scheduler round trip is bought with core time
  * spent polling in root mode. Without polling that host time is 0 and every
  * wake-up pays it. */
-static void idle_loop(vio_vcpu *v, int n, vio_ps *lat, vio_ps *poll)
+static void idle_loop_ex(vio_vcpu *v, int n, vio_ps *lat, vio_ps *poll, vio_ps *spin, uint32_t *exits, int guest_idle)
 {
     vio_ps t = 0;
-    *lat = *poll = 0;
+    *lat = *poll = *spin = 0;
+    *exits = 0;
     for (int i = 0; i < n; i++) {
-        vio_vcpu_halt(v, t);
+        if (guest_idle)
+            vio_vcpu_idle(v, t);
+        else
+            vio_vcpu_halt(v, t);
         t += 4 * VIO_PS_PER_US;
         vio_vcpu_cost k;
         vio_vcpu_deliver(v, 0x30, t, &k);
         *lat += k.latency;
         *poll += k.poll;
+        *spin += k.spin;
+        *exits += k.exits;
         t += k.latency + VIO_PS_PER_US;
     }
+}
+
+static void idle_loop(vio_vcpu *v, int n, vio_ps *lat, vio_ps *poll)
+{
+    vio_ps spin;
+    uint32_t exits;
+    idle_loop_ex(v, n, lat, poll, &spin, &exits, 0);
 }
 
 START_TEST(halt_polling_trades_host_time_for_wakeups)
@@ -226,6 +239,30 @@ START_TEST(halt_polling_trades_host_time_for_wakeups)
     ck_assert_uint_eq(vio_vcpu_poll_window_ns(vp), on.halt_poll_grow_start_ns);
     vio_vcpu_destroy(vp);
     vio_vcpu_destroy(vn);
+}
+END_TEST
+
+/* The guest's own idle polling (cpuidle-haltpoll) keeps the vCPU in guest mode:
+ * with posted interrupts the wake-ups then take no exit at all, not even the
+ * HLT, and the price is the guest core spinning (host CPU time all the same). */
+START_TEST(guest_halt_polling_trades_exits_for_core_time)
+{
+    vio_vcpu_config c = table_config(VIO_VCPU_POSTED), g = c;
+    g.guest_halt_poll_ns = 200000;
+    vio_vcpu *vh = make(&c), *vg = make(&g);
+    vio_ps lat_h, poll_h, spin_h, lat_g, poll_g, spin_g;
+    uint32_t ex_h, ex_g;
+    idle_loop_ex(vh, 50, &lat_h, &poll_h, &spin_h, &ex_h, 1);
+    idle_loop_ex(vg, 50, &lat_g, &poll_g, &spin_g, &ex_g, 1);
+    ck_assert_uint_eq(ex_h, 50); /* one HLT exit per idle period */
+    ck_assert_uint_eq(ex_g, 0);
+    ck_assert_uint_eq(spin_h, 0);
+    /* it spins until the notification IPI arrives */
+    ck_assert_uint_eq(spin_g, 50 * (4 * VIO_PS_PER_US + (vio_ps)g.ipi_latency_ns * VIO_PS_PER_NS));
+    ck_assert_uint_eq(poll_g, 0);
+    ck_assert(poll_h > 0); /* the other one polled in root mode instead (KVM) */
+    vio_vcpu_destroy(vh);
+    vio_vcpu_destroy(vg);
 }
 END_TEST
 
@@ -313,6 +350,7 @@ int main(void)
     tcase_add_test(mech, halted_guest_pays_wakeup_running_does_not);
     tcase_add_test(mech, halt_polling_trades_host_time_for_wakeups);
     tcase_add_test(mech, halt_poll_window_follows_kvm);
+    tcase_add_test(mech, guest_halt_polling_trades_exits_for_core_time);
     tcase_add_test(mech, kick_is_one_exit);
     tcase_add_test(mech, event_index_suppresses_kicks);
     tcase_add_test(mech, bad_config_rejected);

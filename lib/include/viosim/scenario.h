@@ -74,8 +74,6 @@ typedef struct vio_vm_params {
  * variants; the mechanisms are in viosim/vcpu.h. */
 typedef struct vio_irq_costs {
     uint32_t exit_entry_cycles;      /* VM exit + KVM dispatch + VM entry (hypercall round trip) */
-    uint32_t emulated_inject_cycles; /* legacy fixed sum, still used by the datapath until it uses vcpu.h */
-    uint32_t posted_inject_cycles;   /* legacy fixed sum, likewise */
     uint32_t poll_cycles;            /* one empty poll of a ring by a spinning core */
     uint32_t inject_cycles;          /* emulated injection at VM entry */
     uint32_t eoi_cycles;             /* EOI emulation after its exit (no APICv) */
@@ -88,6 +86,7 @@ typedef struct vio_irq_costs {
     uint64_t halt_poll_ns;           /* KVM halt_poll_ns */
     uint64_t halt_poll_grow_start_ns;
     uint32_t halt_poll_grow, halt_poll_shrink;
+    uint64_t guest_halt_poll_ns;     /* the guest's idle polling before HLT (cpuidle-haltpoll) */
 } vio_irq_costs;
 
 enum vio_arrival { VIO_ARRIVAL_CONSTANT = 0, VIO_ARRIVAL_POISSON };

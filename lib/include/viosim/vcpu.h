@@ -50,8 +50,8 @@ typedef struct vio_vcpu_config {
     uint32_t inject_cycles;     /* emulated: KVM takes the vector from the vIRR and injects it at entry */
     uint32_t eoi_cycles;        /* emulated: KVM's emulation of the EOI write, on top of its exit */
     uint32_t pi_deliver_cycles; /* posted: PIR -> vIRR and virtual-interrupt delivery in the target */
-    uint32_t pi_post_cycles;    /* posted: the sender's locked updates of PIR and ON */
-    uint32_t c2c_cycles;        /* the descriptor's line comes from the target's core on each post */
+    uint32_t pi_post_cycles;    /* sender: locked update of PIR and ON (or of the vIRR without APICv) */
+    uint32_t c2c_cycles;        /* that line comes from the target's core on each send */
     uint32_t ipi_send_cycles;   /* sender: the ICR write of a notification or kick IPI */
     uint32_t ipi_latency_ns;    /* ICR write until the target core takes the IPI */
     uint32_t wake_ns;           /* blocked: wake the vCPU thread and schedule it in, over a polled wake */
@@ -59,6 +59,7 @@ typedef struct vio_vcpu_config {
     uint64_t halt_poll_ns;      /* KVM halt_poll_ns: the largest polling window; 0 = no polling */
     uint64_t halt_poll_grow_start_ns;
     uint32_t halt_poll_grow, halt_poll_shrink;
+    uint64_t guest_halt_poll_ns; /* the guest's own idle polling before HLT (cpuidle-haltpoll); 0 = HLT at once */
     uint8_t notification_vector; /* NV while the vCPU can run */
     uint8_t wakeup_vector;       /* NV while it is blocked */
 } vio_vcpu_config;
@@ -69,7 +70,9 @@ typedef struct vio_vcpu_cost {
     vio_ps latency;  /* from the send (or the exit) until the guest runs again / enters its handler */
     vio_ps guest;    /* target core time spent in the path: exits, injection, EOI, entry */
     vio_ps poll;     /* target core time spent halt polling in root mode (host time) */
-    uint32_t exits;  /* VM exits taken by the operation (a halt's HLT exit is counted by vio_vcpu_halt) */
+    vio_ps spin;     /* target core time the guest spent polling in guest mode before it would HLT */
+    vio_ps eoi;      /* the part of `guest` paid inside the guest's handler (EOI exits without APICv) */
+    uint32_t exits;  /* VM exits taken, the HLT exit of the idle period it ends included */
     int notified;    /* an IPI (notification or kick) or a wake-up was sent */
 } vio_vcpu_cost;
 
@@ -93,12 +96,20 @@ enum vio_vcpu_state vio_vcpu_state_at(const vio_vcpu *v, vio_ps t);
 /* The guest executes HLT at `now` with nothing to do: a HLT exit, then polling
  * for the current window, then blocking. Its cost is paid at the wake-up. */
 void vio_vcpu_halt(vio_vcpu *v, vio_ps now);
+/* The guest runs out of work at `now`: it polls in guest mode for
+ * guest_halt_poll_ns (still RUNNING: a posted interrupt then needs no exit),
+ * then executes HLT as vio_vcpu_halt. */
+void vio_vcpu_idle(vio_vcpu *v, vio_ps now);
 
 /* Another core sends interrupt `vector` to this vCPU at `now`. Fills *out with
  * the sender's cost, the latency until the guest enters its handler, and the
  * target core time; a halted vCPU is woken (and its polling window adapted).
  * The guest's EOI is included (an exit without APICv). */
 void vio_vcpu_deliver(vio_vcpu *v, uint8_t vector, vio_ps now, vio_vcpu_cost *out);
+
+/* What vio_vcpu_idle(idle_at) then vio_vcpu_deliver(now) would cost, without
+ * changing anything (the datapath asks before the event happens). */
+void vio_vcpu_preview_wake(const vio_vcpu *v, vio_ps idle_at, uint8_t vector, vio_ps now, vio_vcpu_cost *out);
 
 /* Only the sender's half: post (or set in the vIRR) without the target taking it,
  * e.g. to see notifications coalesce while ON is set. vio_vcpu_deliver = send + take. */

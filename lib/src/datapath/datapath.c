@@ -112,6 +112,10 @@ int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **
         g->core = s->vms[v].core;
         vio_hist_init(&g->latency);
         bad |= ring_init(&g->ring, s->vms[v].ring_entries) || fifo_init(&g->in, s->vms[v].ring_entries);
+        if (!bad && vio__vcpu_for(dp, v, &g->vcpu, err) != VIO_OK) {
+            vio_datapath_destroy(dp);
+            return VIO_EINVAL;
+        }
     }
     if (bad) {
         vio_datapath_destroy(dp);
@@ -119,6 +123,35 @@ int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **
     }
     *out = dp;
     return VIO_OK;
+}
+
+int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *err)
+{
+    (void)vm; /* every vCPU has the platform's costs; the hook is per VM for later */
+    const vio_scenario *s = dp->s;
+    const vio_irq_costs *c = &s->irq;
+    vio_vcpu_config vc = {
+        .freq_mhz = s->platform.freq_mhz,
+        .mode = dp->v->notify == VIO_NOTIFY_POSTED ? VIO_VCPU_POSTED : VIO_VCPU_EMULATED,
+        .exit_entry_cycles = c->exit_entry_cycles,
+        .inject_cycles = c->inject_cycles,
+        .eoi_cycles = c->eoi_cycles,
+        .pi_deliver_cycles = c->pi_deliver_cycles,
+        .pi_post_cycles = c->pi_post_cycles,
+        .c2c_cycles = s->platform.c2c_cycles,
+        .ipi_send_cycles = c->ipi_send_cycles,
+        .ipi_latency_ns = c->ipi_latency_ns,
+        .wake_ns = c->wake_ns,
+        .kick_cycles = c->kick_cycles,
+        .halt_poll_ns = c->halt_poll_ns,
+        .halt_poll_grow_start_ns = c->halt_poll_grow_start_ns,
+        .halt_poll_grow = c->halt_poll_grow,
+        .halt_poll_shrink = c->halt_poll_shrink,
+        .guest_halt_poll_ns = c->guest_halt_poll_ns,
+        .notification_vector = 0xf2, /* Linux POSTED_INTR_VECTOR */
+        .wakeup_vector = 0xf1,       /* Linux POSTED_INTR_WAKEUP_VECTOR */
+    };
+    return vio_vcpu_create(&vc, out, err);
 }
 
 void vio_datapath_destroy(vio_datapath *dp)
@@ -143,6 +176,7 @@ void vio_datapath_destroy(vio_datapath *dp)
         for (uint32_t v = 0; v < dp->s->nvms; v++) {
             free(dp->g[v].ring.free_at);
             free(dp->g[v].in.items);
+            vio_vcpu_destroy(dp->g[v].vcpu);
         }
     free(dp->g);
     free(dp);

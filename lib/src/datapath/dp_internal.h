@@ -9,6 +9,7 @@
 #include "viosim/memsys.h"
 #include "viosim/pcie.h"
 #include "viosim/traffic.h"
+#include "viosim/vcpu.h"
 
 /* A tenant of PASID-tagged I/O at run time: its parameters, what the device
  * stamps on its queue pair's DMAs, where its IOVA window lies, and its counters. */
@@ -57,6 +58,12 @@ typedef struct dp_guest {
     vio_hist latency;
     uint64_t delivered, bytes, dropped, offered;
     uint64_t interrupts, vm_exits, posted, batches;
+    /* The interrupt and exit path of its vCPU (viosim/vcpu.h). */
+    vio_vcpu *vcpu;
+    uint64_t signals, signals_suppressed; /* host -> guest: interrupts raised / suppressed by the event index */
+    uint64_t kicks;                       /* guest -> host doorbells (refill kicks asked for, fetch commands) */
+    int want_kick;                        /* vhost ran out of this guest's rx buffers: it asked for a kick */
+    vio_ps host_poll, guest_spin;         /* its core's halt polling in root mode / idle polling in guest mode */
 } dp_guest;
 
 struct vio_datapath {
@@ -77,6 +84,7 @@ struct vio_datapath {
     /* host */
     dp_fifo host_in;
     vio_ps host_busy_until, host_busy;
+    vio_ps host_debt; /* signals the guests took since the host's last batch, paid at its next */
     uint64_t host_batches, host_irqs, host_packets;
     /* the US11412059 shared LLC ring */
     dp_ring shared;
@@ -134,6 +142,8 @@ void vio__nic_step(vio_datapath *dp, vio_ps now);
 vio_ps vio__host_next(const vio_datapath *dp);
 void vio__host_step(vio_datapath *dp, vio_ps now);
 vio_ps vio__guest_next(const vio_datapath *dp, const dp_guest *g);
+/* datapath.c: the vCPU model of one VM for the variant's notify mode. */
+int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *err);
 void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now);
 
 /* Address map: disjoint regions 8 TiB apart, each structure's per-queue (per-VM)
@@ -147,6 +157,7 @@ void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now);
 #define VIO_ADDR_SHARED_BUF (5ULL << 43)
 #define VIO_REGION_ALIGN (2ULL << 20)
 #define VIO_DESC_BYTES 16u
+#define VIO_RX_VECTOR 0x30 /* the guest's virtio-net rx interrupt vector (any non-reserved vector) */
 
 static inline int dp_fifo_push(dp_fifo *f, const dp_pkt *p)
 {

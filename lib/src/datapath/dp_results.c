@@ -122,6 +122,35 @@ json_t *vio_datapath_results(const vio_datapath *dp)
                         json_pack("{s:I,s:I,s:I,s:I}", "delivered", (json_int_t)irqs, "vm_exits", (json_int_t)exits,
                                   "posted", (json_int_t)posted, "host_irqs",
                                   (json_int_t)dp->host_irqs));
+    /* The exits and wake-ups of the vCPUs (viosim/vcpu.h), and the event index at work. */
+    vio_vcpu_stats ex = {0};
+    uint64_t signals = 0, suppressed = 0, kicks = 0;
+    vio_ps hpoll = 0, gspin = 0;
+    for (uint32_t v = 0; v < s->nvms; v++) {
+        const dp_guest *g = &dp->g[v];
+        vio_vcpu_stats st;
+        vio_vcpu_get_stats(g->vcpu, &st);
+        ex.exits_hlt += st.exits_hlt;
+        ex.exits_irq += st.exits_irq;
+        ex.exits_eoi += st.exits_eoi;
+        ex.exits_kick += st.exits_kick;
+        ex.wakeups_polled += st.wakeups_polled;
+        ex.wakeups_blocked += st.wakeups_blocked;
+        signals += g->signals;
+        suppressed += g->delivered - g->signals; /* taken by a poll without an interrupt */
+        kicks += g->kicks;
+        hpoll += g->host_poll;
+        gspin += g->guest_spin;
+    }
+    json_object_set_new(o, "exits",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "hlt", (json_int_t)ex.exits_hlt,
+                                  "external_interrupt", (json_int_t)ex.exits_irq, "eoi", (json_int_t)ex.exits_eoi,
+                                  "kick", (json_int_t)ex.exits_kick, "wakeups_polled", (json_int_t)ex.wakeups_polled,
+                                  "wakeups_blocked", (json_int_t)ex.wakeups_blocked, "halt_poll_ns", ns(hpoll),
+                                  "guest_poll_ns", ns(gspin)));
+    json_object_set_new(o, "signals",
+                        json_pack("{s:I,s:I,s:I}", "raised", (json_int_t)signals, "suppressed",
+                                  (json_int_t)suppressed, "guest_kicks", (json_int_t)kicks));
     json_object_set_new(o, "iommu", vio__pasid_results(dp));
     json_object_set_new(o, "cores", cores);
     json_object_set_new(o, "vms", vms);

@@ -15,8 +15,8 @@ struct vio_vcpu {
     uint64_t virr[4];
     int kick_pending; /* emulated: a kick IPI is on its way, a second is not needed */
     /* halt */
-    int halted;
-    vio_ps halt_at, window_ps;
+    int halted;      /* idle: polling in guest mode until halt_at, then HLT */
+    vio_ps idle_at, halt_at, window_ps;
     uint64_t poll_ns; /* KVM's adaptive vcpu->halt_poll_ns */
     vio_vcpu_stats st;
 };
@@ -52,21 +52,24 @@ void vio_vcpu_destroy(vio_vcpu *v) { free(v); }
 
 enum vio_vcpu_state vio_vcpu_state_at(const vio_vcpu *v, vio_ps t)
 {
-    if (!v->halted)
+    if (!v->halted || t < v->halt_at)
         return VIO_VCPU_RUNNING;
     return t < v->halt_at + v->window_ps ? VIO_VCPU_HALT_POLL : VIO_VCPU_BLOCKED;
 }
 
-void vio_vcpu_halt(vio_vcpu *v, vio_ps now)
+static void go_idle(vio_vcpu *v, vio_ps now, uint64_t guest_poll_ns)
 {
     if (v->halted)
         return;
     v->halted = 1;
-    v->halt_at = now;
+    v->idle_at = now;
+    v->halt_at = now + guest_poll_ns * VIO_PS_PER_NS;
     /* The window is the one in force at this halt; it adapts when the halt ends. */
     v->window_ps = (vio_ps)v->poll_ns * VIO_PS_PER_NS;
-    v->st.exits_hlt++;
 }
+
+void vio_vcpu_halt(vio_vcpu *v, vio_ps now) { go_idle(v, now, 0); }
+void vio_vcpu_idle(vio_vcpu *v, vio_ps now) { go_idle(v, now, v->cfg.guest_halt_poll_ns); }
 
 /* KVM's grow_halt_poll_ns / shrink_halt_poll_ns. */
 static void grow_window(vio_vcpu *v)
@@ -139,7 +142,10 @@ void vio_vcpu_send(vio_vcpu *v, uint8_t vector, vio_ps now, vio_vcpu_cost *out)
         v->st.notifications++;
         return;
     }
-    /* Emulated: set the vIRR bit; kick the vCPU out of guest mode (or wake it). */
+    /* Emulated: set the vIRR bit (a locked set on the virtual APIC page, whose line
+     * the target's KVM last wrote when it injected), then kick the vCPU out of
+     * guest mode or wake it. */
+    out->sender += v->pi_post_ps + v->c2c_ps;
     set_bit(v->virr, vector);
     if (st == VIO_VCPU_HALT_POLL || v->kick_pending)
         return;
@@ -170,8 +176,13 @@ void vio_vcpu_take(vio_vcpu *v, vio_ps now, vio_vcpu_cost *out)
     vio_ps eoi = posted ? 0 : (vio_ps)n * (v->x_ps + v->eoi_ps);
     uint32_t eoi_exits = posted ? 0 : (uint32_t)n;
     v->st.exits_eoi += eoi_exits;
+    out->eoi = eoi;
     enum vio_vcpu_state st = vio_vcpu_state_at(v, now);
     if (st == VIO_VCPU_RUNNING) {
+        if (v->halted) { /* caught while polling in guest mode: no HLT happened */
+            out->spin = now - v->idle_at;
+            v->halted = 0;
+        }
         if (posted) {
             out->latency = deliver;
             out->guest = deliver;
@@ -186,6 +197,8 @@ void vio_vcpu_take(vio_vcpu *v, vio_ps now, vio_vcpu_cost *out)
     }
     /* Halted: the HLT exit returns through the rest of its round trip. */
     uint64_t halt_ns = (now - v->halt_at) / VIO_PS_PER_NS;
+    out->spin = v->halt_at - v->idle_at;
+    v->st.exits_hlt++;
     vio_ps entry = v->x_ps - v->x_ps / 2;
     if (st == VIO_VCPU_HALT_POLL) {
         out->poll = now - v->halt_at;
@@ -197,7 +210,7 @@ void vio_vcpu_take(vio_vcpu *v, vio_ps now, vio_vcpu_cost *out)
         v->st.wakeups_blocked++;
     }
     out->guest = v->x_ps + deliver + eoi;
-    out->exits = eoi_exits;
+    out->exits = 1 + eoi_exits;
     v->st.poll_ps += out->poll;
     adapt_window(v, halt_ns);
     v->halted = 0;
@@ -216,6 +229,13 @@ void vio_vcpu_deliver(vio_vcpu *v, uint8_t vector, vio_ps now, vio_vcpu_cost *ou
     out->sender = s.sender;
     out->notified = s.notified;
     out->latency = arrive + t.latency;
+}
+
+void vio_vcpu_preview_wake(const vio_vcpu *v, vio_ps idle_at, uint8_t vector, vio_ps now, vio_vcpu_cost *out)
+{
+    vio_vcpu copy = *v; /* the model holds no pointers: a copy is a full what-if */
+    go_idle(&copy, idle_at, copy.cfg.guest_halt_poll_ns);
+    vio_vcpu_deliver(&copy, vector, now, out);
 }
 
 void vio_vcpu_exit(vio_vcpu *v, uint32_t handler_cycles, int irq, vio_ps now, vio_vcpu_cost *out)

@@ -38,9 +38,6 @@
 #define KVM_VMCALL                                                                                            \
     "kvm-unit-tests x86/vmexit.c `vmcall`: 1559 cycles on a Skylake-SP server (Wanpeng Li, [PATCH] KVM: VMX: "         \
     "Micro-optimize vmexit time when not exposing PMU, kvm@vger.kernel.org, 12 Mar 2020)"
-#define KVM_TSCDL                                                                                             \
-    "Wanpeng Li, [PATCH 0/2] KVM: VMX: Tscdeadline timer emulation fastpath, kvm@vger.kernel.org, 21 Apr 2020, "     \
-    "figures before the patch"
 #define KVM_MAIN_C "virt/kvm/kvm_main.c module parameter default"
 #define PCIE_PAPER "Neugebauer et al., \"Understanding PCIe performance for end host networking\", SIGCOMM 2018"
 
@@ -165,15 +162,6 @@ static const vio_param rows[] = {
     {"irq.exit_entry_cycles", VIO_PT_U32, "cycles", "1559", 0, 100000000, NULL,
      "VM exit + KVM's exit dispatch + VM entry: the round trip every exit pays (its handler's work is extra).",
      KVM_VMCALL, SC(irq.exit_entry_cycles), 0},
-    {"irq.emulated_inject_cycles", VIO_PT_U32, "cycles", "4800", 0, 100000000, NULL,
-     "Legacy: fixed cost of an emulated injection, still charged by the datapath on top of exit_entry_cycles "
-     "(double counts: it is a whole timer round trip, exit included) until the guest stage uses irq.inject_cycles.",
-     "KVM tscdeadline_immed without APICv, 4781 cycles on Skylake-SP (" KVM_TSCDL ")",
-     SC(irq.emulated_inject_cycles), 0},
-    {"irq.posted_inject_cycles", VIO_PT_U32, "cycles", "2880", 0, 100000000, NULL,
-     "Legacy: fixed cost of a posted injection, still charged by the datapath until it uses irq.pi_deliver_cycles "
-     "(it contains the timer test's own exit).",
-     "KVM tscdeadline_immed with APICv, 2919 cycles on Skylake-SP (" KVM_TSCDL ")", SC(irq.posted_inject_cycles), 0},
     {"irq.poll_cycles", VIO_PT_U32, "cycles", "100", 1, 100000000, NULL,
      "One empty poll of a ring by a spinning core.",
      "estimate: one load of a ring index hitting in cache plus loop overhead", SC(irq.poll_cycles), 0},
@@ -191,8 +179,9 @@ static const vio_param rows[] = {
      "delivers the vector (Intel SDM vol. 3C 30.6 and 30.2); EOI is virtualized.",
      "estimate: microcode work of posted-interrupt processing, no published figure found", SC(irq.pi_deliver_cycles), 0},
     {"irq.pi_post_cycles", VIO_PT_U32, "cycles", "50", 0, 100000000, NULL,
-     "Sender's locked updates of the posted-interrupt descriptor (PIR bit, ON); the descriptor's line also costs "
-     "a cache-to-cache transfer (platform.c2c_cycles).", "estimate: two locked read-modify-writes of one line",
+     "Sender's locked update of the pending state: PIR bit and ON of the posted-interrupt descriptor, or the "
+     "virtual APIC's IRR bit without APICv; the line also costs a cache-to-cache transfer (platform.c2c_cycles), "
+     "as the target last wrote it.", "estimate: one or two locked read-modify-writes of one line",
      SC(irq.pi_post_cycles), 0},
     {"irq.ipi_send_cycles", VIO_PT_U32, "cycles", "150", 0, 100000000, NULL,
      "Sender's ICR write of a notification or kick IPI (x2APIC WRMSR in root mode), or the wake-up of a sleeping "
@@ -221,6 +210,11 @@ static const vio_param rows[] = {
     {"irq.halt_poll_shrink", VIO_PT_U32, "", "2", 0, 1000, NULL,
      "Window divisor after a halt longer than halt_poll_ns (halt_poll_ns_shrink; 0: reset to 0).",
      KVM_MAIN_C " (Linux 6.x default)", SC(irq.halt_poll_shrink), 0},
+    {"irq.guest_halt_poll_ns", VIO_PT_U64, "ns", "0", 0, 1e10, NULL,
+     "The guest's own idle polling before it executes HLT (Linux cpuidle-haltpoll): the vCPU stays in guest "
+     "mode, so a posted interrupt then needs no exit at all; the core spins meanwhile.",
+     "off: cpuidle-haltpoll is a guest opt-in (drivers/cpuidle/cpuidle-haltpoll.c; its guest_halt_poll_ns is "
+     "200000 when loaded)", SC(irq.guest_halt_poll_ns), 0},
 
     /* ---- vms[] ---- */
     {"vms[].core", VIO_PT_U32, "", NULL, 0, VIO_MAX_CORES - 1, NULL,
