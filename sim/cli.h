@@ -32,6 +32,7 @@ enum cli_opt_id {
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
     OPT_FORMAT,
+    OPT_SENSITIVITY,
 };
 
 /* Everything any command's options can set. */
@@ -45,6 +46,7 @@ typedef struct cli_opts {
     size_t nsets;
     char seed_set[64];
     unsigned jobs;
+    double sensitivity; /* > 1: run --sensitivity with this factor instead of a plain run */
     int quiet, log, markdown, emit_jobs, help;
     int progress; /* 1 forced on, -1 forced off, 0 automatic (stderr is a terminal) */
 } cli_opts;

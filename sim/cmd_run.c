@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "progress.h"
 #include "summary.h"
+#include "viosim/sensitivity.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,94 @@ static void on_progress(void *ctx, uint32_t done, uint32_t total)
 {
     (void)total;
     progress_update(ctx, done);
+}
+
+static int write_text(const char *path, const char *text, char *msg, size_t len)
+{
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        snprintf(msg, len, "cannot write %s", path);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        snprintf(msg, len, "cannot rename %s to %s", tmp, path);
+        return -1;
+    }
+    return 0;
+}
+
+/* --sensitivity F: the library does the runs; here only the files. The tornado
+ * plot shows one variant (the first --variant, else the last one) against the base. */
+static int run_sensitivity(cli_opts *o, const vio_scenario *s, const char *outdir, vio_run_opts *ro)
+{
+    vio_err err = {{0}};
+    vio_sens_opts so = {.factor = o->sensitivity, .run = *ro};
+    so.run.only = NULL;
+    so.run.nonly = 0;
+    so.run.progress = NULL;
+    json_t *doc = NULL;
+    int rc = vio_sensitivity(o->npositional ? o->positional[0] : NULL, o->sets, o->nsets, &so, &doc, &err);
+    if (rc != VIO_OK)
+        return cli_fail(cli_exit_for(rc), "%s", err.msg);
+    const char *shown = o->nvariants ? o->variants[0] : s->variants[s->nvariants - 1].name;
+    char path[1200], msg[1400];
+    int status = 0;
+    snprintf(path, sizeof path, "%s/sensitivity.json", outdir);
+    if (vio_write_json_atomic(doc, path, &err) != VIO_OK)
+        status = cli_fail(EXIT_RUN_FAILED, "%s", err.msg);
+    char *md = vio_sensitivity_markdown(doc);
+    snprintf(path, sizeof path, "%s/sensitivity.md", outdir);
+    if (status == 0 && (!md || write_text(path, md, msg, sizeof msg) != 0))
+        status = cli_fail(EXIT_RUN_FAILED, "%s", md ? msg : "out of memory");
+    if (status == 0 && !o->quiet)
+        fputs(md, stdout);
+    free(md);
+    /* tornado.dat: rank, parameter, diff at /F, diff at xF, for the shown variant. */
+    size_t cap = 1 << 16, len = 0;
+    char *dat = malloc(cap);
+    double ref = json_number_value(json_object_get(json_object_get(doc, "reference"), shown));
+    if (dat)
+        len += (size_t)snprintf(dat, cap, "# %s vs %s, %% difference of %s; reference %.3f\n", shown,
+                                json_string_value(json_object_get(doc, "base")),
+                                json_string_value(json_object_get(doc, "metric")), ref);
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(doc, "parameters"), i, p)
+    {
+        if (!dat || i >= 15 || len + 256 > cap)
+            break;
+        len += (size_t)snprintf(dat + len, cap - len, "%zu \"%s\" %.3f %.3f\n", i,
+                                json_string_value(json_object_get(p, "path")),
+                                json_number_value(json_object_get(json_object_get(p, "low_diff"), shown)),
+                                json_number_value(json_object_get(json_object_get(p, "high_diff"), shown)));
+    }
+    snprintf(path, sizeof path, "%s/tornado.dat", outdir);
+    if (status == 0 && (!dat || write_text(path, dat, msg, sizeof msg) != 0))
+        status = cli_fail(EXIT_RUN_FAILED, "%s", dat ? msg : "out of memory");
+    free(dat);
+    char gp[2048];
+    snprintf(gp, sizeof gp,
+             "# Tornado plot of the sensitivity of %s: gnuplot tornado.gp (in this directory)\n"
+             "set terminal pngcairo size 900,600\nset output 'tornado.png'\n"
+             "set title \"%s vs %s: %% change of mean latency, each estimate at /%g (blue) and x%g (red)\"\n"
+             "set yrange [-0.5:15] reverse\nset ytics nomirror\nset grid xtics\nset xlabel '%% difference from the base'\n"
+             "ref = %.3f\nset arrow from ref, graph 0 to ref, graph 1 nohead dt 2\nset style fill solid 0.6\n"
+             "plot 'tornado.dat' using (($3+ref)/2):1:(ref<$3?ref:$3):(ref<$3?$3:ref):($1-0.35):($1+0.35):ytic(2) "
+             "with boxxyerror lc rgb 'blue' title '/%g', \\\n"
+             "     '' using (($4+ref)/2):1:(ref<$4?ref:$4):(ref<$4?$4:ref):($1-0.35):($1+0.35) "
+             "with boxxyerror lc rgb 'red' title 'x%g'\n",
+             shown, shown, json_string_value(json_object_get(doc, "base")), o->sensitivity, o->sensitivity, ref,
+             o->sensitivity, o->sensitivity);
+    snprintf(path, sizeof path, "%s/tornado.gp", outdir);
+    if (status == 0 && write_text(path, gp, msg, sizeof msg) != 0)
+        status = cli_fail(EXIT_RUN_FAILED, "%s", msg);
+    if (status == 0 && !o->quiet)
+        printf("sensitivity: %s/sensitivity.json, %s/sensitivity.md; plot: cd %s && gnuplot tornado.gp\n", outdir,
+               outdir, outdir);
+    json_decref(doc);
+    return status;
 }
 
 int cmd_run(cli_opts *o)
@@ -60,6 +149,12 @@ int cmd_run(cli_opts *o)
                          .contexts = getenv("VIOSIM_CONTEXTS"),
                          .only = nonly ? only : NULL,
                          .nonly = nonly};
+    if (o->sensitivity > 1.0) {
+        status = run_sensitivity(o, s, outdir, &opts);
+        free(only);
+        vio_scenario_destroy(s);
+        return status;
+    }
     /* Progress after a second, on a terminal (or with --progress): variants finished, time. */
     char what[128];
     snprintf(what, sizeof what, "run %s", s->name);

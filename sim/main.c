@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const int run_opts[] = {OPT_OUTPUT, OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_JOBS, OPT_ENGINE,
-                               OPT_QUIET,  OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_HELP, 0};
+static const int run_opts[] = {OPT_OUTPUT, OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_JOBS,        OPT_ENGINE,
+                               OPT_QUIET,  OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_SENSITIVITY, OPT_HELP, 0};
 static const int check_opts[] = {OPT_SEED, OPT_SET, OPT_HELP, 0};
 static const int list_opts[] = {OPT_MARKDOWN, OPT_HELP, 0};
 static const int sweep_opts[] = {OPT_OUTPUT, OPT_JOBS,      OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_ENGINE,

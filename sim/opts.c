@@ -32,6 +32,9 @@ static const opt_def defs[] = {
     {OPT_PROGRESS, "progress", NULL, "show progress on stderr even when it is not a terminal"},
     {OPT_NO_PROGRESS, "no-progress", NULL, "never show progress"},
     {OPT_FORMAT, "format", "F", "figure format: png, svg or both (default both)"},
+    {OPT_SENSITIVITY, "sensitivity", "F",
+     "vary every cost marked estimate by /F and xF, one at a time, and report how each variant's difference "
+     "from the first moves: DIR/sensitivity.{json,md}, DIR/tornado.{dat,gp}"},
     {OPT_HELP, "help", NULL, "print this help and exit"},
     {0, NULL, NULL, NULL},
 };
@@ -229,6 +232,16 @@ static int take(cli_opts *o, int id, const char *val, int is_long, char *msg, si
         }
         o->format = val;
         break;
+    case OPT_SENSITIVITY: {
+        char *end = NULL;
+        double f = strtod(val, &end);
+        if (!end || *end || !(f > 1.0) || f > 1000.0) {
+            snprintf(msg, len, "--sensitivity %s: expected a factor above 1 (e.g. 2)", val);
+            return -1;
+        }
+        o->sensitivity = f;
+        break;
+    }
     case OPT_HELP:
         o->help = 1;
         break;
