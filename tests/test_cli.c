@@ -33,6 +33,8 @@ static const bad_case bad_cases[] = {
     {NULL, NULL, {"frobnicate"}, "viosim: unknown command frobnicate", NULL},
     {NULL, NULL, {"run", "@SCEN", "-o", "@OUT", "--frob"}, "viosim: unknown option --frob", NULL},
     {NULL, NULL, {"run", "@SCEN", "-o", "@OUT", "--set"}, "viosim: --set needs a value", NULL},
+    {NULL, NULL, {"run", "@SCEN", "-o", "@OUT", "--sensitivity", "0.5"},
+     "viosim: --sensitivity 0.5: expected a factor above 1", NULL},
     {NULL, NULL, {"run", "@SCEN", "@SCEN", "-o", "@OUT"}, "viosim: unexpected argument @SCEN", NULL},
     {NULL, NULL, {"check"}, "viosim: check needs a scenario file", NULL},
     {NULL, NULL, {"run", "@DIR/missing.json", "-o", "@OUT"}, "viosim: @DIR/missing.json: cannot read", NULL},
