@@ -1,5 +1,5 @@
 # The two commands of the README's quick start, plus the longer targets.
-#   make demo   install what is missing, build, run the default comparison, plot it
+#   make demo   install what is missing, build, run the default comparison and the DDIO ring sweep, plot them
 #   make test   install what is missing, build (also with ASan+UBSan), run every test
 BUILD      ?= build
 BUILD_SAN  ?= build-san
@@ -37,7 +37,9 @@ build-san: deps
 
 demo: build
 	$(BUILD)/viosim run -o $(DEMO_OUT) -j $(JOBS)
-	plots/plot.sh $(DEMO_OUT)/results.json $(DEMO_OUT)
+	$(BUILD)/viosim sweep scenarios/ddio-ring.sweep.json -o $(DEMO_OUT)/ddio-sweep -j $(JOBS)
+	$(BUILD)/viosim plot $(DEMO_OUT)
+	$(BUILD)/viosim plot $(DEMO_OUT)/ddio-sweep
 
 # Unit and scenario tests, first in the optimised build, then under ASan + UBSan.
 test: build build-san

@@ -16,6 +16,7 @@ static const int list_opts[] = {OPT_MARKDOWN, OPT_HELP, 0};
 static const int sweep_opts[] = {OPT_OUTPUT, OPT_JOBS,      OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_ENGINE,
                                  OPT_QUIET,  OPT_EMIT_JOBS, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_HELP, 0};
 static const int merge_opts[] = {OPT_QUIET, OPT_HELP, 0};
+static const int plot_opts[] = {OPT_FORMAT, OPT_QUIET, OPT_HELP, 0};
 
 static const cli_cmd commands[] = {
     {"run", "[SCENARIO] [-o DIR] [--seed=N] [--set=PATH=VALUE]... [--variant=NAME]... [-j N]",
@@ -39,6 +40,13 @@ static const cli_cmd commands[] = {
      "Build DIR/summary.csv and DIR/summary.json from whatever runs of the sweep in DIR have finished; list the "
      "missing ones on stdout (exit status 1 when any is missing).",
      merge_opts, 1, cmd_merge},
+    {"plot", "DIR [--format=png|svg|both]",
+     "Draw the figures of a run (DIR/results.json: latency CDF per variant, where guest reads were served, drops "
+     "by site, blocked transactions and cross-tenant bytes per tenant) or of a sweep (DIR/summary.json: each "
+     "headline metric against the first swept parameter, a curve per variant, 95 % CI error bars) with gnuplot, "
+     "into DIR/plots/ as PNG and SVG beside the CSV each was drawn from. The scripts are plots/*.gp; a figure "
+     "with nothing to show is not drawn. Prints the files written.",
+     plot_opts, 1, cmd_plot},
     {"list", "[--markdown]", "Print the delivery strategies and every scenario parameter.", list_opts, 0, cmd_list},
     {NULL, NULL, NULL, NULL, 0, NULL},
 };

@@ -6,34 +6,48 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A metric row: a JSON path inside a variant, a label and how to show it. */
+/* A metric row: a JSON path inside a variant, a label, how to show it and when it matters. */
+enum row_when { ALWAYS = 0, IF_DDIO, IF_IOMMU, IF_NONZERO };
+enum row_flag { REL = 1 }; /* show the change relative to the first variant (not for shares or rates) */
+
 typedef struct row {
     const char *label;
     const char *path; /* dot path into the variant object */
     double scale;     /* multiply before printing (1, or 100 for percentages) */
     int decimals;
+    enum row_when when;
+    unsigned flags;
 } row;
 
 static const row rows[] = {
-    {"packets offered", "packets.offered", 1, 0},
-    {"packets delivered", "packets.delivered", 1, 0},
-    {"packets dropped", "packets.dropped", 1, 0},
-    {"latency mean (ns)", "latency_ns.mean", 1, 1},
-    {"latency p50 (ns)", "latency_ns.p50", 1, 1},
-    {"latency p99 (ns)", "latency_ns.p99", 1, 1},
-    {"latency p99.9 (ns)", "latency_ns.p999", 1, 1},
-    {"throughput (Mpps)", "throughput.mpps", 1, 3},
-    {"throughput (Gb/s)", "throughput.gbps", 1, 2},
-    {"guest reads from L1 (%)", "guest_reads.l1", 100, 1},
-    {"guest reads from LLC (%)", "guest_reads.llc", 100, 1},
-    {"guest reads, other core (%)", "guest_reads.remote_core", 100, 1},
-    {"guest reads from DRAM (%)", "guest_reads.dram", 100, 1},
-    {"DMA LLC write hits (%)", "dma.llc_write_hit_rate", 100, 1},
-    {"unread DMA evictions", "dma.unread_evictions", 1, 0},
-    {"interrupts", "interrupts.delivered", 1, 0},
-    {"VM exits", "interrupts.vm_exits", 1, 0},
-    {"host busy / packet (ns)", "cores.0.busy_ns_per_packet", 1, 1},
-    {NULL, NULL, 0, 0},
+    {"packets offered", "packets.offered", 1, 0, ALWAYS, 0},
+    {"packets delivered", "packets.delivered", 1, 0, ALWAYS, REL},
+    {"packets dropped", "packets.dropped", 1, 0, ALWAYS, 0},
+    {"  at the NIC ring", "packets.dropped_at.nic_ring", 1, 0, IF_NONZERO, 0},
+    {"  at a guest ring", "packets.dropped_at.guest_ring", 1, 0, IF_NONZERO, 0},
+    {"  at the shared LLC ring", "packets.dropped_at.shared_ring", 1, 0, IF_NONZERO, 0},
+    {"  blocked by the IOMMU", "packets.dropped_at.iommu", 1, 0, IF_NONZERO, 0},
+    {"latency mean (ns)", "latency_ns.mean", 1, 1, ALWAYS, REL},
+    {"latency p50 (ns)", "latency_ns.p50", 1, 1, ALWAYS, REL},
+    {"latency p99 (ns)", "latency_ns.p99", 1, 1, ALWAYS, REL},
+    {"latency p99.9 (ns)", "latency_ns.p999", 1, 1, ALWAYS, REL},
+    {"throughput (Mpps)", "throughput.mpps", 1, 3, ALWAYS, REL},
+    {"throughput (Gb/s)", "throughput.gbps", 1, 2, ALWAYS, REL},
+    {"guest reads from L1 (%)", "guest_reads.l1", 100, 1, ALWAYS, 0},
+    {"guest reads from LLC (%)", "guest_reads.llc", 100, 1, ALWAYS, 0},
+    {"guest reads, other core (%)", "guest_reads.remote_core", 100, 1, ALWAYS, 0},
+    {"guest reads from DRAM (%)", "guest_reads.dram", 100, 1, ALWAYS, 0},
+    {"DMA LLC write hits (%)", "dma.llc_write_hit_rate", 100, 1, IF_DDIO, 0},
+    {"unread DMA evictions", "dma.unread_evictions", 1, 0, IF_NONZERO, REL},
+    {"interrupts", "interrupts.delivered", 1, 0, ALWAYS, REL},
+    {"VM exits", "interrupts.vm_exits", 1, 0, ALWAYS, REL},
+    {"host busy / packet (ns)", "cores.0.busy_ns_per_packet", 1, 1, ALWAYS, REL},
+    {"IOMMU translations", "iommu.translations", 1, 0, IF_IOMMU, REL},
+    {"IOTLB hit rate (%)", "iommu.iotlb_hit_rate", 100, 1, IF_IOMMU, 0},
+    {"IOMMU page walks", "iommu.walks", 1, 0, IF_IOMMU, REL},
+    {"DMA blocked (transactions)", "iommu.blocked", 1, 0, IF_IOMMU, 0},
+    {"cross-tenant bytes", "iommu.cross_tenant_bytes", 1, 0, IF_IOMMU, 0},
+    {NULL, NULL, 0, 0, ALWAYS, 0},
 };
 
 static const json_t *at(const json_t *o, const char *path)
@@ -62,7 +76,7 @@ static double guest_busy(const json_t *var)
     return n ? sum / (double)n : 0;
 }
 
-static void print_row(FILE *out, const char *label, const double *vals, size_t n, int decimals)
+static void print_row(FILE *out, const char *label, const double *vals, size_t n, int decimals, int rel)
 {
     fprintf(out, "%-26s", label);
     for (size_t i = 0; i < n; i++) {
@@ -70,16 +84,27 @@ static void print_row(FILE *out, const char *label, const double *vals, size_t n
         snprintf(cell, sizeof cell, "%.*f", decimals, vals[i]);
         /* A change relative to a base that prints as zero would be noise ("0.0 (+41%)"). */
         int base_shows = fabs(vals[0]) >= 0.5 * pow(10.0, -decimals);
-        if (i > 0 && base_shows && isfinite(vals[i])) {
-            char rel[32];
-            snprintf(rel, sizeof rel, " (%+.1f%%)", (vals[i] - vals[0]) / fabs(vals[0]) * 100.0);
-            strncat(cell, rel, sizeof cell - strlen(cell) - 1);
+        if (rel && i > 0 && base_shows && isfinite(vals[i])) {
+            char r[32];
+            snprintf(r, sizeof r, " (%+.1f%%)", (vals[i] - vals[0]) / fabs(vals[0]) * 100.0);
+            strncat(cell, r, sizeof cell - strlen(cell) - 1);
         } else if (i > 0) {
             strncat(cell, "         ", sizeof cell - strlen(cell) - 1);
         }
         fprintf(out, " %22s", cell);
     }
     fputc('\n', out);
+}
+
+/* Whether any variant of the document uses DDIO / the IOMMU. */
+static int any_strategy(const json_t *vars, const char *axis, const char *off)
+{
+    for (size_t i = 0; i < json_array_size(vars); i++) {
+        const char *v = json_string_value(json_object_get(json_object_get(json_array_get(vars, i), "strategy"), axis));
+        if (v && strcmp(v, off))
+            return 1;
+    }
+    return 0;
 }
 
 void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, const vio_run_perf *perf,
@@ -95,21 +120,55 @@ void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, cons
     for (size_t i = 0; i < n; i++)
         fprintf(out, " %22s", json_string_value(json_object_get(json_array_get(vars, i), "name")));
     fputc('\n', out);
+    int ddio = any_strategy(vars, "dma", "dram"), iommu = any_strategy(vars, "iommu", "off");
     double *vals = calloc(n ? n : 1, sizeof *vals);
     for (const row *r = rows; r->label; r++) {
-        for (size_t i = 0; i < n; i++)
+        int nonzero = 0;
+        for (size_t i = 0; i < n; i++) {
             vals[i] = num(at(json_array_get(vars, i), r->path)) * r->scale;
-        print_row(out, r->label, vals, n, r->decimals);
+            nonzero |= isfinite(vals[i]) && vals[i] != 0;
+        }
+        if ((r->when == IF_DDIO && !ddio) || (r->when == IF_IOMMU && !iommu) || (r->when == IF_NONZERO && !nonzero))
+            continue;
+        print_row(out, r->label, vals, n, r->decimals, r->flags & REL);
+        if (!strcmp(r->path, "cores.0.busy_ns_per_packet")) {
+            for (size_t i = 0; i < n; i++)
+                vals[i] = guest_busy(json_array_get(vars, i));
+            print_row(out, "guest busy / packet (ns)", vals, n, 1, 1);
+        }
     }
-    for (size_t i = 0; i < n; i++)
-        vals[i] = guest_busy(json_array_get(vars, i));
-    print_row(out, "guest busy / packet (ns)", vals, n, 1);
+    if (iommu) {
+        /* Per tenant, from the first variant that lists tenants: what was blocked, what leaked. */
+        const json_t *ref = NULL;
+        for (size_t i = 0; i < n && !ref; i++)
+            if (json_array_size(at(json_array_get(vars, i), "iommu.tenants")))
+                ref = at(json_array_get(vars, i), "iommu.tenants");
+        for (size_t t = 0; t < json_array_size(ref); t++) {
+            const json_t *tt = json_array_get(ref, t);
+            const char *adv = json_string_value(json_object_get(tt, "adversary"));
+            static const char *what[] = {"blocked", "cross_tenant_bytes"};
+            static const char *label[] = {"blocked", "cross-tenant B"};
+            for (int k = 0; k < 2; k++) {
+                char lab[64];
+                snprintf(lab, sizeof lab, "tenant %lld%s %s", (long long)json_integer_value(json_object_get(tt, "tag")),
+                         adv && strcmp(adv, "none") ? "*" : "", label[k]);
+                for (size_t i = 0; i < n; i++) {
+                    const json_t *ti = json_array_get(at(json_array_get(vars, i), "iommu.tenants"), t);
+                    vals[i] = ti ? num(json_object_get(ti, what[k])) : NAN;
+                }
+                print_row(out, lab, vals, n, 0, 0);
+            }
+        }
+        if (ref)
+            fputs("(tenant N*: the adversary)\n", out);
+    }
     if (perf) {
+        /* Wall-clock speed varies with the machine: no relative change on it. */
         for (size_t i = 0; i < n; i++) {
             const vio_run_perf *p = &perf[nonly ? only[i] : i];
             vals[i] = p->wall_seconds > 0 ? (double)p->delivered / p->wall_seconds / 1e6 : 0;
         }
-        print_row(out, "speed (M sim pkts/wall s)", vals, n, 3);
+        print_row(out, "speed (M sim pkts/wall s)", vals, n, 3, 0);
     }
     free(vals);
 }

@@ -414,6 +414,46 @@ START_TEST(test_help_and_version)
 }
 END_TEST
 
+/* The summary line starting with `label` (copied into a static buffer), or NULL. */
+static const char *summary_row(const char *out, const char *label)
+{
+    static char line[512];
+    for (const char *p = out; (p = strstr(p, label)); p++) {
+        if (p != out && p[-1] != '\n')
+            continue;
+        size_t n = strcspn(p, "\n");
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+        return line;
+    }
+    return NULL;
+}
+
+START_TEST(test_summary_shows_the_rows_that_matter)
+{
+    /* No IOMMU, no DDIO: no IOMMU, tenant or DMA-hit rows; drops always. */
+    cli_result r = cli("run", SCENARIO, "-o", in_tmp("a"), FAST);
+    ck_assert_msg(r.status == 0, "exit %d, stderr: %s", r.status, r.err);
+    ck_assert(summary_row(r.out, "packets dropped") != NULL);
+    ck_assert_msg(!strstr(r.out, "IOTLB") && !strstr(r.out, "tenant") && !strstr(r.out, "DMA LLC write hits"), "%s",
+                  r.out);
+    /* Shares and wall-clock speed carry no relative change; latencies do. */
+    const char *row = summary_row(r.out, "guest reads from LLC (%)");
+    ck_assert_msg(row && !strstr(row + strlen("guest reads from LLC (%)"), "%)"), "relative change on a share: %s", row);
+    row = summary_row(r.out, "speed");
+    ck_assert_msg(row && !strstr(row, "%)"), "relative change on wall-clock speed: %s", row);
+    row = summary_row(r.out, "latency mean (ns)");
+    ck_assert_msg(row && strstr(row, "%)"), "no relative change on latency: %s", row);
+    cli_free(&r);
+    /* With the IOMMU: its rows and one blocked / cross-tenant pair per tenant, the adversary marked. */
+    r = cli("run", VIOSIM_SOURCE_DIR "/scenarios/pasid-isolation.json", "-o", in_tmp("p"), FAST);
+    ck_assert_msg(r.status == 0, "exit %d, stderr: %s", r.status, r.err);
+    ck_assert(summary_row(r.out, "IOTLB hit rate (%)") && summary_row(r.out, "DMA blocked (transactions)"));
+    ck_assert(summary_row(r.out, "tenant 13* blocked") && summary_row(r.out, "tenant 10 cross-tenant B"));
+    ck_assert(summary_row(r.out, "  blocked by the IOMMU") != NULL);
+    cli_free(&r);
+}
+END_TEST
+
 /* ---- GNU conventions: long options with =, -jN, repeated --variant, per-command help ---- */
 
 START_TEST(test_long_options_with_equals_match_short_ones)
@@ -512,6 +552,7 @@ int main(void)
     tcase_add_test(tc, test_long_options_with_equals_match_short_ones);
     tcase_add_test(tc, test_repeated_variant_runs_each_named_one);
     tcase_add_test(tc, test_every_command_has_help);
+    tcase_add_test(tc, test_summary_shows_the_rows_that_matter);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }
