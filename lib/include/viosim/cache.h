@@ -14,6 +14,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VIO_LINE_BYTES 64u
 #define VIO_CACHE_MAX_WAYS 32u
 #define VIO_CACHE_ALL_WAYS 0xffffffffu
@@ -101,4 +105,7 @@ uint64_t vio_cache_hits(const vio_cache *c, enum vio_access_class cls);
 uint64_t vio_cache_misses(const vio_cache *c, enum vio_access_class cls);
 uint64_t vio_cache_evictions(const vio_cache *c);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

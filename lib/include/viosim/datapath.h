@@ -19,6 +19,10 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VIO_AGENT_NIC 0u
 #define VIO_AGENT_HOST 1u
 #define VIO_AGENT_GUEST0 2u
@@ -52,4 +56,7 @@ uint64_t vio_datapath_events(const vio_datapath *dp);
 uint64_t vio_datapath_cache_accesses(const vio_datapath *dp);
 uint64_t vio_datapath_delivered(const vio_datapath *dp);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

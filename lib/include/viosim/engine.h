@@ -18,6 +18,10 @@
 #include "viosim/datapath.h"
 #include "viosim/viosim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct vio_engine_opts {
     int log;                /* let SimGrid log (off: silenced) */
     const char *contexts;   /* SimGrid context factory, NULL = "raw" */
@@ -31,4 +35,7 @@ typedef struct vio_engine_stats {
 
 int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_stats *st, vio_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

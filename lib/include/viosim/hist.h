@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VIO_HIST_SUB_BITS 7u
 #define VIO_HIST_BUCKETS ((64u - VIO_HIST_SUB_BITS + 1u) << VIO_HIST_SUB_BITS)
 
@@ -29,4 +33,7 @@ uint64_t vio_hist_quantile(const vio_hist *h, double q);
 uint32_t vio_hist_bucket_of(uint64_t value);
 void vio_hist_bucket_bounds(uint32_t bucket, uint64_t *low, uint64_t *high);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

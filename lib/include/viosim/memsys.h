@@ -18,6 +18,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Where a load was served. VIO_LVL_REMOTE: the line was modified in another
  * core's private cache and came by a cache-to-cache transfer (a snoop "HITM"),
  * which costs more than an LLC hit; this is what a guest pays to read a buffer
@@ -91,4 +95,7 @@ uint64_t vio_memsys_core_reads(const vio_memsys *ms, uint32_t core, enum vio_lev
 /* Total line accesses modelled (benchmarks: cache accesses per second). */
 uint64_t vio_memsys_accesses(const vio_memsys *ms);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -10,6 +10,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct vio_pcie {
     uint64_t bandwidth_mbps;
     vio_ps latency;
@@ -24,4 +28,7 @@ void vio_pcie_init(vio_pcie *link, uint64_t bandwidth_mbps, uint32_t latency_ns,
 /* Post a write of `bytes` ready at `now`; returns when its last byte lands in memory. */
 vio_ps vio_pcie_write(vio_pcie *link, uint32_t bytes, vio_ps now);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

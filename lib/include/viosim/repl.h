@@ -21,6 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VIO_REPL_MAX_WAYS 32u
 
 /* Policy indices, in table order (the scenario's enum value is the position in
@@ -65,4 +69,7 @@ void vio_repl_fill(vio_repl *r, uint32_t set, uint32_t way);
 uint32_t vio_repl_victim(vio_repl *r, uint32_t set, uint32_t mask);
 void vio_repl_drop(vio_repl *r, uint32_t set, uint32_t way);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -6,6 +6,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct vio_rng {
     uint64_t s[4]; /* xoshiro256** state; plain struct so it can live inside models */
 } vio_rng;
@@ -19,4 +23,7 @@ uint64_t vio_rng_below(vio_rng *rng, uint64_t n);
 /* Exponential inter-arrival with the given mean in picoseconds, rounded to integral ps. */
 uint64_t vio_rng_exp_ps(vio_rng *rng, double mean_ps);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

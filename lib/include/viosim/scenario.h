@@ -15,6 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VIO_NAME_MAX 64
 #define VIO_MAX_CORES 1024u
 #define VIO_MAX_VMS 1023u
@@ -237,4 +241,7 @@ const vio_param *vio_params_find(const char *path);
  * *out is malloc'd, free() it. */
 int vio_params_markdown(char **out, vio_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

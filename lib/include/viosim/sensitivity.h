@@ -11,6 +11,10 @@
 
 #include <jansson.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct vio_sens_opts {
     double factor;        /* > 1: each estimate at value / factor and value * factor (2 when 0) */
     const char *metric;   /* per-variant results path (default "latency_ns.mean") */
@@ -31,4 +35,7 @@ int vio_sensitivity(const char *path, const char *const *sets, size_t nsets, con
 /* The document as a Markdown table: one row per parameter, one column pair per variant. */
 char *vio_sensitivity_markdown(const json_t *doc);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

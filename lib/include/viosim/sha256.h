@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VIO_SHA256_BYTES 32u
 
 /* Incremental state; a plain struct so it can live inside a model or on the stack. */
@@ -27,4 +31,7 @@ void vio_sha256_final_hex(vio_sha256 *c, char out[65]);
 /* One-shot digest of `len` bytes as lowercase hex. */
 void vio_sha256_hex(const void *data, size_t len, char out[65]);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -4,6 +4,10 @@
 #ifndef VIOSIM_STRATEGY_H
 #define VIOSIM_STRATEGY_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct vio_strategy {
     const char *axis;  /* "dma", "copy" or "notify" */
     const char *name;  /* the value in a scenario */
@@ -14,4 +18,7 @@ typedef struct vio_strategy {
 /* Terminated by a row with axis == NULL. */
 const vio_strategy *vio_strategy_table(void);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -6,6 +6,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef uint64_t vio_ps;
 #define VIO_PS_NEVER UINT64_MAX
 #define VIO_PS_PER_NS 1000ULL
@@ -28,4 +32,7 @@ static inline vio_ps vio_bytes_to_ps(uint64_t bytes, uint64_t mbps)
     return (vio_ps)((bytes * 8000000ULL + mbps - 1) / mbps);
 }
 
+#ifdef __cplusplus
+}
+#endif
 #endif

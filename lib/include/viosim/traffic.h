@@ -12,6 +12,10 @@
 #include "viosim/time.h"
 #include "viosim/viosim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Ethernet preamble + start delimiter (8 B) and inter-frame gap (12 B) occupy
  * the wire beside every frame (IEEE 802.3). */
 #define VIO_ETH_WIRE_OVERHEAD 20u
@@ -49,4 +53,7 @@ void vio_arrival_hash_add(vio_arrival_hash *h, const vio_arrival_rec *a);
 /* The digest so far as 64 hex digits; the hash can keep growing afterwards. */
 void vio_arrival_hash_hex(const vio_arrival_hash *h, char out[65]);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -34,6 +34,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum vio_vcpu_mode { VIO_VCPU_EMULATED = 0, VIO_VCPU_POSTED };
 
 enum vio_vcpu_state {
@@ -151,4 +155,7 @@ static inline int vio_vring_need_event(uint16_t event_idx, uint16_t new_idx, uin
     return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old_idx);
 }
 
+#ifdef __cplusplus
+}
+#endif
 #endif
