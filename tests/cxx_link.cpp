@@ -7,6 +7,7 @@
 #include <viosim/iommu.h>
 #include <viosim/memsys.h>
 #include <viosim/pcie.h>
+#include <viosim/qos.h>
 #include <viosim/repl.h>
 #include <viosim/rng.h>
 #include <viosim/run.h>
