@@ -159,6 +159,9 @@ typedef struct vio_tenant_params {
     enum vio_adversary adversary;
     uint32_t victim;       /* VM index of the tenant it attacks */
     uint32_t attack_every; /* one malicious descriptor every N */
+    char name[VIO_NAME_MAX]; /* carried into every result of the tenant ("" -> "vm<N>") */
+    uint32_t rate_mbps;      /* per queue pair ingress rate limit (0: none), applied by io_control rate-limit */
+    uint32_t burst_bytes;    /* its token-bucket depth */
 } vio_tenant_params;
 
 typedef struct vio_variant {
@@ -170,6 +173,7 @@ typedef struct vio_variant {
     uint32_t coalesce_ns;      /* ... or T ns after the first pending one (0 = off) */
     uint32_t host_poll;        /* host polls the NIC instead of taking its interrupt */
     enum vio_iommu_mode iommu; /* PASID translation of inbound DMA, and its page size */
+    enum vio_io_control { VIO_IOC_NONE = 0, VIO_IOC_RATE_LIMIT } io_control; /* US10310974 resource control */
 } vio_variant;
 
 typedef struct vio_scenario {

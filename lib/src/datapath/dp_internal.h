@@ -8,6 +8,7 @@
 #include "viosim/tenant.h"
 #include "viosim/memsys.h"
 #include "viosim/pcie.h"
+#include "viosim/qos.h"
 #include "viosim/traffic.h"
 #include "viosim/vcpu.h"
 
@@ -21,6 +22,8 @@ typedef struct dp_tenant {
     uint64_t dmas;        /* descriptors the device used on its queue pair (attack_every counts these) */
     uint64_t blocked_packets, rejected_posts, cross_tenant_bytes;
     uint64_t pasid_refused; /* wrong-pasid requests the device-side check refused */
+    vio_tbf tbf;            /* its queue pair's ingress rate limit (no rate: always conforms) */
+    uint64_t policed;       /* packets the rate limit dropped */
 } dp_tenant;
 
 /* A packet (or one destination's copy of it) waiting in a stage's input queue. */
@@ -103,7 +106,7 @@ struct vio_datapath {
     vio_tenants *tenants;
     dp_tenant *tn;      /* one per VM, indexed by VM */
     uint64_t page_size; /* 0 when the IOMMU is off */
-    uint64_t dropped_iommu;
+    uint64_t dropped_iommu, dropped_policed;
     /* totals */
     uint64_t offered, dropped_nic, dropped_guest_ring, dropped_shared;
     uint64_t events, dma_writes;
@@ -129,9 +132,10 @@ json_t *vio__latency_json(const vio_hist *h);
 int vio__pasid_init(vio_datapath *dp, vio_err *err);
 void vio__pasid_destroy(vio_datapath *dp);
 /* The inbound DMAs of one received packet on queue q: the descriptor read, the
- * payload write and the completion write, each translated and checked. Returns 0
- * if they were blocked (nothing written); else sets *buf to the physical buffer
- * the payload landed in and adds the translation time to *delay. */
+ * payload write and the completion write, each translated and checked. Returns -1
+ * if the queue pair's rate limit dropped the packet, 0 if the IOMMU blocked it
+ * (nothing written); else 1, with *buf the physical buffer the payload landed in
+ * and the translation time added to *delay. */
 int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_ps now, uint64_t *buf,
                    vio_ps *delay);
 json_t *vio__pasid_results(const vio_datapath *dp);

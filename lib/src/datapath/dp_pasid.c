@@ -26,6 +26,7 @@
  * Owner tags on every buffer let the run prove what lands where. */
 #include "datapath/dp_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* Every tenant's IOVA space has the same layout from 4 GiB: descriptors, then
@@ -59,7 +60,7 @@ static void tenant_params(const vio_scenario *s, uint32_t vm, vio_tenant_params 
             return;
         }
     *out = (vio_tenant_params){.vm = vm, .tag = vm, .pasid = 0x100 + vm, .adversary = VIO_ADV_NONE,
-                               .attack_every = 1};
+                               .attack_every = 1, .burst_bytes = 18432};
 }
 
 int vio__pasid_init(vio_datapath *dp, vio_err *err)
@@ -77,6 +78,10 @@ int vio__pasid_init(vio_datapath *dp, vio_err *err)
         t->tag = (int32_t)t->p.tag;
         t->qp = v; /* one queue per VM is required with tenants (scenario check) */
         t->iova_base = IOVA_BASE; /* the same for all: spaces overlap */
+        rc = vio_tbf_init(&t->tbf, dp->v->io_control == VIO_IOC_RATE_LIMIT ? t->p.rate_mbps : 0, t->p.burst_bytes,
+                          err);
+        if (rc != VIO_OK)
+            break;
         vio_tenant tt = {.tag = t->tag, .queue_pair = t->qp, .pasid = t->p.pasid, .vm = (int32_t)v};
         rc = vio_tenants_add(dp->tenants, &tt, err);
         /* Owner tags: the tenant's NIC buffers and descriptors, and its guest buffers. */
@@ -151,6 +156,12 @@ int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, 
 {
     dp_tenant *t = &dp->tn[q];
     int on = dp->iommu != NULL;
+    /* I/O resource control: the queue pair's token bucket polices it at the device,
+     * before any descriptor is used (a no-op without io_control rate-limit). */
+    if (!vio_tbf_take(&t->tbf, bytes, now)) {
+        t->policed++;
+        return -1;
+    }
     /* Whose buffer does the descriptor in this slot name? Normally the tenant's own;
      * a foreign-tag adversary may have posted its own on this (victim's) queue pair. */
     const dp_tenant *poster = t;
@@ -222,6 +233,8 @@ json_t *vio__pasid_results(const vio_datapath *dp)
         json_object_set_new(faults, vio_iommu_fault_reason_name((vio_iommu_fault)r), json_integer((json_int_t)st.faults[r]));
     uint64_t cross = 0, rejected = 0, refused = 0;
     json_t *tenants = json_array();
+    vio_ps span = dp->last_done > dp->first_arrival ? dp->last_done - dp->first_arrival : 0;
+    double *gbps = calloc(dp->s->nvms ? dp->s->nvms : 1, sizeof *gbps);
     for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {
         const dp_tenant *t = &dp->tn[v];
         const dp_guest *g = &dp->g[v];
@@ -229,10 +242,17 @@ json_t *vio__pasid_results(const vio_datapath *dp)
         if (dp->iommu)
             (void)vio_iommu_pasid_stats_get(dp->iommu, REQUESTER_ID, t->p.pasid, &ps);
         cross += t->cross_tenant_bytes;
+        char vmname[16];
+        snprintf(vmname, sizeof vmname, "vm%u", (unsigned)v);
+        double tput = span ? (double)g->bytes * 8.0 / ((double)span / 1e12) / 1e9 : 0.0;
+        if (gbps)
+            gbps[v] = tput;
         rejected += t->rejected_posts;
         refused += t->pasid_refused;
         json_array_append_new(
-            tenants, json_pack("{s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:I}", "tag", (int)t->tag,
+            tenants, json_pack("{s:s,s:f,s:I,s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
+                               "name", t->p.name[0] ? t->p.name : vmname, "throughput_gbps", tput, "policed",
+                               (json_int_t)t->policed, "tag", (int)t->tag,
                                "pasid", (int)t->p.pasid, "queue_pair", (int)t->qp, "vm", (int)v, "adversary",
                                adversary_name[t->p.adversary], "packets", "offered", (json_int_t)g->offered,
                                "delivered", (json_int_t)g->delivered, "dropped", (json_int_t)g->dropped, "latency_ns",
@@ -243,7 +263,12 @@ json_t *vio__pasid_results(const vio_datapath *dp)
                                (json_int_t)t->cross_tenant_bytes));
     }
     static const char *mode[] = {"off", "4k", "2m"};
-    return json_pack("{s:s,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "mode", mode[dp->v->iommu],
+    /* Jain's index over the tenants' delivered throughput: 1 when they get equal
+     * shares, 1/n when one takes everything. */
+    double jain = dp->tn && gbps ? vio_jain_index(gbps, dp->s->nvms) : 1.0;
+    free(gbps);
+    return json_pack("{s:s,s:f,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "mode",
+                     mode[dp->v->iommu], "fairness_jain", jain,
                      "translations", (json_int_t)st.translations, "iotlb_hits", (json_int_t)st.iotlb_hits,
                      "iotlb_misses", (json_int_t)st.iotlb_misses, "iotlb_hit_rate",
                      st.iotlb_hits + st.iotlb_misses ? (double)st.iotlb_hits / (double)(st.iotlb_hits + st.iotlb_misses)

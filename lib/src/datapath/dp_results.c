@@ -94,6 +94,8 @@ json_t *vio_datapath_results(const vio_datapath *dp)
                                   "shared_ring", (json_int_t)dp->dropped_shared));
     json_object_set_new(json_object_get(json_object_get(o, "packets"), "dropped_at"), "iommu",
                         json_integer((json_int_t)dp->dropped_iommu));
+    json_object_set_new(json_object_get(json_object_get(o, "packets"), "dropped_at"), "policer",
+                        json_integer((json_int_t)dp->dropped_policed));
     json_object_set_new(o, "latency_ns", vio__latency_json(&all));
     json_object_set_new(o, "throughput", json_pack("{s:f,s:f}", "mpps", secs > 0 ? delivered / secs / 1e6 : 0.0,
                                                    "gbps", secs > 0 ? bytes * 8.0 / secs / 1e9 : 0.0));

@@ -54,7 +54,13 @@ void vio__nic_step(vio_datapath *dp, vio_ps now)
     r->free_at[slot] = VIO_PS_NEVER;
     uint64_t buf = dp_nic_buf(dp, q, slot);
     vio_ps translation = 0;
-    if (dp->tn && !vio__pasid_dma(dp, q, slot, a.bytes, now, &buf, &translation)) {
+    int admitted = dp->tn ? vio__pasid_dma(dp, q, slot, a.bytes, now, &buf, &translation) : 1;
+    if (admitted < 0) { /* the queue pair's rate limit (io_control rate-limit) drops it */
+        r->free_at[slot] = now;
+        nic_drop(dp, f, &dp->dropped_policed);
+        return;
+    }
+    if (!admitted) {
         /* Blocked by the IOMMU: nothing is written; the device reports the fault
          * and returns the descriptor at once. */
         r->free_at[slot] = now;

@@ -288,6 +288,10 @@ static const vio_param rows[] = {
      "PASID-tagged inbound DMA through the IOMMU (US10310974), with the tenants' buffers mapped in 4 KiB or "
      "2 MiB pages; off: the device writes physical addresses untranslated.",
      "baseline of the design: no IOMMU on the receive path", VA(iommu), 0},
+    {"variants[].io_control", VIO_PT_ENUM, "", "\"none\"", 0, 0, "none|rate-limit",
+     "I/O resource control per queue pair (US10310974): rate-limit polices each tenant's queue pair at the device "
+     "with its token bucket (tenants[].rate_mbps, burst_bytes) and drops what does not conform.",
+     "baseline: no control", VA(io_control), 0},
 
     /* ---- iommu ---- */
     {"iommu.iotlb_entries", VIO_PT_U32, "entries", "64", 1, 65536, NULL, "IOTLB entries.", PCIE_BENCH,
@@ -337,6 +341,14 @@ static const vio_param rows[] = {
     {"tenants[].attack_every", VIO_PT_U32, "descriptors", "1", 1, 1000000, NULL,
      "One malicious descriptor every N of the adversary's (or the victim's, for foreign-tag).",
      "convention: every one", TN(attack_every), 0},
+    {"tenants[].name", VIO_PT_STRING, "", "\"\"", 0, VIO_NAME_MAX - 1, NULL,
+     "Name carried into the tenant's results; empty: vm<N>.", "convention", TN(name), 0},
+    {"tenants[].rate_mbps", VIO_PT_U32, "Mb/s", "0", 0, 4000000000.0, NULL,
+     "Ingress rate limit of the tenant's queue pair under io_control rate-limit (0: none).",
+     "convention: unlimited", TN(rate_mbps), 0},
+    {"tenants[].burst_bytes", VIO_PT_U32, "bytes", "18432", 9216, 2147483647.0, NULL,
+     "Token-bucket depth of that limit; at least one 9216-byte jumbo frame so every frame can conform.",
+     "estimate: two jumbo frames", TN(burst_bytes), 0},
 
     {NULL, VIO_PT_U32, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0},
 };
