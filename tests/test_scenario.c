@@ -142,7 +142,7 @@ START_TEST(defaults_filled)
         "'wire_mbps':100000},'pcie':{'bandwidth_mbps':126032,'latency_ns':250,'tlp_overhead':24,"
         "'tlp_payload':256}},'seed':1,'tenants':[],'traffic':{'flows':[{'arrival':'poisson','dst':0,'rate_gbps':10.0,"
         "'size':1500}],'load':1.0,'packets':100000},'variants':[{'coalesce_ns':0,'coalesce_packets':1,"
-        "'copy':'guest','dma':'dram','host_poll':false,'iommu':'off','name':'baseline','notify':'exit'}],"
+        "'copy':'guest','dma':'dram','host_poll':false,'io_control':'none','iommu':'off','name':'baseline','notify':'exit'}],"
         "'vms':[{'budget':64,'core':1,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256},"
         "{'budget':64,'core':2,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256}]}");
     ck_assert_str_eq(s->canonical_json, want);
