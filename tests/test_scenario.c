@@ -136,11 +136,12 @@ START_TEST(defaults_filled)
         "'ipi_latency_ns':500,'ipi_send_cycles':150,'kick_cycles':500,'pi_deliver_cycles':100,'pi_post_cycles':50,"
         "'poll_cycles':100,'wake_ns':6000},"
         "'name':'unnamed','platform':{'c2c_cycles':200,'cores':8,'dram':{'bandwidth_mbps':1024000,"
-        "'latency_ns':90},'freq_mhz':2600,'ideal_memory':false,'io_ways':2,'l1':{'hit_cycles':4,'replacement':'lru','size_kib':32,"
+        "'latency_ns':90},'freq_mhz':2600,'ideal_memory':false,'io_reuse_ways':0,'io_ways':2,'l1':{'hit_cycles':4,'replacement':'lru','size_kib':32,"
         "'ways':8},'l2':{'enabled':false,'hit_cycles':14,'replacement':'lru','size_kib':1024,'ways':16},"
-        "'llc':{'hit_cycles':50,'index':'hash','replacement':'lru','size_kib':11264,'ways':11},'mlp':10,'nic':{'buffer_bytes':2048,'queues':0,'ring_entries':1024,"
+        "'llc':{'hit_cycles':50,'inclusive':true,'index':'hash','replacement':'lru','sf_ways':12,'size_kib':11264,"
+        "'ways':11},'mlp':10,'nic':{'buffer_bytes':2048,'queues':0,'ring_entries':1024,"
         "'wire_mbps':100000},'pcie':{'bandwidth_mbps':126032,'latency_ns':250,'tlp_overhead':24,"
-        "'tlp_payload':256}},'seed':1,'tenants':[],'traffic':{'flows':[{'arrival':'poisson','dst':0,'rate_gbps':10.0,"
+        "'tlp_payload':256},'preset':'none'},'seed':1,'tenants':[],'traffic':{'flows':[{'arrival':'poisson','dst':0,'rate_gbps':10.0,"
         "'size':1500}],'load':1.0,'packets':100000},'variants':[{'coalesce_ns':0,'coalesce_packets':1,"
         "'copy':'guest','dma':'dram','host_poll':false,'io_control':'none','iommu':'off','name':'baseline','notify':'exit'}],"
         "'vms':[{'budget':64,'core':1,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256},"
@@ -177,14 +178,14 @@ END_TEST
 START_TEST(err_unknown_key)
 {
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc':{'wayz':4}}}",
-               "s.json: platform.llc.wayz: unknown key (expected one of: hit_cycles, index, replacement, size_kib, ways)");
+               "s.json: platform.llc.wayz: unknown key (expected one of: hit_cycles, inclusive, index, replacement, sf_ways, size_kib, ways)");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'colour':1}",
                "s.json: colour: unknown key (expected one of: host, iommu, irq, name, platform, seed, tenants, traffic, "
                "variants, vms)");
     /* A dotted key must not reach a deeper parameter. */
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc.ways':4}}",
                "s.json: platform.llc.ways: unknown key (expected one of: c2c_cycles, cores, dram, freq_mhz, ideal_memory, "
-               "io_ways, l1, l2, llc, mlp, nic, pcie)");
+               "io_reuse_ways, io_ways, l1, l2, llc, mlp, nic, pcie, preset)");
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
                "s.json: vms[0].cpu: unknown key (expected one of: budget, core, fetch_cycles, irq_cycles, process_cycles, "
                "ring_entries)");
@@ -356,7 +357,7 @@ START_TEST(err_bad_set)
     expect_set_err("{'platform':{}}", f, 1, "--set platform[0]=1: platform is not an array");
     /* A path the table does not know is caught by validation, like a key in the file. */
     const char *g[] = {"platform.llc.wayz=16"};
-    expect_set_err(four, g, 1, "s.json: platform.llc.wayz: unknown key (expected one of: hit_cycles, index, replacement, size_kib, ways)");
+    expect_set_err(four, g, 1, "s.json: platform.llc.wayz: unknown key (expected one of: hit_cycles, inclusive, index, replacement, sf_ways, size_kib, ways)");
 }
 END_TEST
 

@@ -1,14 +1,19 @@
 /* The memory hierarchy: a private L1 (and optional L2) per core, one shared
- * inclusive LLC with a sharer mask per line, and DRAM with a latency and a
- * bandwidth. Plain C, no engine: callers pass the current time and get back
- * the latency of the access in picoseconds.
+ * LLC, inclusive or non-inclusive with a snoop filter, and DRAM with a latency
+ * and a bandwidth. Plain C, no engine: callers pass the current time and get
+ * back the latency of the access in picoseconds.
  *
- * Coherence is the minimum that keeps hit rates honest: the LLC is inclusive
- * (an LLC eviction back-invalidates the inner copies), a core's write and an
- * inbound DMA write invalidate every other inner copy, so a guest never hits on
- * a stale line of a reused buffer. Sharers are tracked as a 64-bit mask of
- * (core mod 64); with more than 64 cores an aliased bit costs only a few
- * extra invalidation look-ups, never a wrong hit. */
+ * Coherence (MESI-like, per line): a private cache line is clean or modified;
+ * the directory (the LLC's own line when the LLC is inclusive, the snoop filter
+ * when it is not) keeps the mask of cores holding it and whether one holds it
+ * modified. Every fill handles its victim: a line leaving a core's private
+ * caches clears its sharer bit and, when modified, is written back to the next
+ * level; an LLC eviction (inclusive) or a snoop-filter eviction (non-inclusive)
+ * back-invalidates the private copies, and their dirty data goes on down.
+ * So a load is a cross-core transfer (HITM) only while another core really holds
+ * the line modified. The L2, when enabled, is inclusive of the L1.
+ * Sharers are a 64-bit mask of (core mod 64); with more than 64 cores an aliased
+ * bit costs only a few extra look-ups, never a wrong hit. */
 #ifndef VIOSIM_MEMSYS_H
 #define VIOSIM_MEMSYS_H
 
@@ -45,6 +50,17 @@ typedef struct vio_memsys_config {
     uint32_t mlp;             /* misses a core overlaps in a streaming copy */
     int ideal;                /* every access costs 0 and leaves no state: the "caches off" reduced model */
     uint64_t seed;            /* seeds each cache's replacement stream (random policy) */
+    /* 0: inclusive LLC (every private line is in the LLC; fills go to both).
+     * 1: non-inclusive, as Skylake-SP: fills from DRAM go to the private caches only,
+     * the LLC receives their victims, and a snoop filter of sf_ways x (LLC sets)
+     * entries tracks private contents; its evictions back-invalidate. */
+    int non_inclusive;
+    uint32_t sf_ways;
+    /* A second fixed I/O region: io_reuse_ways ways just below the DDIO ways. A
+     * device write to a line that a core has pulled out of the I/O ways (found in a
+     * private cache, or in an ordinary LLC way) places it there instead of updating
+     * it wherever it is. 0: off (write update in place, wherever the line is). */
+    uint32_t io_reuse_ways;
 } vio_memsys_config;
 
 /* How an inbound device write reaches memory. */
@@ -76,7 +92,10 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
 /* A read by the I/O agent (the IOMMU's page walker): looked up in the LLC, filled
  * from DRAM on a miss; no core's private cache is involved. Returns its latency. */
 vio_ps vio_memsys_io_read(vio_memsys *ms, uint64_t addr, vio_ps now);
-/* Inbound DMA of [addr, addr+bytes): no core latency; updates caches and counters. */
+/* Inbound DMA of [addr, addr+bytes): no core latency; updates caches and counters.
+ * A line only partly covered (a 16 B descriptor write-back) is merged into the
+ * line's current data: where no cache holds it, the I/O agent reads it from DRAM
+ * first (counted in dram_reads), as a partial write cannot be a full-line ItoM. */
 void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t addr, uint32_t bytes, vio_ps now);
 
 typedef struct vio_memsys_stats {
@@ -86,12 +105,18 @@ typedef struct vio_memsys_stats {
     uint64_t dma_lines, dma_llc_hits;   /* DDIO write hits: line already in the LLC */
     uint64_t dma_unread_evictions;      /* DMA lines evicted before any core read them */
     uint64_t llc_copy_unread_evictions; /* host-copied LLC lines evicted before being read */
-    uint64_t back_invalidations;
+    uint64_t back_invalidations;        /* private copies removed to keep the directory exact */
+    uint64_t inner_writebacks;          /* modified lines written back from a private cache */
+    uint64_t sf_back_invalidations;     /* ... of them, caused by a snoop-filter eviction */
+    uint64_t dma_partial_lines;         /* device writes covering part of a line (merged, not overwritten) */
+    uint64_t dma_reuse_allocs;          /* device writes placed in the second I/O region */
 } vio_memsys_stats;
 
 void vio_memsys_get_stats(const vio_memsys *ms, vio_memsys_stats *out);
 /* Reads by one core, by the level that served them (guest hit rates per level). */
 uint64_t vio_memsys_core_reads(const vio_memsys *ms, uint32_t core, enum vio_level level);
+/* The shared LLC, read-only (tests inspect which ways lines sit in); NULL with ideal memory. */
+const vio_cache *vio_memsys_llc(const vio_memsys *ms);
 /* Total line accesses modelled (benchmarks: cache accesses per second). */
 uint64_t vio_memsys_accesses(const vio_memsys *ms);
 

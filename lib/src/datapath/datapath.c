@@ -50,6 +50,9 @@ static int make_memsys(const vio_scenario *s, vio_memsys **out, vio_err *err)
         .mlp = p->mlp,
         .ideal = (int)p->ideal_memory,
         .seed = s->seed,
+        .non_inclusive = !p->llc_inclusive,
+        .sf_ways = p->llc_sf_ways,
+        .io_reuse_ways = p->io_reuse_ways,
     };
     return vio_memsys_create(&mc, out, err);
 }

@@ -8,6 +8,7 @@
 #include "viosim/scenario.h"
 
 #include "viosim/cache.h"
+#include "viosim/preset.h"
 #include "viosim/repl.h"
 
 #include <float.h>
@@ -49,6 +50,10 @@ static const vio_param rows[] = {
      "Root seed; every component derives its own random stream from it.", "convention", SC(seed), 0},
 
     /* ---- platform ---- */
+    {"platform.preset", VIO_PT_ENUM, "", "\"none\"", 0, 0, VIO_PRESET_CHOICES,
+     "Named machine whose values replace the defaults of the platform parameters it lists (docs/model.md "
+     "gives each value and its source); values written in the scenario still win.",
+     "convention: none keeps this table's defaults", SC(platform.preset), 0},
     {"platform.cores", VIO_PT_U32, "cores", "8", 2, VIO_MAX_CORES, NULL,
      "Physical cores, numbered 0..cores-1; the host and every VM pin to one.",
      "estimate: a host core plus 7 VM cores keeps runs short; the LLC default is sized for 8 cores",
@@ -90,11 +95,27 @@ static const vio_param rows[] = {
      "Intel's undocumented slice and set hash).",
      "Maurice et al., \"Reverse engineering Intel last-level cache complex addressing using performance "
      "counters\", RAID 2015: Intel LLCs hash many address bits", SC(platform.llc.index), 0},
+    {"platform.llc.inclusive", VIO_PT_BOOL, "", "true", 0, 1, NULL,
+     "Inclusive LLC (fills go to the LLC too; an LLC eviction back-invalidates private copies), or "
+     "non-inclusive as Skylake-SP (fills go to the private caches, the LLC receives their victims, a snoop "
+     "filter tracks private contents and its evictions back-invalidate).",
+     "modelling default: inclusive, as Xeons up to Broadwell-EP; the skylake-sp-6140 preset sets false "
+     "(" OPT_MANUAL ")", SC(platform.llc_inclusive), 0},
+    {"platform.llc.sf_ways", VIO_PT_U32, "ways", "12", 1, 32, NULL,
+     "Snoop-filter entries per LLC set (non-inclusive LLC only); the filter has the LLC's sets and index.",
+     "Yan et al., \"Attack Directories, Not Caches: Side Channel Attacks in a Non-Inclusive World\", IEEE S&P "
+     "2019: 12-way snoop filter per LLC set on Skylake-SP", SC(platform.llc_sf_ways), 0},
     {"platform.io_ways", VIO_PT_U32, "ways", "2", 1, 32, NULL,
      "LLC ways that inbound DMA (DDIO) may allocate into; at most platform.llc.ways.",
      "IIO_LLC_WAYS default (2 of 11 ways) on Skylake-SP; Farshin et al., \"Reexamining Direct Cache "
      "Access to Optimize I/O Intensive Applications for Multi-hundred-gigabit Networks\", USENIX ATC 2020",
      SC(platform.io_ways), 0},
+    {"platform.io_reuse_ways", VIO_PT_U32, "ways", "0", 0, 31, NULL,
+     "Second fixed I/O region: ways just below the DDIO ways into which a device write places a line that a "
+     "core has pulled out of the I/O ways (io_ways + io_reuse_ways at most platform.llc.ways); 0: such a "
+     "write updates the line in place wherever it is.",
+     "off by default (write update in place, Farshin et al., ATC 2020); the skylake-sp-6140 preset sets it: "
+     "the region reported by Park et al., \"A4\", ISCA 2025", SC(platform.io_reuse_ways), 0},
     {"platform.dram.latency_ns", VIO_PT_U32, "ns", "90", 1, 10000, NULL, "Idle DRAM access latency.",
      "Intel Memory Latency Checker (MLC) idle latency on Skylake-SP", SC(platform.dram_latency_ns), 0},
     {"platform.dram.bandwidth_mbps", VIO_PT_U32, "Mb/s", "1024000", 1000, U32_MAX_D, NULL,

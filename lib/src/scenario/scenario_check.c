@@ -123,6 +123,10 @@ int vio__ld_check(const vio__ld *ld)
     if (pf->io_ways > pf->llc.ways)
         return vio__ld_fail(ld, "platform.io_ways", "expected at most platform.llc.ways (%u), got %u",
                             pf->llc.ways, pf->io_ways);
+    if (pf->io_reuse_ways > pf->llc.ways - pf->io_ways)
+        return vio__ld_fail(ld, "platform.io_reuse_ways",
+                            "expected at most platform.llc.ways - platform.io_ways (%u), got %u",
+                            pf->llc.ways - pf->io_ways, pf->io_reuse_ways);
     if ((rc = check_core(ld, "host.core", s->host.core)))
         return rc;
     if ((rc = check_tenants(ld)))

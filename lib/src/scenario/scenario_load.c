@@ -8,6 +8,8 @@
  * 10.0 give the same canonical text. */
 #include "scenario/scenario_internal.h"
 
+#include "viosim/preset.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -367,9 +369,13 @@ static int load_scope(const vio__ld *ld, json_t *obj, const char *scope, const c
         if (!json_object_get(parent, leaf)) {
             if (p->flags & VIO_PF_ONE_OF)
                 continue;
-            if (!p->dflt)
+            /* A platform preset (loaded first: its row leads the platform section)
+             * replaces the table's default of the values it lists. */
+            const vio_preset_value *pv = vio_preset_value_of(ld->s->platform.preset, p->path);
+            const char *dflt = pv ? pv->value : p->dflt;
+            if (!dflt)
                 return vio__ld_fail(ld, cp, "required key missing");
-            json_t *d = json_loads(p->dflt, JSON_DECODE_ANY, NULL);
+            json_t *d = json_loads(dflt, JSON_DECODE_ANY, NULL);
             if (!d || json_object_set_new(parent, leaf, d))
                 return nomem(ld);
         } else if (p->flags & VIO_PF_ONE_OF) {

@@ -1,0 +1,405 @@
+/* Coherence of the memory hierarchy: private caches and their victims, the
+ * directory (inclusive LLC or snoop filter), LLC fills and evictions, and
+ * inbound device writes. See memsys.h for the model. */
+#include "models/memsys_internal.h"
+
+static uint64_t bit_of(uint32_t core) { return 1ULL << (core % 64u); }
+
+/* The structure that keeps a privately held line's sharers and modified state. */
+static vio_cache *dir_of(const vio_memsys *ms) { return ms->sf ? ms->sf : ms->llc; }
+
+/* Does `core`'s private hierarchy hold `line`? (The L2 is inclusive of the L1.) */
+static int holds(const vio_memsys *ms, uint32_t core, uint64_t line)
+{
+    const vio_cache *outer = ms->l2[core] ? ms->l2[core] : ms->l1[core];
+    return vio_cache_find(outer, line) >= 0;
+}
+
+/* Remove `line` from `core`'s private caches; returns 1 (and *dirty) if it was there. */
+static int drop_private(vio_memsys *ms, uint32_t core, uint64_t line, int *dirty)
+{
+    vio_cache_victim v;
+    int gone = 0;
+    if (vio_cache_invalidate(ms->l1[core], line, &v)) {
+        gone = 1;
+        *dirty |= (v.flags & VIO_LINE_DIRTY) != 0;
+    }
+    if (ms->l2[core] && vio_cache_invalidate(ms->l2[core], line, &v)) {
+        gone = 1;
+        *dirty |= (v.flags & VIO_LINE_DIRTY) != 0;
+    }
+    return gone;
+}
+
+/* Back-invalidate the private copies held by `sharers` except `keep`; returns
+ * whether one of them was modified (its data must then go to the next level). */
+static int invalidate_inner(vio_memsys *ms, uint64_t line, uint64_t sharers, uint32_t keep)
+{
+    int dirty = 0;
+    while (sharers) {
+        unsigned b = (unsigned)__builtin_ctzll(sharers);
+        sharers &= sharers - 1;
+        for (uint32_t c = b; c < ms->cfg.cores; c += 64u)
+            if (c != keep)
+                ms->st.back_invalidations += (uint64_t)drop_private(ms, c, line, &dirty);
+    }
+    return dirty;
+}
+
+/* Make `core`'s copy (if modified) clean: another core's read snooped it out. */
+static void downgrade(vio_memsys *ms, uint32_t core, uint64_t line)
+{
+    vio_cache *lv[2] = {ms->l1[core], ms->l2[core]};
+    for (int i = 0; i < 2; i++) {
+        int64_t s = lv[i] ? vio_cache_find(lv[i], line) : -1;
+        if (s >= 0)
+            vio_cache_set_flags(lv[i], s, vio_cache_flags(lv[i], s) & ~(uint32_t)VIO_LINE_DIRTY);
+    }
+}
+
+/* A line leaves the LLC: write back, count lost unread data and, when the LLC is
+ * inclusive, back-invalidate the private copies (modified ones go to DRAM too). */
+static void llc_evicted(vio_memsys *ms, const vio_cache_victim *v, vio_ps now)
+{
+    if (!v->valid)
+        return;
+    int dirty = (v->flags & VIO_LINE_DIRTY) != 0;
+    if (!ms->sf)
+        dirty |= invalidate_inner(ms, v->line, v->sharers, UINT32_MAX);
+    if (dirty) {
+        ms->st.dram_writes++;
+        (void)vio__ms_dram_transfer(ms, now);
+    }
+    if (v->flags & VIO_LINE_DMA_UNREAD)
+        ms->st.dma_unread_evictions++;
+    if (v->flags & VIO_LINE_COPY_UNREAD)
+        ms->st.llc_copy_unread_evictions++;
+}
+
+/* Fill `line` into the LLC's ways `mask`; returns its slot. */
+static int64_t llc_fill(vio_memsys *ms, uint64_t line, uint32_t mask, uint32_t flags, vio_ps now)
+{
+    vio_cache_victim v;
+    int64_t s = vio_cache_insert(ms->llc, line, mask, flags, &v);
+    llc_evicted(ms, &v, now);
+    return s;
+}
+
+/* Data coming down from a private cache (a victim, or a snooped modified line):
+ * an inclusive LLC holds the line already; a non-inclusive one receives it, as
+ * Skylake-SP's LLC is filled by L2 victims. */
+static void llc_receive(vio_memsys *ms, uint64_t line, int dirty, vio_ps now)
+{
+    int64_t s = vio_cache_find(ms->llc, line);
+    if (s < 0 && !ms->sf) { /* inclusion broken: cannot happen; write to DRAM rather than lose data */
+        if (dirty) {
+            ms->st.dram_writes++;
+            (void)vio__ms_dram_transfer(ms, now);
+        }
+        return;
+    }
+    if (s < 0)
+        s = llc_fill(ms, line, VIO_CACHE_ALL_WAYS, 0, now);
+    if (dirty)
+        vio_cache_set_flags(ms->llc, s, vio_cache_flags(ms->llc, s) | VIO_LINE_DIRTY);
+}
+
+/* `line` has left all of `core`'s private caches (an eviction, not a back-invalidation). */
+static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, int dirty, vio_ps now)
+{
+    vio_cache *d = dir_of(ms);
+    int64_t s = vio_cache_find(d, line);
+    if (s >= 0) {
+        uint64_t sh = vio_cache_sharers(d, s);
+        int alias = 0; /* another core with the same sharer bit may still hold it */
+        for (uint32_t c = core % 64u; c < ms->cfg.cores; c += 64u)
+            alias |= c != core && holds(ms, c, line);
+        if (!alias)
+            sh &= ~bit_of(core);
+        uint32_t f = vio_cache_flags(d, s);
+        if (dirty)
+            f &= ~(uint32_t)VIO_LINE_INNER_MODIFIED;
+        if (ms->sf && sh == 0) {
+            vio_cache_invalidate(d, line, NULL);
+        } else {
+            vio_cache_set_sharers(d, s, sh);
+            vio_cache_set_flags(d, s, f);
+        }
+    }
+    if (dirty)
+        ms->st.inner_writebacks++;
+    if (dirty || ms->sf)
+        llc_receive(ms, line, dirty, now);
+}
+
+/* Fill `line` into `core`'s L2 (if any) and L1, handling both victims. */
+static void private_fill(vio_memsys *ms, uint32_t core, uint64_t line, int into_l2, vio_ps now)
+{
+    vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
+    vio_cache_victim v;
+    if (l2 && into_l2) {
+        vio_cache_insert(l2, line, VIO_CACHE_ALL_WAYS, 0, &v);
+        if (v.valid) { /* inclusion of the L1 in the L2: the L1 copy goes too */
+            int dirty = (v.flags & VIO_LINE_DIRTY) != 0;
+            vio_cache_victim v1;
+            if (vio_cache_invalidate(l1, v.line, &v1))
+                dirty |= (v1.flags & VIO_LINE_DIRTY) != 0;
+            private_gone(ms, core, v.line, dirty, now);
+        }
+    }
+    vio_cache_insert(l1, line, VIO_CACHE_ALL_WAYS, 0, &v);
+    if (!v.valid)
+        return;
+    if (l2) { /* the L2 still holds it: a modified L1 victim is written back into the L2 */
+        int64_t s = vio_cache_find(l2, v.line);
+        if (s >= 0 && (v.flags & VIO_LINE_DIRTY))
+            vio_cache_set_flags(l2, s, vio_cache_flags(l2, s) | VIO_LINE_DIRTY);
+    } else {
+        private_gone(ms, core, v.line, (v.flags & VIO_LINE_DIRTY) != 0, now);
+    }
+}
+
+/* Register `core` as a holder of `line` in the snoop filter; an SF victim's holders
+ * are back-invalidated and their data sent to the LLC. Returns the entry's slot. */
+static int64_t sf_track(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    int64_t s = vio_cache_find(ms->sf, line);
+    if (s >= 0)
+        return s;
+    vio_cache_victim v;
+    s = vio_cache_insert(ms->sf, line, VIO_CACHE_ALL_WAYS, 0, &v);
+    if (v.valid) {
+        uint64_t before = ms->st.back_invalidations;
+        int dirty = invalidate_inner(ms, v.line, v.sharers, UINT32_MAX);
+        ms->st.sf_back_invalidations += ms->st.back_invalidations - before;
+        llc_receive(ms, v.line, dirty, now);
+    }
+    return s;
+}
+
+/* Private hit: the line's private slot, updated as the policy wants; 0 on a miss. */
+static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vio_ps now, enum vio_level *served,
+                       vio_ps *lat)
+{
+    vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
+    int64_t s = vio_cache_find(l1, line);
+    vio_cache_count(l1, (enum vio_access_class)cls, s >= 0);
+    if (s >= 0) {
+        vio_cache_touch(l1, s);
+        ms->st.l1_hits++;
+        *served = VIO_LVL_L1;
+        *lat = ms->l1_ps;
+        return 1;
+    }
+    ms->st.l1_misses++;
+    if (!l2)
+        return 0;
+    s = vio_cache_find(l2, line);
+    vio_cache_count(l2, (enum vio_access_class)cls, s >= 0);
+    if (s < 0) {
+        ms->st.l2_misses++;
+        return 0;
+    }
+    vio_cache_touch(l2, s);
+    ms->st.l2_hits++;
+    private_fill(ms, core, line, 0, now);
+    *served = VIO_LVL_L2;
+    *lat = ms->l2_ps;
+    return 1;
+}
+
+vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
+                           enum vio_level *served)
+{
+    ms->accesses++;
+    int cls = write ? VIO_CLS_CPU_WRITE : VIO_CLS_CPU_READ;
+    vio_ps lat = 0;
+    int in_private = private_hit(ms, core, line, cls, now, served, &lat);
+    vio_cache *d = dir_of(ms);
+    int64_t ds = -1;
+    if (!in_private) {
+        /* Where is the line? Another core's private cache (the directory says so),
+         * the LLC, or only DRAM. */
+        int64_t ls = vio_cache_find(ms->llc, line);
+        vio_cache_count(ms->llc, (enum vio_access_class)cls, ls >= 0);
+        ds = ms->sf ? vio_cache_find(ms->sf, line) : ls;
+        uint64_t others = ds >= 0 ? vio_cache_sharers(d, ds) & ~bit_of(core) : 0;
+        uint32_t df = ds >= 0 ? vio_cache_flags(d, ds) : 0;
+        if (others && (df & VIO_LINE_INNER_MODIFIED)) {
+            /* Modified in another core's L1/L2: snooped out (HITM). The owner keeps a
+             * clean copy; the data is written down to the LLC. */
+            ms->st.c2c_transfers++;
+            *served = VIO_LVL_REMOTE;
+            lat = ms->c2c_ps;
+            for (uint64_t o = others; o;) {
+                unsigned b = (unsigned)__builtin_ctzll(o);
+                o &= o - 1;
+                for (uint32_t c = b; c < ms->cfg.cores; c += 64u)
+                    if (c != core)
+                        downgrade(ms, c, line);
+            }
+            vio_cache_set_flags(d, ds, df & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
+            llc_receive(ms, line, 1, now);
+            if (ls >= 0)
+                ms->st.llc_hits++;
+            else
+                ms->st.llc_misses++;
+        } else if (ls >= 0) {
+            vio_cache_touch(ms->llc, ls);
+            ms->st.llc_hits++;
+            *served = VIO_LVL_LLC;
+            lat = ms->llc_ps;
+        } else if (others) {
+            /* Non-inclusive: clean in another core's L2 only; that core forwards it. */
+            ms->st.llc_misses++;
+            ms->st.c2c_transfers++;
+            *served = VIO_LVL_REMOTE;
+            lat = ms->c2c_ps;
+        } else {
+            ms->st.llc_misses++;
+            ms->st.dram_reads++;
+            lat = ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
+            *served = VIO_LVL_DRAM;
+            if (!ms->sf) /* inclusive: the fill allocates in the LLC too */
+                ls = llc_fill(ms, line, VIO_CACHE_ALL_WAYS, 0, now);
+        }
+        /* A core has now seen the line: it is no longer unread I/O data. */
+        ls = vio_cache_find(ms->llc, line);
+        if (ls >= 0)
+            vio_cache_set_flags(ms->llc, ls,
+                                vio_cache_flags(ms->llc, ls) & ~(uint32_t)(VIO_LINE_DMA_UNREAD | VIO_LINE_COPY_UNREAD));
+        ds = ms->sf ? sf_track(ms, line, now) : ls;
+        vio_cache_set_sharers(d, ds, vio_cache_sharers(d, ds) | bit_of(core));
+        private_fill(ms, core, line, 1, now);
+    }
+    if (!write)
+        return lat;
+    /* A store: own the line, invalidate every other copy, keep it modified here. */
+    if (ds < 0)
+        ds = vio_cache_find(d, line);
+    if (ds >= 0) {
+        uint64_t others = vio_cache_sharers(d, ds) & ~bit_of(core);
+        if (others)
+            (void)invalidate_inner(ms, line, others, core); /* their data is overwritten by ours */
+        vio_cache_set_sharers(d, ds, bit_of(core));
+        vio_cache_set_flags(d, ds, vio_cache_flags(d, ds) | VIO_LINE_INNER_MODIFIED);
+    }
+    int64_t s = vio_cache_find(ms->l1[core], line);
+    if (s >= 0)
+        vio_cache_set_flags(ms->l1[core], s, vio_cache_flags(ms->l1[core], s) | VIO_LINE_DIRTY);
+    return lat;
+}
+
+/* Drop every private copy of `line` (a full-line overwrite by a store to the LLC or a
+ * device); returns whether one was modified. */
+static int invalidate_all_private(vio_memsys *ms, uint64_t line, int *was_private)
+{
+    vio_cache *d = dir_of(ms);
+    int64_t ds = vio_cache_find(d, line);
+    *was_private = 0;
+    if (ds < 0)
+        return 0;
+    uint64_t sh = vio_cache_sharers(d, ds);
+    *was_private = sh != 0;
+    int dirty = sh ? invalidate_inner(ms, line, sh, UINT32_MAX) : 0;
+    if (ms->sf) {
+        vio_cache_invalidate(ms->sf, line, NULL);
+    } else {
+        vio_cache_set_sharers(d, ds, 0);
+        vio_cache_set_flags(d, ds, vio_cache_flags(d, ds) & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
+    }
+    return dirty;
+}
+
+vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    ms->accesses++;
+    int was_private;
+    (void)invalidate_all_private(ms, line, &was_private); /* the whole line is overwritten */
+    int64_t s = vio_cache_find(ms->llc, line);
+    vio_cache_count(ms->llc, VIO_CLS_CPU_WRITE, s >= 0);
+    if (s >= 0) {
+        ms->st.llc_hits++;
+        vio_cache_touch(ms->llc, s);
+    } else {
+        ms->st.llc_misses++;
+        s = llc_fill(ms, line, VIO_CACHE_ALL_WAYS, 0, now);
+    }
+    vio_cache_set_sharers(ms->llc, s, 0);
+    vio_cache_set_flags(ms->llc, s, VIO_LINE_DIRTY | VIO_LINE_COPY_UNREAD);
+    return ms->llc_ps;
+}
+
+vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    ms->accesses++;
+    int64_t s = vio_cache_find(ms->llc, line);
+    vio_cache_count(ms->llc, VIO_CLS_WALK, s >= 0);
+    if (s >= 0) {
+        vio_cache_touch(ms->llc, s);
+        ms->st.llc_hits++;
+        return ms->llc_ps;
+    }
+    ms->st.llc_misses++;
+    ms->st.dram_reads++;
+    vio_ps lat = ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
+    (void)llc_fill(ms, line, VIO_CACHE_ALL_WAYS, 0, now);
+    return lat;
+}
+
+void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
+{
+    ms->accesses++;
+    ms->st.dma_lines++;
+    int partial = bytes < VIO_LINE_BYTES;
+    ms->st.dma_partial_lines += (uint64_t)partial;
+    int64_t s = vio_cache_find(ms->llc, line);
+    vio_cache_count(ms->llc, VIO_CLS_DMA_WRITE, s >= 0);
+    /* The device's write owns the line: every private copy goes (a modified one is
+     * merged into a partial write; a full-line write overwrites it). */
+    int was_private;
+    int private_dirty = invalidate_all_private(ms, line, &was_private);
+    /* A partial write merges with the current data: from the LLC or the snooped
+     * private copy when there is one, else read from DRAM first. */
+    int need_read = partial && s < 0 && !was_private;
+    (void)private_dirty; /* merged or overwritten: either way the device's line is the newest */
+    if (target == VIO_DMA_TO_DRAM) {
+        /* Non-DDIO: the write goes to memory and snoops out every cached copy. */
+        if (need_read) {
+            ms->st.dram_reads++;
+            (void)vio__ms_dram_transfer(ms, now);
+        }
+        vio_cache_invalidate(ms->llc, line, NULL);
+        ms->st.dram_writes++;
+        (void)vio__ms_dram_transfer(ms, now);
+        return;
+    }
+    if (s >= 0) {
+        uint32_t way = vio_cache_way_of(ms->llc, s);
+        if (ms->reuse_mask && !((ms->io_mask | ms->reuse_mask) & (1u << way))) {
+            /* The line sits in an ordinary way (a core pulled it there): a device
+             * write places it in the second I/O region instead. Still a write hit. */
+            ms->st.dma_llc_hits++;
+            vio_cache_invalidate(ms->llc, line, NULL);
+            s = llc_fill(ms, line, ms->reuse_mask, 0, now);
+            ms->st.dma_reuse_allocs++;
+        } else {
+            /* DDIO write update: the line is already in the LLC. */
+            ms->st.dma_llc_hits++;
+            vio_cache_touch(ms->llc, s);
+        }
+    } else {
+        if (need_read) {
+            ms->st.dram_reads++;
+            (void)vio__ms_dram_transfer(ms, now);
+        }
+        /* Write allocate: only into the I/O ways, so a large ring evicts its own
+         * unread packets ("leaky DMA"). A line a core held privately was written by
+         * the device before and touched since: with a second region, it goes there. */
+        uint32_t mask = (was_private && ms->reuse_mask) ? ms->reuse_mask : ms->io_mask;
+        ms->st.dma_reuse_allocs += (uint64_t)(mask == ms->reuse_mask && ms->reuse_mask);
+        s = llc_fill(ms, line, mask, 0, now);
+    }
+    vio_cache_set_sharers(ms->llc, s, 0);
+    vio_cache_set_flags(ms->llc, s, VIO_LINE_DIRTY | VIO_LINE_DMA_UNREAD);
+}

@@ -1,0 +1,49 @@
+/* Internal state of the memory hierarchy, shared by memsys.c (construction,
+ * DRAM, the public per-access entry points and streams) and memsys_coh.c
+ * (private caches, the coherence directory, LLC fills and evictions, DMA). */
+#ifndef VIOSIM_MEMSYS_INTERNAL_H
+#define VIOSIM_MEMSYS_INTERNAL_H
+
+#include "viosim/memsys.h"
+
+/* DRAM bandwidth is tracked in windows of 100 ns over a horizon of 4096 windows
+ * (~410 us); see vio__ms_dram_transfer. */
+#define VIO__DRAM_WINDOW_PS (100 * VIO_PS_PER_NS)
+#define VIO__DRAM_WINDOWS 4096u
+
+struct vio_memsys {
+    vio_memsys_config cfg;
+    vio_cache **l1, **l2; /* per core; l2 entries NULL when disabled */
+    vio_cache *llc;
+    /* Non-inclusive LLC: the snoop filter that tracks every line held in a private
+     * cache (sharer mask and modified state). NULL when the LLC is inclusive: its
+     * own lines carry that state, and inclusion guarantees every private line has one. */
+    vio_cache *sf;
+    uint32_t io_mask;    /* DDIO allocation ways: the top io_ways of the LLC */
+    uint32_t reuse_mask; /* second I/O region (io_reuse_ways below the io ways), or 0 */
+    vio_ps l1_ps, l2_ps, llc_ps, c2c_ps, dram_ps, dram_line_ps;
+    uint64_t dram_window_lines;
+    uint64_t dram_used[VIO__DRAM_WINDOWS];
+    uint64_t dram_window_id[VIO__DRAM_WINDOWS];
+    vio_memsys_stats st;
+    uint64_t *core_reads; /* [core][level] */
+    uint64_t accesses;
+};
+
+/* One line over the DRAM channels at `now`: returns its queueing delay. */
+vio_ps vio__ms_dram_transfer(vio_memsys *ms, vio_ps now);
+
+/* A core's load (write = 0) or read-for-ownership (write = 1) of one line, through
+ * its private caches, the directory and the LLC. Returns the latency; *served says
+ * which level answered. A write leaves the line modified in the core's L1, every
+ * other copy invalidated. */
+vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
+                           enum vio_level *served);
+/* A full-line store that allocates in the LLC only (no RFO, no private copy). */
+vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint64_t line, vio_ps now);
+/* A read by the I/O agent (page walker): LLC, then DRAM. */
+vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now);
+/* An inbound device write of `bytes` (1..64) of one line. */
+void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now);
+
+#endif

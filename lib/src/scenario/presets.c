@@ -1,0 +1,85 @@
+/* Platform presets: named machines. A preset replaces the parameter table's
+ * default of every platform.* value it lists; a value given in the scenario
+ * still wins. Each value carries its source (docs/model.md tabulates them). */
+#include "viosim/preset.h"
+
+#include <string.h>
+
+#define ARK_6140 "Intel ARK, Xeon Gold 6140 (18 cores, 2.30 GHz base, 24.75 MB L3, 6 x DDR4-2666, 48 PCIe 3.0 lanes)"
+#define ARK_2630 "Intel ARK, Xeon E5-2630 v4 (10 cores, 2.20 GHz base, 25 MB L3, 4 x DDR4-2133, 40 PCIe 3.0 lanes)"
+#define OPT_SKX "Intel 64 and IA-32 Architectures Optimization Reference Manual, Skylake Server microarchitecture"
+#define OPT_BDW "Intel 64 and IA-32 Architectures Optimization Reference Manual, Broadwell / Haswell microarchitecture"
+#define ATC20 "Farshin et al., USENIX ATC 2020 (testbed: Xeon Gold 6140, ConnectX-5 100 GbE, DDIO 2 of 11 ways)"
+#define YAN19 "Yan et al., \"Attack Directories, Not Caches: Side Channel Attacks in a Non-Inclusive World\", IEEE S&P 2019: Skylake-SP snoop filter 12 ways per LLC set"
+#define UOPS "Abel & Reineke, nanoBench (ISPASS 2019) and uops.info/cache.html"
+#define DDIO_BRIEF "Intel Data Direct I/O Technology brief: DDIO allocates into at most 10 % of the LLC (2 of 20 ways)"
+
+static const vio_preset_value skx_6140[] = {
+    {"platform.cores", "18", ARK_6140},
+    {"platform.freq_mhz", "2300", ARK_6140},
+    {"platform.l1.size_kib", "32", OPT_SKX ": L1D 32 KiB, 8-way"},
+    {"platform.l1.ways", "8", OPT_SKX},
+    {"platform.l1.hit_cycles", "4", OPT_SKX ": 4-cycle load-to-use (simple addressing)"},
+    {"platform.l1.replacement", "\"plru\"", UOPS ": Skylake L1D tree-PLRU"},
+    {"platform.l2.enabled", "true", OPT_SKX ": private 1 MiB MLC per core"},
+    {"platform.l2.size_kib", "1024", OPT_SKX ": MLC 1 MiB, 16-way"},
+    {"platform.l2.ways", "16", OPT_SKX},
+    {"platform.l2.hit_cycles", "14", OPT_SKX ": MLC 14 cycles"},
+    {"platform.l2.replacement", "\"srrip\"", UOPS ": Skylake L2 uses a quad-age (QLRU) policy; srrip is the nearest registered one"},
+    {"platform.llc.size_kib", "25344", ARK_6140 ": 24.75 MiB = 18 x 1.375 MiB"},
+    {"platform.llc.ways", "11", OPT_SKX ": 11-way LLC"},
+    {"platform.llc.hit_cycles", "50", OPT_SKX "; 7-cpu.com Skylake-X measurements"},
+    {"platform.llc.replacement", "\"srrip\"", UOPS ": Skylake L3 adaptive quad-age (QLRU) policy; srrip is its static member"},
+    {"platform.llc.index", "\"hash\"", "Maurice et al., RAID 2015: Intel LLCs hash many address bits onto slices and sets"},
+    {"platform.llc.inclusive", "false", OPT_SKX ": the LLC is non-inclusive, with a snoop filter"},
+    {"platform.llc.sf_ways", "12", YAN19},
+    {"platform.io_ways", "2", ATC20 "; IIO_LLC_WAYS default 0x600"},
+    {"platform.io_reuse_ways", "2", "estimate: the second fixed I/O region reported for Skylake-SP by Park et al., \"A4\", ISCA 2025 (as cited in issue 9); its width is not verified here"},
+    {"platform.dram.bandwidth_mbps", "1023744", ARK_6140 ": 6 x 2666 MT/s x 64 bit"},
+    {"platform.pcie.bandwidth_mbps", "126032", ATC20 ": PCIe Gen3 x16, 8 GT/s x 16 x 128/130"},
+    {"platform.nic.wire_mbps", "100000", ATC20 ": ConnectX-5 100 GbE"},
+    {NULL, NULL, NULL},
+};
+
+static const vio_preset_value bdw_2630v4[] = {
+    {"platform.cores", "10", ARK_2630},
+    {"platform.freq_mhz", "2200", ARK_2630},
+    {"platform.l1.size_kib", "32", OPT_BDW ": L1D 32 KiB, 8-way"},
+    {"platform.l1.ways", "8", OPT_BDW},
+    {"platform.l1.hit_cycles", "4", OPT_BDW},
+    {"platform.l1.replacement", "\"plru\"", "Abel & Reineke, ISPASS 2014: tree-PLRU L1 on Intel cores of that era"},
+    {"platform.l2.enabled", "true", OPT_BDW ": private 256 KiB L2 per core"},
+    {"platform.l2.size_kib", "256", OPT_BDW ": L2 256 KiB, 8-way"},
+    {"platform.l2.ways", "8", OPT_BDW},
+    {"platform.l2.hit_cycles", "12", OPT_BDW ": L2 12 cycles"},
+    {"platform.l2.replacement", "\"plru\"", "Abel & Reineke, ISPASS 2014: PLRU L2 on Intel cores of that era"},
+    {"platform.llc.size_kib", "25600", ARK_2630 ": 25 MiB = 10 x 2.5 MiB"},
+    {"platform.llc.ways", "20", OPT_BDW ": 20-way LLC (2.5 MiB slices)"},
+    {"platform.llc.hit_cycles", "50", "estimate: 7-cpu.com Haswell/Broadwell L3 measurements (~40-60 cycles)"},
+    {"platform.llc.replacement", "\"srrip\"", "Wong, blog.stuffedcow.net 2013: Intel L3 adaptive (RRIP-like) since Ivy Bridge"},
+    {"platform.llc.index", "\"hash\"", "Maurice et al., RAID 2015"},
+    {"platform.llc.inclusive", "true", OPT_BDW ": the LLC is inclusive of the cores' caches"},
+    {"platform.io_ways", "2", DDIO_BRIEF},
+    {"platform.io_reuse_ways", "0", "inclusive LLC: a device write updates the line in place wherever it is"},
+    {"platform.dram.bandwidth_mbps", "546048", ARK_2630 ": 4 x 2133 MT/s x 64 bit"},
+    {"platform.pcie.bandwidth_mbps", "126032", "PCIe Gen3 x16, 8 GT/s x 16 x 128/130"},
+    {NULL, NULL, NULL},
+};
+
+static const vio_preset table[VIO_PRESET_COUNT] = {
+    {"none", "the parameter table's defaults (a Skylake-SP-like 8-core slice)", NULL},
+    {"skylake-sp-6140", "Xeon Gold 6140, the ATC'20 DDIO testbed: 18 cores, non-inclusive 24.75 MiB LLC", skx_6140},
+    {"e5-2630-v4", "Xeon E5-2630 v4 (Broadwell-EP): 10 cores, inclusive 25 MiB 20-way LLC", bdw_2630v4},
+};
+
+const vio_preset *vio_presets(void) { return table; }
+
+const vio_preset_value *vio_preset_value_of(int preset, const char *path)
+{
+    if (preset <= 0 || preset >= (int)VIO_PRESET_COUNT)
+        return NULL;
+    for (const vio_preset_value *v = table[preset].values; v->path; v++)
+        if (strcmp(v->path, path) == 0)
+            return v;
+    return NULL;
+}
