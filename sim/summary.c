@@ -192,11 +192,10 @@ int vio_print_list(FILE *out, int markdown)
     fprintf(out, "\nScenario parameters (path, type, default, unit, range):\n");
     static const char *types[] = {"u32", "u64", "number", "bool", "enum", "string"};
     for (const vio_param *p = vio_params_table(); p->path; p++) {
-        char range[64] = "";
-        if (p->type == VIO_PT_ENUM && p->choices)
-            snprintf(range, sizeof range, "%s", p->choices);
-        else if (p->type != VIO_PT_BOOL && p->type != VIO_PT_STRING)
-            snprintf(range, sizeof range, "%g..%g", p->min, p->max);
+        /* The loader's own wording of what it accepts, e.g. (0, 100] or 1..1048575. */
+        char range[96] = "";
+        if (p->type != VIO_PT_BOOL && p->type != VIO_PT_STRING)
+            vio_param_range(p, range, sizeof range);
         fprintf(out, "  %-34s %-6s %-12s %-8s %s\n      %s\n", p->path, types[p->type], p->dflt ? p->dflt : "required",
                 p->unit ? p->unit : "", range, p->help);
     }

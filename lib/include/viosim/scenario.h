@@ -25,6 +25,10 @@ extern "C" {
 #define VIO_MAX_FLOWS 4096u
 #define VIO_MAX_SIZE_MIX 16u
 #define VIO_MAX_VARIANTS 32u
+/* Largest scenario file vio_scenario_load_file reads (64 MiB: 4096 flows that
+ * each list every one of 1023 VMs take about 20 MB). Larger files, and anything
+ * that is not a regular file (FIFO, device, directory), are refused unread. */
+#define VIO_SCENARIO_MAX_BYTES (64ull << 20)
 
 typedef struct vio_cache_params {
     uint32_t enabled;    /* only meaningful for the optional L2 */
@@ -245,6 +249,10 @@ enum vio_param_flag {
 const vio_param *vio_params_table(void);
 /* The row for `path` ("vms[].core"), or NULL. */
 const vio_param *vio_params_find(const char *path);
+/* What the loader accepts for `p`, as its messages say it: "1..1048575" for
+ * integers, "(0, 100]" for numbers ("(" an exclusive bound), "1..63 bytes" for
+ * strings, "a|b|c" for enums, "true|false". Returns buf. */
+const char *vio_param_range(const vio_param *p, char *buf, size_t cap);
 /* The table as a Markdown reference grouped by section (docs/scenario-reference.md);
  * *out is malloc'd, free() it. */
 int vio_params_markdown(char **out, vio_err *err);

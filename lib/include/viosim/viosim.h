@@ -21,6 +21,7 @@ enum vio_status {
     VIO_ENOMEM = -2,   /* allocation failed */
     VIO_EIO = -3,      /* a file could not be read or written */
     VIO_ERUN = -4,     /* the simulation itself failed (deadlock, packets left in flight) */
+    VIO_EINTR = -5,    /* stopped by a signal (vio_run_interrupt) */
 };
 
 #define VIO_ERR_MAX 512
@@ -35,6 +36,12 @@ int vio_err_set(vio_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* `s` (len bytes) made safe for a one-line message, into buf (cap > 0 bytes,
+ * always NUL-terminated): '"' and '\\' are backslash-escaped, control bytes
+ * become \n, \t or \u00XX, bytes that are not valid UTF-8 become \xNN, valid
+ * UTF-8 is kept. A text that does not fit ends in "...". Returns buf. */
+const char *vio_escape(char *buf, size_t cap, const char *s, size_t len);
 
 const char *vio_version(void);     /* e.g. "0.1.0" */
 const char *vio_git_version(void); /* `git describe` of the build, or "unknown" */

@@ -374,6 +374,9 @@ static const vio_param rows[] = {
     {NULL, VIO_PT_U32, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0},
 };
 
+/* Integer bounds are stored as doubles; 2^63 stands for INT64_MAX. */
+static long long vio__int_bound_(double d) { return d >= 9223372036854775807.0 ? LLONG_MAX : (long long)d; }
+
 const vio_param *vio_params_table(void) { return rows; }
 
 const vio_param *vio_params_find(const char *path)
@@ -382,6 +385,44 @@ const vio_param *vio_params_find(const char *path)
         if (strcmp(p->path, path) == 0)
             return p;
     return NULL;
+}
+
+/* %g, with more digits when needed to read back as exactly `d`: a bound prints
+ * as the loader compares it (100, 1e+11, 0.5, 4294967295). */
+static void put_double(char *buf, size_t cap, double d)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d)
+            return;
+    }
+}
+
+const char *vio_param_range(const vio_param *p, char *buf, size_t cap)
+{
+    char lo[40], hi[40];
+    buf[0] = '\0';
+    switch (p->type) {
+    case VIO_PT_U32:
+    case VIO_PT_U64:
+        snprintf(buf, cap, "%lld..%lld", vio__int_bound_(p->min), vio__int_bound_(p->max));
+        break;
+    case VIO_PT_DOUBLE:
+        put_double(lo, sizeof lo, p->min);
+        put_double(hi, sizeof hi, p->max);
+        snprintf(buf, cap, "%s%s, %s]", (p->flags & VIO_PF_MIN_EXCLUSIVE) ? "(" : "[", lo, hi);
+        break;
+    case VIO_PT_STRING:
+        snprintf(buf, cap, "%lld..%lld bytes", vio__int_bound_(p->min), vio__int_bound_(p->max));
+        break;
+    case VIO_PT_BOOL:
+        snprintf(buf, cap, "true|false");
+        break;
+    case VIO_PT_ENUM:
+        snprintf(buf, cap, "%s", p->choices ? p->choices : "");
+        break;
+    }
+    return buf;
 }
 
 /* ---- Markdown rendering ---- */
@@ -453,15 +494,13 @@ static const char *type_name(const vio_param *p)
     return "?";
 }
 
-/* Integer bounds are stored as doubles; 2^63 stands for INT64_MAX. */
-static long long int_bound(double d) { return d >= 9223372036854775807.0 ? LLONG_MAX : (long long)d; }
 
 static void put_range(sbuf *b, const vio_param *p)
 {
     if (p->choices) {
         const char *c = p->choices;
         if (p->flags & VIO_PF_LIST)
-            put(b, "%lld..%lld (VM index), or ", int_bound(p->min), int_bound(p->max));
+            put(b, "%lld..%lld (VM index), or ", vio__int_bound_(p->min), vio__int_bound_(p->max));
         while (*c) {
             size_t n = strcspn(c, "|");
             put(b, "`%.*s`%s", (int)n, c, c[n] ? ", " : "");
@@ -469,23 +508,11 @@ static void put_range(sbuf *b, const vio_param *p)
         }
         return;
     }
-    switch (p->type) {
-    case VIO_PT_U32:
-    case VIO_PT_U64:
-        put(b, "%lld..%lld", int_bound(p->min), int_bound(p->max));
-        break;
-    case VIO_PT_DOUBLE:
-        put(b, "%s%g, %g]", (p->flags & VIO_PF_MIN_EXCLUSIVE) ? "(" : "[", p->min, p->max);
-        break;
-    case VIO_PT_STRING:
-        put(b, "%lld..%lld bytes", int_bound(p->min), int_bound(p->max));
-        break;
-    case VIO_PT_BOOL:
+    char range[96];
+    if (p->type == VIO_PT_BOOL)
         put(b, "`true`, `false`");
-        break;
-    default:
-        break;
-    }
+    else
+        put_cell(b, vio_param_range(p, range, sizeof range));
 }
 
 /* Section of a row: its first path component without "[]"; top-level scalars form "scenario". */

@@ -4,10 +4,13 @@
 #include "scenario/scenario_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define SET_MAX_TOKENS 16
 #define SET_KEY_MAX 64
@@ -30,12 +33,90 @@ static int set_step(json_t *next, const set_tok *tok, size_t i, size_t ntok, con
 
 static int set_fail(vio_err *err, const char *set, const char *fmt, ...)
 {
-    char msg[VIO_ERR_MAX];
+    char msg[VIO_ERR_MAX], esc[VIO_ERR_MAX / 2];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return vio_err_set(err, VIO_EINVAL, "--set %s: %s", set, msg);
+    /* The override is the user's text: bytes that are not printable UTF-8 are escaped, not echoed. */
+    return vio_err_set(err, VIO_EINVAL, "--set %s: %s", vio_escape(esc, sizeof esc, set, strlen(set)), msg);
+}
+
+/* Numbers the parser refuses (an integer beyond 64 bits, a real beyond a
+ * double) would otherwise fail the whole parse without a JSON path. Each such
+ * token is replaced by a marker string holding its text (vio__big_number), and
+ * the loader rejects it where it stands: no numeric parameter accepts it. */
+static char *mark_big_numbers(const char *buf, size_t len, size_t *out_len)
+{
+    size_t cap = len + 64, used = 0;
+    char *out = malloc(cap);
+    int in_str = 0;
+    for (size_t i = 0; out && i < len;) {
+        size_t n = 1;
+        int big = 0;
+        if (in_str) {
+            if (buf[i] == '\\' && i + 1 < len)
+                n = 2;
+            else if (buf[i] == '"')
+                in_str = 0;
+        } else if (buf[i] == '"') {
+            in_str = 1;
+        } else if (buf[i] == '-' || (buf[i] >= '0' && buf[i] <= '9')) {
+            int real = 0;
+            while (i + n < len && buf[i + n] && strchr("0123456789+-.eE", buf[i + n]))
+                real |= buf[i + n] == '.' || buf[i + n] == 'e' || buf[i + n] == 'E', n++;
+            char tok[400];
+            if (n < sizeof tok) {
+                memcpy(tok, buf + i, n);
+                tok[n] = '\0';
+                errno = 0;
+                if (real) {
+                    double d = strtod(tok, NULL);
+                    big = errno == ERANGE && d != 0;
+                } else {
+                    (void)strtoll(tok, NULL, 10);
+                    big = errno == ERANGE;
+                }
+            } else {
+                big = 1; /* a 400-digit number is beyond any range */
+            }
+        }
+        size_t need = big ? n + sizeof VIO__BIG_MARK_JSON + 2 : n;
+        if (used + need + 1 > cap) {
+            cap = (used + need + 1) * 2;
+            char *nb = realloc(out, cap);
+            if (!nb) {
+                free(out);
+                return NULL;
+            }
+            out = nb;
+        }
+        if (big) {
+            used += (size_t)sprintf(out + used, "\"%s%.*s\"", VIO__BIG_MARK_JSON, (int)n, buf + i);
+        } else {
+            memcpy(out + used, buf + i, n);
+            used += n;
+        }
+        i += n;
+    }
+    if (out)
+        out[used] = '\0';
+    *out_len = used;
+    return out;
+}
+
+static json_t *parse_json(const char *buf, size_t len, size_t flags, json_error_t *je)
+{
+    json_t *root = json_loadb(buf, len, flags, je);
+    if (!root && (strstr(je->text, "too big integer") || strstr(je->text, "real number overflow"))) {
+        size_t mlen;
+        char *marked = mark_big_numbers(buf, len, &mlen);
+        json_error_t je2;
+        if (marked)
+            root = json_loadb(marked, mlen, flags, &je2);
+        free(marked);
+    }
+    return root;
 }
 
 /* key ( "[" (digits | "*") "]" )* ( "." key ( "[" (digits | "*") "]" )* )*  with key = [A-Za-z0-9_-]+ */
@@ -139,8 +220,9 @@ static int set_step(json_t *next, const set_tok *tok, size_t i, size_t ntok, con
     return set_at(next, tok, i + 1, ntok, val, set, where, wlen, err);
 }
 
-/* Apply "path=value" to `root`: missing object keys are created, array entries are not. */
-static int apply_set(json_t *root, const char *set, vio_err *err)
+/* Apply "path=value" to `root`: missing object keys are created, array entries
+ * are not. `norm` receives the path as the loader spells it ("vms[0].core"). */
+static int apply_set(json_t *root, const char *set, char *norm, vio_err *err)
 {
     const char *eq = strchr(set, '=');
     set_tok tok[SET_MAX_TOKENS];
@@ -149,9 +231,18 @@ static int apply_set(json_t *root, const char *set, vio_err *err)
         return set_fail(err, set, "expected path=value");
     if (set_parse(set, eq, tok, &ntok))
         return set_fail(err, set, "bad path (expected keys joined by '.', each with optional [index] or [*])");
+    norm[0] = '\0';
+    for (size_t i = 0, used = 0; i < ntok && used < VIO__PATH_MAX; i++, used = strlen(norm)) {
+        if (tok[i].is_index == 2)
+            snprintf(norm + used, VIO__PATH_MAX - used, "[*]");
+        else if (tok[i].is_index)
+            snprintf(norm + used, VIO__PATH_MAX - used, "[%zu]", tok[i].index);
+        else
+            snprintf(norm + used, VIO__PATH_MAX - used, "%s%s", i ? "." : "", tok[i].key);
+    }
 
     json_error_t je;
-    json_t *val = json_loads(eq + 1, JSON_DECODE_ANY, &je);
+    json_t *val = parse_json(eq + 1, strlen(eq + 1), JSON_DECODE_ANY, &je);
     if (!val)
         val = json_string(eq + 1); /* not JSON: take the text itself, e.g. notify=posted */
     if (!val)
@@ -186,20 +277,23 @@ static int load_buffer(const char *buf, size_t len, const char *source, const ch
     json_error_t je;
     /* DECODE_ANY so a top-level array gets our message, not the parser's; duplicate
      * keys are rejected because which one wins would be an accident of the parser. */
-    json_t *root = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+    json_t *root = parse_json(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return vio_err_set(err, VIO_EINVAL, "%s:%d:%d: invalid JSON: %s", source, je.line, je.column, je.text);
 
-    vio__ld ld = {source, err, calloc(1, sizeof(vio_scenario))};
+    vio__ld ld = {source, err, calloc(1, sizeof(vio_scenario)), sets, NULL, 0};
     int rc = VIO_OK;
-    if (!ld.s || !(ld.s->source = malloc(strlen(source) + 1)))
+    if (!ld.s || !(ld.s->source = malloc(strlen(source) + 1)) ||
+        (nsets && !(ld.set_paths = calloc(nsets, sizeof *ld.set_paths))))
         rc = vio_err_set(err, VIO_ENOMEM, "%s: out of memory", source);
     else
         memcpy(ld.s->source, source, strlen(source) + 1);
     if (rc == VIO_OK && !json_is_object(root))
         rc = vio__ld_fail(&ld, "top level", "expected an object, got %s", vio__json_kind(root));
-    for (size_t i = 0; i < nsets && rc == VIO_OK; i++)
-        rc = apply_set(root, sets[i], err);
+    for (size_t i = 0; i < nsets && rc == VIO_OK; i++) {
+        rc = apply_set(root, sets[i], ld.set_paths[i], err);
+        ld.nsets = i + 1;
+    }
     if (rc == VIO_OK)
         rc = vio__ld_keys(&ld, root);
     if (rc == VIO_OK)
@@ -209,6 +303,7 @@ static int load_buffer(const char *buf, size_t len, const char *source, const ch
     if (rc == VIO_OK && !(ld.s->canonical_json = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT)))
         rc = vio_err_set(err, VIO_ENOMEM, "%s: out of memory", source);
     json_decref(root);
+    free(ld.set_paths);
     if (rc != VIO_OK) {
         vio_scenario_destroy(ld.s);
         return rc;
@@ -237,35 +332,93 @@ int vio_scenario_load_string(const char *json, const char *source, const char *c
     return one_line(err, load_buffer(json, strlen(json), source, sets, nsets, out, err));
 }
 
+/* What a path names, for "not a regular file" messages. */
+static const char *file_kind(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    return "not a regular file";
+}
+
+/* The whole of a regular file of at most VIO_SCENARIO_MAX_BYTES. Checked on the
+ * open descriptor before reading: opening with O_NONBLOCK means a FIFO with no
+ * writer cannot block the open, and a FIFO, device or directory is refused
+ * without reading a byte (/dev/zero would otherwise be read until memory ran out). */
+static int read_scenario_file(const char *path, char **out, size_t *out_len, vio_err *err)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return vio_err_set(err, VIO_EIO, "%s: cannot read: %s", path, strerror(errno));
+    struct stat st;
+    int rc = VIO_OK;
+    if (fstat(fd, &st) != 0)
+        rc = vio_err_set(err, VIO_EIO, "%s: cannot read: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = vio_err_set(err, VIO_EIO, "%s: is %s, expected a regular file holding a scenario", path,
+                         file_kind(st.st_mode));
+    else if ((unsigned long long)st.st_size > VIO_SCENARIO_MAX_BYTES)
+        rc = vio_err_set(err, VIO_EIO, "%s: %lld bytes, more than the %llu a scenario file may hold", path,
+                         (long long)st.st_size, (unsigned long long)VIO_SCENARIO_MAX_BYTES);
+    int flags = rc == VIO_OK ? fcntl(fd, F_GETFL) : -1;
+    if (rc == VIO_OK && (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0))
+        rc = vio_err_set(err, VIO_EIO, "%s: cannot read: %s", path, strerror(errno));
+    /* One byte more than the limit tells a file that grew since fstat. */
+    size_t cap = rc == VIO_OK ? (size_t)st.st_size + 1 : 0, len = 0;
+    char *buf = rc == VIO_OK ? malloc(cap + 1) : NULL;
+    if (rc == VIO_OK && !buf)
+        rc = vio_err_set(err, VIO_ENOMEM, "%s: out of memory for %zu bytes", path, cap);
+    while (rc == VIO_OK) {
+        if (len == cap) {
+            if (cap > VIO_SCENARIO_MAX_BYTES) {
+                rc = vio_err_set(err, VIO_EIO, "%s: more than the %llu bytes a scenario file may hold", path,
+                                 (unsigned long long)VIO_SCENARIO_MAX_BYTES);
+                break;
+            }
+            size_t ncap = cap * 2 > VIO_SCENARIO_MAX_BYTES + 1 ? VIO_SCENARIO_MAX_BYTES + 1 : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                rc = vio_err_set(err, VIO_ENOMEM, "%s: out of memory for %zu bytes", path, ncap);
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = vio_err_set(err, VIO_EIO, "%s: cannot read: %s", path, strerror(errno));
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    if (rc != VIO_OK) {
+        free(buf);
+        return rc;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    return VIO_OK;
+}
+
 int vio_scenario_load_file(const char *path, const char *const *sets, size_t nsets, vio_scenario **out,
                            vio_err *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vio_err_set(err, VIO_EIO, "%s: cannot read: %s", path, strerror(errno));
-    size_t len = 0, cap = 0;
     char *buf = NULL;
-    int rc = VIO_OK;
-    for (;;) {
-        if (cap - len < 4096) {
-            char *nb = cap > SIZE_MAX / 4 ? NULL : realloc(buf, cap ? cap * 2 : 65536);
-            if (!nb) {
-                rc = vio_err_set(err, VIO_ENOMEM, "%s: out of memory reading the file", path);
-                break;
-            }
-            buf = nb;
-            cap = cap ? cap * 2 : 65536;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f)) /* e.g. EISDIR: fopen succeeds on a directory, reading fails */
-                rc = vio_err_set(err, VIO_EIO, "%s: cannot read: %s", path, strerror(errno));
-            break;
-        }
-    }
-    fclose(f);
+    size_t len = 0;
+    int rc = read_scenario_file(path, &buf, &len, err);
     if (rc == VIO_OK)
         rc = load_buffer(buf, len, path, sets, nsets, out, err);
     free(buf);

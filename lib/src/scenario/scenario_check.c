@@ -157,8 +157,9 @@ int vio__ld_check(const vio__ld *ld)
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(s->variants[i].name, s->variants[j].name) == 0) {
                 snprintf(path, sizeof path, "variants[%u].name", i);
+                char q[VIO_NAME_MAX * 2];
                 return vio__ld_fail(ld, path, "duplicate variant name \"%s\" (also variants[%u])",
-                                    s->variants[i].name, j);
+                                    vio_escape(q, sizeof q, s->variants[i].name, strlen(s->variants[i].name)), j);
             }
     return VIO_OK;
 }

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PATH_MAX_LEN 256
+#define PATH_MAX_LEN VIO__PATH_MAX
 #define KEY_MAX_LEN 64
 
 _Static_assert(sizeof(enum vio_dma_mode) == sizeof(int), "enums are stored as int");
@@ -40,22 +40,82 @@ static const struct {
     {"tenants", 0, VIO_MAX_VMS, "[]"},
 };
 
-int vio__ld_fail(const vio__ld *ld, const char *path, const char *fmt, ...)
+/* 1 when `path` is `base` or lies below it ("vms[0].core" below "vms" and "vms[0]"). */
+static int below(const char *path, const char *base)
 {
-    char what[VIO_ERR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
+    /* "[*]" in an override's path stands for every index ("vms[*].core" covers "vms[3].core"). */
+    while (*base) {
+        if (base[0] == '[' && base[1] == '*' && base[2] == ']' && path[0] == '[') {
+            size_t d = strspn(path + 1, "0123456789");
+            if (d == 0 || path[1 + d] != ']')
+                return 0;
+            path += d + 2;
+            base += 3;
+        } else if (*path++ != *base++) {
+            return 0;
+        }
+    }
+    return *path == '\0' || *path == '.' || *path == '[';
+}
+
+static int fail_v(const vio__ld *ld, const char *attr, const char *path, const char *fmt, va_list ap)
+{
+    char what[VIO_ERR_MAX], esc[VIO_ERR_MAX / 2];
     vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
+    /* The last override wins in the JSON, so it is the one to name. */
+    for (size_t i = ld->nsets; attr && *attr && i-- > 0;) {
+        const char *set = ld->sets[i];
+        vio_escape(esc, sizeof esc, set, strlen(set));
+        if (below(attr, ld->set_paths[i]))
+            return vio_err_set(ld->err, VIO_EINVAL, "--set %s: %s: %s", esc, path, what);
+        if (below(ld->set_paths[i], attr))
+            return vio_err_set(ld->err, VIO_EINVAL, "%s: %s (with --set %s): %s", ld->src, path, esc, what);
+    }
     if (path && *path)
         return vio_err_set(ld->err, VIO_EINVAL, "%s: %s: %s", ld->src, path, what);
     return vio_err_set(ld->err, VIO_EINVAL, "%s: %s", ld->src, what);
 }
 
+int vio__ld_fail(const vio__ld *ld, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fail_v(ld, path, path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int vio__ld_fail_at(const vio__ld *ld, const char *attr, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fail_v(ld, attr, path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+const char *vio__num(char *buf, size_t cap, double d)
+{
+    if (d == floor(d) && fabs(d) < 1e21)
+        snprintf(buf, cap, "%.0f", d);
+    else
+        snprintf(buf, cap, "%.15g", d);
+    return buf;
+}
+
 static int nomem(const vio__ld *ld) { return vio_err_set(ld->err, VIO_ENOMEM, "%s: out of memory", ld->src); }
+
+const char *vio__big_number(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t n = strlen(VIO__BIG_MARK);
+    return s && json_string_length(v) > n && strncmp(s, VIO__BIG_MARK, n) == 0 ? s + n : NULL;
+}
 
 const char *vio__json_kind(const json_t *v)
 {
+    if (vio__big_number(v))
+        return "a number beyond the range of 64-bit integers and doubles";
     switch (v ? json_typeof(v) : JSON_NULL) {
     case JSON_OBJECT:
         return "an object";
@@ -183,9 +243,10 @@ static int keys_object(const vio__ld *ld, json_t *obj, const char *schema, const
             k = kind_of(cs);
         }
         if (k == K_NONE) {
-            char list[VIO_ERR_MAX];
+            char list[VIO_ERR_MAX], q[KEY_MAX_LEN * 2];
             expected_keys(schema, list, sizeof list);
-            return vio__ld_fail(ld, cp, "unknown key (expected one of: %s)", list);
+            vio_escape(q, sizeof q, key, strlen(key));
+            return vio__ld_fail_at(ld, cp, path, "unknown key \"%s\" (expected one of: %s)", q, list);
         }
         if (k == K_OBJECT) {
             if (!json_is_object(v))
@@ -247,11 +308,16 @@ static int load_integer(const vio__ld *ld, const vio_param *p, json_t *parent, c
     } else if (json_is_real(v)) {
         double d = json_real_value(v);
         /* Range-check as a double first: converting 1e300 to long long is undefined. */
-        if (d != floor(d) || d < p->min || d > p->max || fabs(d) >= 9223372036854775808.0)
-            return vio__ld_fail(ld, path, "expected an integer in %lld..%lld, got %.15g", lo, hi, d);
+        if (d != floor(d) || d < p->min || d > p->max || fabs(d) >= 9223372036854775808.0) {
+            char num[64];
+            return vio__ld_fail(ld, path, "expected an integer in %lld..%lld, got %s", lo, hi,
+                                vio__num(num, sizeof num, d));
+        }
         ll = (long long)d;
         if (json_object_set_new(parent, key, json_integer(ll)))
             return nomem(ld);
+    } else if (vio__big_number(v)) {
+        return vio__ld_fail(ld, path, "expected an integer in %lld..%lld, got %s", lo, hi, vio__big_number(v));
     } else {
         return vio__ld_fail(ld, path, "expected an integer, got %s", vio__json_kind(v));
     }
@@ -272,13 +338,19 @@ static int load_value(const vio__ld *ld, const vio_param *p, json_t *parent, con
     case VIO_PT_U64:
         return load_integer(ld, p, parent, key, path, dst);
     case VIO_PT_DOUBLE: {
+        char range[96];
+        if (vio__big_number(v))
+            return vio__ld_fail(ld, path, "expected a number in %s, got %s", vio_param_range(p, range, sizeof range),
+                                vio__big_number(v));
         if (!json_is_number(v))
             return vio__ld_fail(ld, path, "expected a number, got %s", vio__json_kind(v));
         double d = json_number_value(v);
         int excl = (p->flags & VIO_PF_MIN_EXCLUSIVE) != 0;
-        if ((excl ? d <= p->min : d < p->min) || d > p->max)
-            return vio__ld_fail(ld, path, "expected a number in %s%g, %g], got %.15g", excl ? "(" : "[", p->min,
-                                p->max, d);
+        if ((excl ? d <= p->min : d < p->min) || d > p->max) {
+            char num[64];
+            return vio__ld_fail(ld, path, "expected a number in %s, got %s", vio_param_range(p, range, sizeof range),
+                                vio__num(num, sizeof num, d));
+        }
         if (json_is_integer(v) && json_object_set_new(parent, key, json_real(d)))
             return nomem(ld);
         *(double *)dst = d;
@@ -291,7 +363,7 @@ static int load_value(const vio__ld *ld, const vio_param *p, json_t *parent, con
         return VIO_OK;
     case VIO_PT_ENUM: {
         quote_choices(p->choices, list, sizeof list);
-        if (!json_is_string(v))
+        if (!json_is_string(v) || vio__big_number(v))
             return vio__ld_fail(ld, path, "expected one of %s, got %s", list, vio__json_kind(v));
         const char *str = json_string_value(v), *c = p->choices;
         size_t len = json_string_length(v);
@@ -303,10 +375,11 @@ static int load_value(const vio__ld *ld, const vio_param *p, json_t *parent, con
             }
             c += n + (c[n] ? 1 : 0);
         }
-        return vio__ld_fail(ld, path, "expected one of %s, got \"%s\"", list, str);
+        char q[VIO_NAME_MAX * 2];
+        return vio__ld_fail(ld, path, "expected one of %s, got \"%s\"", list, vio_escape(q, sizeof q, str, len));
     }
     case VIO_PT_STRING: {
-        if (!json_is_string(v))
+        if (!json_is_string(v) || vio__big_number(v))
             return vio__ld_fail(ld, path, "expected a string, got %s", vio__json_kind(v));
         size_t len = json_string_length(v);
         long long lo = vio__int_bound(p->min), hi = vio__int_bound(p->max);
@@ -401,8 +474,12 @@ static int load_vm_index(const vio__ld *ld, json_t *v, const char *path, uint32_
     } else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
                fabs(json_real_value(v)) < 1e18) {
         ll = (long long)json_real_value(v);
+    } else if (vio__big_number(v)) {
+        return vio__ld_fail(ld, path, "expected a VM index in 0..%u, got %s", nvms - 1, vio__big_number(v));
     } else if (json_is_real(v)) {
-        return vio__ld_fail(ld, path, "expected a VM index in 0..%u, got %.15g", nvms - 1, json_real_value(v));
+        char num[64];
+        return vio__ld_fail(ld, path, "expected a VM index in 0..%u, got %s", nvms - 1,
+                            vio__num(num, sizeof num, json_real_value(v)));
     } else {
         return vio__ld_fail(ld, path, "expected a VM index, got %s", vio__json_kind(v));
     }
@@ -426,16 +503,18 @@ static int load_dst(const vio__ld *ld, json_t *obj, const char *path, vio_flow *
     f->dst = calloc(nvms, sizeof *f->dst);
     if (!f->dst)
         return nomem(ld);
-    if (json_is_string(v)) {
-        if (strcmp(json_string_value(v), "broadcast") != 0)
+    if (json_is_string(v) && !vio__big_number(v)) {
+        if (strcmp(json_string_value(v), "broadcast") != 0) {
+            char q[VIO_NAME_MAX * 2];
             return vio__ld_fail(ld, cp, "expected a VM index, a list of VM indices or \"broadcast\", got \"%s\"",
-                                json_string_value(v));
+                                vio_escape(q, sizeof q, json_string_value(v), json_string_length(v)));
+        }
         for (uint32_t i = 0; i < nvms; i++)
             f->dst[i] = i;
         f->ndst = nvms;
         return VIO_OK;
     }
-    if (json_is_number(v)) {
+    if (json_is_number(v) || vio__big_number(v)) {
         int rc = load_vm_index(ld, v, cp, &f->dst[0]);
         if (rc == VIO_OK && json_is_real(v) && json_object_set_new(obj, "dst", json_integer(f->dst[0])))
             return nomem(ld);
