@@ -6,6 +6,11 @@ BUILD_SAN  ?= build-san
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_OUT   ?= results/demo
 DEBIAN_PKGS = build-essential cmake pkg-config libsimgrid-dev check libjansson-dev gnuplot-nox python3 python3-simpy parallel
+# Only `make fuzz` needs these (clang and its libFuzzer runtime); `make test` replays
+# the fuzz corpus with a gcc-built driver instead.
+FUZZ_PKGS   = clang libclang-rt-dev
+BUILD_FUZZ  ?= build-fuzz
+FUZZ_SECONDS ?= 300
 
 .PHONY: all deps build build-san demo test test-fast bench fuzz docs golden clean
 
@@ -49,8 +54,14 @@ test: build build-san
 bench: build
 	$(BUILD)/bench/viosim-bench
 
-fuzz: build-san
-	$(BUILD_SAN)/fuzz_scenario 200000
+# Coverage-guided fuzzing (libFuzzer, ASan + UBSan) of the loader and of whole runs,
+# FUZZ_SECONDS per target; new coverage is merged into tests/fuzz/corpus, crashes
+# and hangs land in tests/fuzz/findings (see tests/fuzz/README.md).
+fuzz:
+	@$(MAKE) --no-print-directory deps DEBIAN_PKGS="$(DEBIAN_PKGS) $(FUZZ_PKGS)"
+	CC=clang cmake -S . -B $(BUILD_FUZZ) -DVIOSIM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_load fuzz_run
+	tests/fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 # Regenerate tests/golden/*.json (a short run of every shipped scenario) after a
 # deliberate change of the model; the commit says why the numbers moved.
@@ -66,4 +77,4 @@ docs: build
 	$(BUILD)/viosim list --markdown > docs/scenario-reference.md
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)
