@@ -203,14 +203,14 @@ END_TEST
 
 START_TEST(err_wrong_type)
 {
-    expect_err("{'vms':[{'core':1},{'core':'2'}]," MIN_FLOWS "}", "s.json: vms[1].core: expected an integer, got a string");
+    expect_err("{'vms':[{'core':1},{'core':'2'}]," MIN_FLOWS "}", "s.json: vms[1].core: expected an integer, got the string \"2\"");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':5}", "s.json: platform: expected an object, got an integer");
     expect_err("{'vms':{'core':1}," MIN_FLOWS "}", "s.json: vms: expected an array, got an object");
     expect_err("{'vms':[1]," MIN_FLOWS "}", "s.json: vms[0]: expected an object, got an integer");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'l2':{'enabled':1}}}",
                "s.json: platform.l2.enabled: expected true or false, got an integer");
     expect_err("{" MIN_VMS ",'traffic':{'load':'high','flows':[{'dst':0,'rate_gbps':1}]}}",
-               "s.json: traffic.load: expected a number, got a string");
+               "s.json: traffic.load: expected a number, got the string \"high\"");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[{'name':'a','notify':'irq'}]}",
                "s.json: variants[0].notify: expected one of \"exit\", \"posted\", \"poll\", got \"irq\"");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'name':null}", "s.json: name: expected a string, got null");
@@ -342,7 +342,7 @@ START_TEST(err_file)
     memset(&err, 0, sizeof err);
     ck_assert_int_eq(vio_scenario_load_file(path, NULL, 0, &s, &err), VIO_EINVAL);
     char want[128];
-    snprintf(want, sizeof want, "%s: seed: expected an integer, got a string", path);
+    snprintf(want, sizeof want, "%s: seed: expected an integer, got the string \"x\"", path);
     ck_assert_str_eq(err.msg, want);
     unlink(path);
     free(json);

@@ -20,6 +20,7 @@ extern "C" {
 
 #define VIO_LINE_BYTES 64u
 #define VIO_CACHE_MAX_WAYS 32u
+#define VIO_CACHE_MAX_SETS (1u << 24) /* 16M sets: the set index is kept in 32 bits */
 #define VIO_CACHE_ALL_WAYS 0xffffffffu
 
 /* Access classes for the per-class counters. */
@@ -73,6 +74,8 @@ typedef struct vio_cache_victim {
 typedef struct vio_cache vio_cache;
 
 int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err);
+/* Bytes vio_cache_create allocates for `cfg` (a valid geometry), for resource estimates. */
+uint64_t vio_cache_footprint(const vio_cache_config *cfg);
 void vio_cache_destroy(vio_cache *c);
 
 uint32_t vio_cache_ways(const vio_cache *c);

@@ -45,6 +45,14 @@ typedef struct vio_run_perf {
 int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts, json_t **out, vio_run_perf *perf,
             vio_err *err);
 
+/* Stop the current run on a signal. Async-signal-safe: meant to be called from
+ * the program's SIGINT/SIGTERM/SIGHUP handler. Forwards `sig` to every variant
+ * child alive; vio_run then waits for them and returns VIO_EINTR without a
+ * document, and any later vio_run returns VIO_EINTR at once. */
+void vio_run_interrupt(int sig);
+/* The signal passed to vio_run_interrupt, or 0. */
+int vio_run_interrupted(void);
+
 /* Write a JSON document to `path` atomically: a temporary file in the same
  * directory, fsync, then rename, so a reader never sees half a file. */
 int vio_write_json_atomic(const json_t *doc, const char *path, vio_err *err);

@@ -217,6 +217,11 @@ int vio_scenario_load_string(const char *json, const char *source, const char *c
                              vio_scenario **out, vio_err *err);
 void vio_scenario_destroy(vio_scenario *s);
 
+/* Seconds of simulated time the arrivals span: traffic.packets at the offered
+ * rate (or at wire rate, if slower), plus the slowest flow's first gap. The
+ * loader rejects a scenario whose span exceeds VIO_MAX_SIM_PS (time.h). */
+double vio_scenario_arrival_span(const vio_scenario *s);
+
 /* Index of the variant called `name`, or -1. */
 int vio_scenario_variant_by_name(const vio_scenario *s, const char *name);
 

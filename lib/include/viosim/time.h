@@ -1,6 +1,13 @@
 /* Integral simulated time. Everything in the models is picoseconds in 64 bits:
- * 2^64 ps is about 213 days, far beyond any run, and one cycle at 5 GHz (200 ps)
- * stays exact. Floating point appears only at the SimGrid boundary and in reports. */
+ * 2^63 ps is about 106 days, and one cycle at 5 GHz (200 ps) stays exact.
+ * Floating point appears only at the SimGrid boundary and in reports.
+ *
+ * The maximum simulated duration is VIO_MAX_SIM_PS (1e17 ps = 100000 s, about
+ * 27.8 hours). The loader rejects a scenario whose arrivals would span more
+ * (or whose mean gap between two packets of one flow would), and a run stops
+ * with an error at the first event past it. That leaves a margin of 90x below
+ * 2^63 ps for every sum the models form: a single exponential gap is at most
+ * ~37x its mean (-ln 2^-53), and no single step costs more than seconds. */
 #ifndef VIOSIM_TIME_H
 #define VIOSIM_TIME_H
 
@@ -15,6 +22,7 @@ typedef uint64_t vio_ps;
 #define VIO_PS_PER_NS 1000ULL
 #define VIO_PS_PER_US 1000000ULL
 #define VIO_PS_PER_S 1000000000000ULL
+#define VIO_MAX_SIM_PS 100000000000000000ULL
 
 /* Cycles at a clock of `mhz` to picoseconds, rounded to nearest. Exact for the
  * usual frequencies (1e6/mhz ps per cycle); the rounding is done once per product,

@@ -1,5 +1,6 @@
 /* Datapath construction, the agent interface and the sequential reference loop. */
 #include "datapath/dp_internal.h"
+#include "viosim/estimate.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,7 +58,7 @@ static int make_memsys(const vio_scenario *s, vio_memsys **out, vio_err *err)
     return vio_memsys_create(&mc, out, err);
 }
 
-int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **out, vio_err *err)
+static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, vio_err *err)
 {
     *out = NULL;
     if (variant >= s->nvariants)
@@ -157,6 +158,21 @@ int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *
     return vio_vcpu_create(&vc, out, err);
 }
 
+int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **out, vio_err *err)
+{
+    vio_err local = {{0}};
+    int rc = create(s, variant, out, &local);
+    if (rc != VIO_ENOMEM)
+        return rc == VIO_OK ? rc : vio_err_set(err, rc, "%s", local.msg);
+    /* A model's own message ("cache: out of memory for N lines") names neither the
+     * file nor the parameter: the estimate knows which one weighs most. */
+    vio_estimate e;
+    vio_estimate_variant(s, variant, &e);
+    return vio_err_set(err, rc, "%s: variant %s: out of memory building the model (%.1f MiB estimated; largest: %s, "
+                       "%.1f MiB for %s)", s->source, s->variants[variant].name, e.model_bytes / 1048576.0,
+                       e.largest, e.largest_bytes / 1048576.0, e.why);
+}
+
 void vio_datapath_destroy(vio_datapath *dp)
 {
     if (!dp)
@@ -227,6 +243,8 @@ const char *vio_datapath_agent_name(const vio_datapath *dp, uint32_t agent, char
 
 vio_ps vio_datapath_next(const vio_datapath *dp, uint32_t agent)
 {
+    if (dp->overrun)
+        return VIO_PS_NEVER;
     if (agent == VIO_AGENT_NIC)
         return vio__nic_next(dp);
     if (agent == VIO_AGENT_HOST)
@@ -236,6 +254,12 @@ vio_ps vio_datapath_next(const vio_datapath *dp, uint32_t agent)
 
 void vio_datapath_step(vio_datapath *dp, uint32_t agent, vio_ps now)
 {
+    /* Past the maximum simulated duration every agent stops (time.h): the run
+     * ends with an error instead of risking 64-bit time arithmetic. */
+    if (now > VIO_MAX_SIM_PS) {
+        dp->overrun = now;
+        return;
+    }
     if (agent == VIO_AGENT_NIC)
         vio__nic_step(dp, now);
     else if (agent == VIO_AGENT_HOST)
@@ -258,6 +282,8 @@ static int all_guests_drained(const vio_datapath *dp)
 
 int vio_datapath_done(const vio_datapath *dp, uint32_t agent)
 {
+    if (dp->overrun)
+        return 1;
     if (agent == VIO_AGENT_NIC)
         return vio_traffic_peek(dp->traffic) == VIO_PS_NEVER;
     if (agent == VIO_AGENT_HOST)
@@ -296,6 +322,12 @@ int vio_datapath_run_sequential(vio_datapath *dp, vio_err *err)
 int vio_datapath_check_finished(const vio_datapath *dp, vio_err *err)
 {
     uint64_t delivered = 0, dropped = 0;
+    if (dp->overrun)
+        return vio_err_set(err, VIO_ERUN,
+                           "%s: variant %s: simulated time reached %.6g s, past the maximum simulated duration "
+                           "(%.0f s): the packets in flight would take longer than that to drain",
+                           dp->s->source, dp->v->name, (double)dp->overrun / (double)VIO_PS_PER_S,
+                           (double)VIO_MAX_SIM_PS / (double)VIO_PS_PER_S);
     if (dp->broken)
         return vio_err_set(err, VIO_ERUN, "%s: variant %s: model invariant violated: %s", dp->s->source, dp->v->name,
                            dp->broken_msg);

@@ -111,6 +111,7 @@ struct vio_datapath {
     uint64_t offered, dropped_nic, dropped_guest_ring, dropped_shared;
     uint64_t events, dma_writes;
     vio_ps first_arrival, last_done;
+    vio_ps overrun; /* the first event past VIO_MAX_SIM_PS (then every agent stops), or 0 */
     int have_first;
     /* A broken model invariant (a count below zero, a slot reused while held):
      * the first one is kept and fails the run at vio_datapath_check_finished. */

@@ -36,7 +36,7 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
                            "cache: size %llu bytes is not a multiple of ways x 64 B (%llu)",
                            (unsigned long long)cfg->size_bytes, (unsigned long long)way_bytes);
     uint64_t sets = cfg->size_bytes / way_bytes;
-    if (sets > (1u << 24))
+    if (sets > VIO_CACHE_MAX_SETS)
         return vio_err_set(err, VIO_EINVAL, "cache: %llu sets is more than the model supports (16M)",
                            (unsigned long long)sets);
     if ((unsigned)cfg->index >= VIO_CACHE_INDEX_COUNT)
@@ -72,6 +72,12 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
     }
     *out = c;
     return VIO_OK;
+}
+
+uint64_t vio_cache_footprint(const vio_cache_config *cfg)
+{
+    uint64_t lines = cfg->size_bytes / VIO_LINE_BYTES;
+    return sizeof(vio_cache) + lines * (sizeof(struct way) + sizeof(struct meta));
 }
 
 void vio_cache_destroy(vio_cache *c)

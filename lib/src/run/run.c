@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,35 @@ static json_t *run_variant_here(const vio_scenario *s, uint32_t v, const vio_run
     return o;
 }
 
+/* ---- signals: what vio_run_interrupt forwards, and to whom ---- */
+
+static volatile sig_atomic_t interrupted;
+/* The variant children alive, by variant index; 0 = none. Written only with the
+ * forwarded signals blocked, so the handler never sees a pid that was reaped. */
+static volatile pid_t live[VIO_MAX_VARIANTS];
+
+void vio_run_interrupt(int sig)
+{
+    int saved = errno; /* a handler must not disturb the code it interrupted */
+    interrupted = sig;
+    for (unsigned i = 0; i < VIO_MAX_VARIANTS; i++)
+        if (live[i] > 0)
+            kill(live[i], sig);
+    errno = saved;
+}
+
+int vio_run_interrupted(void) { return interrupted; }
+
+static void block_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, old);
+}
+
 typedef struct child {
     pid_t pid;
     int fd;
@@ -75,25 +105,48 @@ static int start_child(const vio_scenario *s, uint32_t v, const vio_run_opts *op
         return vio_err_set(err, VIO_ERUN, "cannot create a pipe for variant %s: %s", s->variants[v].name,
                            strerror(errno));
     fflush(NULL);
-    pid_t pid = fork();
+    /* The pid is recorded before a signal can be handled, so none escapes forwarding. */
+    sigset_t old;
+    block_signals(&old);
+    pid_t pid = interrupted ? -1 : fork();
     if (pid < 0) {
+        int e = errno;
+        sigprocmask(SIG_SETMASK, &old, NULL);
         close(fds[0]);
         close(fds[1]);
-        return vio_err_set(err, VIO_ERUN, "cannot fork for variant %s: %s", s->variants[v].name, strerror(errno));
+        if (interrupted)
+            return VIO_EINTR;
+        return vio_err_set(err, VIO_ERUN, "cannot fork for variant %s: %s", s->variants[v].name, strerror(e));
     }
     if (pid == 0) {
+        /* The child stops on the signal its parent forwards: the default action. */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &old, NULL);
         close(fds[0]);
         json_t *o = run_variant_here(s, v, opts);
         char *text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
         size_t n = text ? strlen(text) : 0, off = 0;
+        int status = text ? 0 : 3;
         while (off < n) {
             ssize_t w = write(fds[1], text + off, n - off);
-            if (w <= 0)
-                _exit(3);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                status = 3;
+                break;
+            }
             off += (size_t)w;
         }
-        _exit(text ? 0 : 3);
+        /* Free what this process made, so a leak checker following children sees none. */
+        free(text);
+        close(fds[1]);
+        _exit(status);
     }
+    live[v] = pid;
+    sigprocmask(SIG_SETMASK, &old, NULL);
     close(fds[1]);
     *c = (child){.pid = pid, .fd = fds[0]};
     return VIO_OK;
@@ -130,8 +183,12 @@ static int finish_child(const vio_scenario *s, uint32_t v, child *c, json_t **re
     }
     close(c->fd);
     int status = 0;
+    sigset_t old;
+    block_signals(&old);
     while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
         ;
+    live[v] = 0;
+    sigprocmask(SIG_SETMASK, &old, NULL);
     int rc = VIO_OK;
     json_t *o = NULL;
     if (c->buf) {
@@ -201,23 +258,31 @@ int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts_in, jso
         return vio_err_set(err, VIO_ENOMEM, "out of memory");
     }
     int rc = VIO_OK;
+    vio_err first_err = {{0}}; /* an interrupt overrides whatever the stopped children said */
     uint32_t next = 0, done = 0;
     while (done < n) {
         /* Keep up to `jobs` children running; collect them in output order. */
-        while (rc == VIO_OK && next < n && next - done < jobs) {
-            rc = start_child(s, idx[next], &opts, &kids[next], err);
+        while (rc == VIO_OK && !interrupted && next < n && next - done < jobs) {
+            rc = start_child(s, idx[next], &opts, &kids[next], &first_err);
             if (rc == VIO_OK)
                 next++;
         }
         if (done == next)
             break;
         int r = finish_child(s, idx[done], &kids[done], &results[done], perf ? &perf[idx[done]] : NULL, &opts, done,
-                             n, err);
+                             n, &first_err);
         if (rc == VIO_OK)
             rc = r;
         done++;
         if (opts.progress)
             opts.progress(opts.progress_ctx, done, n);
+    }
+    if (interrupted) {
+        int sig = interrupted;
+        rc = vio_err_set(err, VIO_EINTR, "interrupted by signal %d (%s): the running variants were stopped, no "
+                         "results written", sig, sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP");
+    } else if (rc != VIO_OK) {
+        vio_err_set(err, rc, "%s", first_err.msg);
     }
     if (rc == VIO_OK) {
         char sha[65];

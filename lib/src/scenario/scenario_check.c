@@ -4,6 +4,10 @@
  * exact JSON path of the offending entry is at hand. */
 #include "scenario/scenario_internal.h"
 
+#include "viosim/cache.h"
+#include "viosim/time.h"
+#include "viosim/traffic.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +22,73 @@ static int check_cache(const vio__ld *ld, const char *name, const vio_cache_para
                             "expected a multiple of ways x 64 B = %llu B, got %llu KiB (it would give %.2f sets)",
                             way_bytes, (unsigned long long)c->size_kib, (double)bytes / (double)way_bytes);
     }
+    if (bytes / way_bytes > VIO_CACHE_MAX_SETS) {
+        char path[64];
+        snprintf(path, sizeof path, "platform.%s.size_kib", name);
+        return vio__ld_fail(ld, path, "%llu KiB in %u ways gives %llu sets, more than the model's %u", 
+                            (unsigned long long)c->size_kib, c->ways, bytes / way_bytes, VIO_CACHE_MAX_SETS);
+    }
+    return VIO_OK;
+}
+
+/* Mean packets per second a flow offers at the scenario's load. */
+static double flow_pps(const vio_scenario *s, const vio_flow *f)
+{
+    if (f->rate_pps > 0)
+        return f->rate_pps * s->traffic.load;
+    double bytes = 0, weight = 0;
+    for (uint32_t i = 0; i < f->nsizes; i++) {
+        bytes += f->sizes[i].bytes * f->sizes[i].weight;
+        weight += f->sizes[i].weight;
+    }
+    return f->rate_gbps * s->traffic.load * 1e9 / 8.0 / (bytes / weight + VIO_ETH_WIRE_OVERHEAD);
+}
+
+double vio_scenario_arrival_span(const vio_scenario *s)
+{
+    double pps = 0, slowest_gap = 0;
+    uint32_t largest = 0;
+    for (uint32_t i = 0; i < s->traffic.nflows; i++) {
+        const vio_flow *f = &s->traffic.flows[i];
+        double p = flow_pps(s, f);
+        pps += p;
+        if (1.0 / p > slowest_gap)
+            slowest_gap = 1.0 / p;
+        for (uint32_t k = 0; k < f->nsizes; k++)
+            if (f->sizes[k].bytes > largest)
+                largest = f->sizes[k].bytes;
+    }
+    /* Arrivals are paced by the offered rate, and never closer than the wire allows;
+     * each flow starts at a random phase within its first gap. */
+    double by_rate = (double)s->traffic.packets / pps;
+    double by_wire = (double)s->traffic.packets * (largest + VIO_ETH_WIRE_OVERHEAD) * 8.0 /
+                     ((double)s->platform.nic_wire_mbps * 1e6);
+    return (by_rate > by_wire ? by_rate : by_wire) + slowest_gap;
+}
+
+/* Time stays far from 64-bit overflow only within VIO_MAX_SIM_PS (time.h). */
+static int check_duration(const vio__ld *ld)
+{
+    const vio_scenario *s = ld->s;
+    const double max_s = (double)VIO_MAX_SIM_PS / (double)VIO_PS_PER_S;
+    char path[64];
+    for (uint32_t i = 0; i < s->traffic.nflows; i++) {
+        const vio_flow *f = &s->traffic.flows[i];
+        double gap = 1.0 / flow_pps(s, f);
+        if (gap > max_s) {
+            snprintf(path, sizeof path, "traffic.flows[%u].%s", i, f->rate_pps > 0 ? "rate_pps" : "rate_gbps");
+            return vio__ld_fail(ld, path,
+                                "one packet every %.3g s (at traffic.load %g) is slower than the maximum simulated "
+                                "duration allows (%.0f s)",
+                                gap, s->traffic.load, max_s);
+        }
+    }
+    double span = vio_scenario_arrival_span(s);
+    if (span > max_s)
+        return vio__ld_fail(ld, "traffic.packets",
+                            "%llu packets at the offered rate span about %.3g s of simulated time, more than the "
+                            "maximum simulated duration (%.0f s): offer fewer packets or raise the rates",
+                            (unsigned long long)s->traffic.packets, span, max_s);
     return VIO_OK;
 }
 
@@ -128,6 +199,8 @@ int vio__ld_check(const vio__ld *ld)
                             "expected at most platform.llc.ways - platform.io_ways (%u), got %u",
                             pf->llc.ways - pf->io_ways, pf->io_reuse_ways);
     if ((rc = check_core(ld, "host.core", s->host.core)))
+        return rc;
+    if ((rc = check_duration(ld)))
         return rc;
     if ((rc = check_tenants(ld)))
         return rc;

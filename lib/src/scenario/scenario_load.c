@@ -136,6 +136,16 @@ const char *vio__json_kind(const json_t *v)
     return "null";
 }
 
+/* What a value is, for "got ...": its kind, and a string's text (escaped). */
+static const char *got(const json_t *v, char *buf, size_t cap)
+{
+    if (!json_is_string(v) || vio__big_number(v))
+        return vio__json_kind(v);
+    char q[VIO_NAME_MAX * 2];
+    snprintf(buf, cap, "the string \"%s\"", vio_escape(q, sizeof q, json_string_value(v), json_string_length(v)));
+    return buf;
+}
+
 long long vio__int_bound(double d) { return d >= 9223372036854775807.0 ? LLONG_MAX : (long long)d; }
 
 /* Paths are formatted through vsnprintf: a path that does not fit is cut short, and
@@ -319,7 +329,8 @@ static int load_integer(const vio__ld *ld, const vio_param *p, json_t *parent, c
     } else if (vio__big_number(v)) {
         return vio__ld_fail(ld, path, "expected an integer in %lld..%lld, got %s", lo, hi, vio__big_number(v));
     } else {
-        return vio__ld_fail(ld, path, "expected an integer, got %s", vio__json_kind(v));
+        char g[VIO_NAME_MAX * 3];
+        return vio__ld_fail(ld, path, "expected an integer, got %s", got(v, g, sizeof g));
     }
     if (p->type == VIO_PT_U32)
         *(uint32_t *)dst = (uint32_t)ll;
@@ -343,7 +354,7 @@ static int load_value(const vio__ld *ld, const vio_param *p, json_t *parent, con
             return vio__ld_fail(ld, path, "expected a number in %s, got %s", vio_param_range(p, range, sizeof range),
                                 vio__big_number(v));
         if (!json_is_number(v))
-            return vio__ld_fail(ld, path, "expected a number, got %s", vio__json_kind(v));
+            return vio__ld_fail(ld, path, "expected a number, got %s", got(v, list, sizeof list));
         double d = json_number_value(v);
         int excl = (p->flags & VIO_PF_MIN_EXCLUSIVE) != 0;
         if ((excl ? d <= p->min : d < p->min) || d > p->max) {
@@ -358,7 +369,7 @@ static int load_value(const vio__ld *ld, const vio_param *p, json_t *parent, con
     }
     case VIO_PT_BOOL:
         if (!json_is_boolean(v))
-            return vio__ld_fail(ld, path, "expected true or false, got %s", vio__json_kind(v));
+            return vio__ld_fail(ld, path, "expected true or false, got %s", got(v, list, sizeof list));
         *(uint32_t *)dst = json_is_true(v) ? 1u : 0u;
         return VIO_OK;
     case VIO_PT_ENUM: {

@@ -44,45 +44,52 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
+/* One input piece at p: its escaped form in piece[], *k its length; returns bytes consumed. */
+static size_t escape_piece(const unsigned char *p, size_t left, char piece[8], size_t *k)
+{
+    size_t n = utf8_len(p, left);
+    if (n > 1) {
+        memcpy(piece, p, n);
+        *k = n;
+        return n;
+    }
+    if (n == 0) {
+        *k = (size_t)snprintf(piece, 8, "\\x%02x", p[0]);
+        return 1;
+    }
+    if (p[0] == '"' || p[0] == '\\' || p[0] == '\n' || p[0] == '\t') {
+        piece[0] = '\\';
+        piece[1] = p[0] == '\n' ? 'n' : p[0] == '\t' ? 't' : (char)p[0];
+        *k = 2;
+    } else if (p[0] < 0x20 || p[0] == 0x7f) {
+        *k = (size_t)snprintf(piece, 8, "\\u%04x", p[0]);
+    } else {
+        piece[0] = (char)p[0];
+        *k = 1;
+    }
+    return 1;
+}
+
 const char *vio_escape(char *buf, size_t cap, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t used = 0;
+    char piece[8];
+    size_t total = 0, k;
+    for (size_t i = 0; i < len; total += k)
+        i += escape_piece(p + i, len - i, piece, &k);
+    /* All of it when it fits; else whole pieces, then "..." to say it was cut. */
+    size_t limit = total < cap ? cap : (cap >= 4 ? cap - 3 : 0), used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < len;) {
-        char piece[8];
-        size_t n = utf8_len(p + i, len - i), k;
-        if (n > 1) {
-            memcpy(piece, p + i, n);
-            k = n;
-        } else if (n == 0) {
-            k = (size_t)snprintf(piece, sizeof piece, "\\x%02x", p[i]);
-            n = 1;
-        } else if (p[i] == '"' || p[i] == '\\') {
-            piece[0] = '\\';
-            piece[1] = (char)p[i];
-            k = 2;
-        } else if (p[i] == '\n' || p[i] == '\t') {
-            piece[0] = '\\';
-            piece[1] = p[i] == '\n' ? 'n' : 't';
-            k = 2;
-        } else if (p[i] < 0x20 || p[i] == 0x7f) {
-            k = (size_t)snprintf(piece, sizeof piece, "\\u%04x", p[i]);
-        } else {
-            piece[0] = (char)p[i];
-            k = 1;
-        }
-        /* Keep room for "..." so a cut text says so. */
-        if (used + k + (i + n < len ? 4 : 1) > cap) {
-            /* Every piece kept left room for "..." (cap permitting), so it fits here. */
-            if (used + 4 <= cap)
-                memcpy(buf + used, "...", 4);
-            return buf;
-        }
+        size_t n = escape_piece(p + i, len - i, piece, &k);
+        if (used + k + 1 > limit)
+            break;
         memcpy(buf + used, piece, k);
         used += k;
-        buf[used] = '\0';
         i += n;
     }
+    if (total >= cap && cap >= 4)
+        memcpy(buf + used, "...", 3), used += 3;
+    buf[used < cap ? used : cap - 1] = '\0';
     return buf;
 }

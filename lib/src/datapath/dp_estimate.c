@@ -1,0 +1,136 @@
+/* Resource estimates (estimate.h), from the sizes of what vio_datapath_create
+ * and the engine allocate. Kept beside the datapath so a new allocation there
+ * has its estimate next to it; test_estimate.c compares both. */
+#include "viosim/estimate.h"
+
+#include "datapath/dp_internal.h"
+#include "viosim/cache.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct part {
+    const char *path;
+    uint64_t bytes;
+    char why[96];
+} part;
+
+static void add(vio_estimate *e, part *p)
+{
+    e->model_bytes += p->bytes;
+    if (p->bytes > e->largest_bytes) {
+        e->largest = p->path;
+        e->largest_bytes = p->bytes;
+        memcpy(e->why, p->why, sizeof e->why);
+    }
+}
+
+static uint64_t cache_bytes(uint64_t kib, uint32_t ways)
+{
+    vio_cache_config c = {.size_bytes = kib * 1024, .ways = ways};
+    return vio_cache_footprint(&c);
+}
+
+void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate *e)
+{
+    const vio_platform *pf = &s->platform;
+    const vio_variant *v = &s->variants[variant < s->nvariants ? variant : 0];
+    memset(e, 0, sizeof *e);
+    part p;
+    /* Ideal memory keeps no cache state (memsys.c). */
+    if (!pf->ideal_memory) {
+        p = (part){"platform.l1.size_kib", pf->cores * cache_bytes(pf->l1.size_kib, pf->l1.ways), ""};
+        snprintf(p.why, sizeof p.why, "%u cores x %llu KiB", pf->cores, (unsigned long long)pf->l1.size_kib);
+        add(e, &p);
+        if (pf->l2.enabled) {
+            p = (part){"platform.l2.size_kib", pf->cores * cache_bytes(pf->l2.size_kib, pf->l2.ways), ""};
+            snprintf(p.why, sizeof p.why, "%u cores x %llu KiB", pf->cores, (unsigned long long)pf->l2.size_kib);
+            add(e, &p);
+        }
+        p = (part){"platform.llc.size_kib", cache_bytes(pf->llc.size_kib, pf->llc.ways), ""};
+        snprintf(p.why, sizeof p.why, "%llu KiB", (unsigned long long)pf->llc.size_kib);
+        add(e, &p);
+    }
+    /* Each NIC queue: its ring's free times, and its share of the host's input queue. */
+    uint64_t nq = pf->nic_queues ? pf->nic_queues : s->nvms;
+    p = (part){"platform.nic.ring_entries", nq * pf->nic_ring_entries * (sizeof(vio_ps) + sizeof(dp_pkt)), ""};
+    snprintf(p.why, sizeof p.why, "%llu queues x %u entries", (unsigned long long)nq, pf->nic_ring_entries);
+    add(e, &p);
+    /* Each guest: its state, ring and input queue; each VM is also an engine actor. */
+    uint64_t ring = 0;
+    for (uint32_t i = 0; i < s->nvms; i++)
+        ring += s->vms[i].ring_entries;
+    p = (part){"vms", s->nvms * (uint64_t)sizeof(dp_guest) + ring * (sizeof(vio_ps) + sizeof(dp_pkt)), ""};
+    snprintf(p.why, sizeof p.why, "%u VMs, %llu ring entries in all", s->nvms, (unsigned long long)ring);
+    add(e, &p);
+    uint64_t shared = s->host.shared_ring_entries;
+    p = (part){"host.shared_ring_entries",
+               shared * (sizeof(vio_ps) * 2 + sizeof(uint32_t) + sizeof(dp_pkt)) + s->nvms * sizeof(dp_pkt), ""};
+    snprintf(p.why, sizeof p.why, "%llu slots", (unsigned long long)shared);
+    add(e, &p);
+    /* Flows: generator state and destination lists. */
+    uint64_t dst = 0;
+    for (uint32_t i = 0; i < s->traffic.nflows; i++)
+        dst += s->traffic.flows[i].ndst;
+    p = (part){"traffic.flows", s->traffic.nflows * 64ull + dst * sizeof(uint32_t), ""};
+    snprintf(p.why, sizeof p.why, "%u flows", s->traffic.nflows);
+    add(e, &p);
+    /* PASID machinery: the IOTLB, the device TLB, per-tenant contexts and regions. */
+    if (v->iommu != VIO_IOMMU_OFF || s->ntenants > 0) {
+        uint64_t entries = (uint64_t)s->iommu.iotlb_entries + s->iommu.devtlb_entries;
+        p = (part){"iommu.iotlb_entries", entries * 32 + s->nvms * (sizeof(dp_tenant) + 512ull), ""};
+        snprintf(p.why, sizeof p.why, "%llu TLB entries, %u tenants", (unsigned long long)entries, s->nvms);
+        add(e, &p);
+    }
+    e->model_bytes += sizeof(vio_datapath) + 4096; /* the memory system's own state */
+    /* The engine: one stack per actor (NIC, host, VMs), and the results document. */
+    uint64_t actors = 2ull + s->nvms;
+    e->bytes = e->model_bytes + actors * (VIO_ACTOR_STACK_BYTES + 8192ull) + VIO_PROCESS_BASE_BYTES;
+    if (actors * VIO_ACTOR_STACK_BYTES > e->largest_bytes) {
+        e->largest = "vms";
+        e->largest_bytes = actors * VIO_ACTOR_STACK_BYTES;
+        snprintf(e->why, sizeof e->why, "%llu engine actors x %u KiB stacks", (unsigned long long)actors,
+                 VIO_ACTOR_STACK_BYTES >> 10);
+    }
+    /* Steps: the NIC's one per packet; at most one host batch per packet; at most
+     * one guest batch per destination copy, and one more when it waits on a fetch. */
+    double ndst = 0, pps = 0;
+    for (uint32_t i = 0; i < s->traffic.nflows; i++) {
+        const vio_flow *f = &s->traffic.flows[i];
+        double r = f->rate_pps > 0 ? f->rate_pps : f->rate_gbps * 1e9 / 8.0 / (f->sizes[0].bytes + 20.0);
+        ndst += r * f->ndst;
+        pps += r;
+    }
+    double per_packet = 2.0 + (v->copy == VIO_COPY_LLC_ON_FETCH ? 2.0 : 1.0) * ndst / pps;
+    e->events = (uint64_t)((double)s->traffic.packets * per_packet + 0.5);
+    e->arrival_s = vio_scenario_arrival_span(s);
+}
+
+void vio_estimate_run(const vio_scenario *s, int variant, unsigned jobs, vio_estimate *out)
+{
+    uint32_t first = variant >= 0 ? (uint32_t)variant : 0;
+    uint32_t last = variant >= 0 ? (uint32_t)variant + 1 : s->nvariants;
+    uint64_t top[VIO_MAX_VARIANTS] = {0}; /* the largest per-variant figures, descending */
+    vio_estimate e, best = {0};
+    uint64_t events = 0;
+    if (jobs == 0)
+        jobs = 1;
+    for (uint32_t i = first; i < last && i < s->nvariants; i++) {
+        vio_estimate_variant(s, i, &e);
+        events += e.events;
+        if (e.bytes > best.bytes)
+            best = e;
+        uint64_t b = e.bytes;
+        for (unsigned k = 0; k < VIO_MAX_VARIANTS && b; k++)
+            if (b > top[k]) {
+                uint64_t t = top[k];
+                top[k] = b;
+                b = t;
+            }
+    }
+    *out = best;
+    out->events = events;
+    out->bytes = 0;
+    for (unsigned k = 0; k < jobs && k < VIO_MAX_VARIANTS; k++)
+        out->bytes += top[k];
+}
