@@ -5,7 +5,7 @@ BUILD      ?= build
 BUILD_SAN  ?= build-san
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_OUT   ?= results/demo
-DEBIAN_PKGS = build-essential cmake pkg-config libsimgrid-dev check libjansson-dev gnuplot-nox python3 python3-simpy parallel
+DEBIAN_PKGS = build-essential cmake pkg-config libsimgrid-dev check libjansson-dev gnuplot-nox python3 python3-simpy parallel valgrind
 # Only `make fuzz` needs these (clang and its libFuzzer runtime); `make test` replays
 # the fuzz corpus with a gcc-built driver instead.
 FUZZ_PKGS   = clang libclang-rt-dev

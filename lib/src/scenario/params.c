@@ -563,7 +563,14 @@ int vio_params_markdown(char **out, vio_err *err)
             "Unknown keys, wrong types, out-of-range values and dangling references are errors reported "
             "as `FILE: json.path: what was expected`. Integer parameters also accept integral numbers "
             "written as reals (`2.0`, `1e6`); `1.5` is an error. Ranges are inclusive; `(` marks an "
-            "exclusive bound. `[]` in a path means every element of that array.\n");
+            "exclusive bound. `[]` in a path means every element of that array.\n\n"
+            "Limits: a scenario file must be a regular file of at most 64 MiB (a FIFO, device or directory is "
+            "refused unread). Numbers beyond 64-bit integers or doubles are rejected with their JSON path. The "
+            "arrivals may span at most the maximum simulated duration, 1e17 ps (100000 s): the loader rejects a "
+            "scenario whose `traffic.packets` at the offered rate would take longer, or one flow slower than one "
+            "packet in that time, and a run stops with an error at the first event past it. `viosim check` "
+            "prints each variant's estimated memory and events; `viosim run` refuses a run whose memory "
+            "estimate exceeds `--max-memory`.\n");
     const char *cur = NULL;
     size_t curn = 0;
     for (const vio_param *p = rows; p->path; p++) {
