@@ -58,6 +58,8 @@ int vio_repl_find(const char *name);
 /* Per-structure state for `sets` x `ways` under policy `kind`. (`seed`, `stream`)
  * seed the policy's private random stream (random replacement): give each
  * structure its own stream so runs are deterministic and independent. */
+/* Bytes vio_repl_create allocates for this geometry (resource estimates). */
+uint64_t vio_repl_footprint(enum vio_repl_kind kind, uint32_t sets, uint32_t ways);
 int vio_repl_create(enum vio_repl_kind kind, uint32_t sets, uint32_t ways, uint64_t seed, uint64_t stream,
                     vio_repl **out, vio_err *err);
 void vio_repl_destroy(vio_repl *r);

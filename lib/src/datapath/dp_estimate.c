@@ -25,9 +25,9 @@ static void add(vio_estimate *e, part *p)
     }
 }
 
-static uint64_t cache_bytes(uint64_t kib, uint32_t ways)
+static uint64_t cache_bytes(const vio_cache_params *p)
 {
-    vio_cache_config c = {.size_bytes = kib * 1024, .ways = ways};
+    vio_cache_config c = {.size_bytes = p->size_kib * 1024, .ways = p->ways, .repl = (enum vio_repl_kind)p->replacement};
     return vio_cache_footprint(&c);
 }
 
@@ -39,15 +39,15 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
     part p;
     /* Ideal memory keeps no cache state (memsys.c). */
     if (!pf->ideal_memory) {
-        p = (part){"platform.l1.size_kib", pf->cores * cache_bytes(pf->l1.size_kib, pf->l1.ways), ""};
+        p = (part){"platform.l1.size_kib", pf->cores * cache_bytes(&pf->l1), ""};
         snprintf(p.why, sizeof p.why, "%u cores x %llu KiB", pf->cores, (unsigned long long)pf->l1.size_kib);
         add(e, &p);
         if (pf->l2.enabled) {
-            p = (part){"platform.l2.size_kib", pf->cores * cache_bytes(pf->l2.size_kib, pf->l2.ways), ""};
+            p = (part){"platform.l2.size_kib", pf->cores * cache_bytes(&pf->l2), ""};
             snprintf(p.why, sizeof p.why, "%u cores x %llu KiB", pf->cores, (unsigned long long)pf->l2.size_kib);
             add(e, &p);
         }
-        p = (part){"platform.llc.size_kib", cache_bytes(pf->llc.size_kib, pf->llc.ways), ""};
+        p = (part){"platform.llc.size_kib", cache_bytes(&pf->llc), ""};
         snprintf(p.why, sizeof p.why, "%llu KiB", (unsigned long long)pf->llc.size_kib);
         add(e, &p);
     }

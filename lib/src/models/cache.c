@@ -77,7 +77,9 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
 uint64_t vio_cache_footprint(const vio_cache_config *cfg)
 {
     uint64_t lines = cfg->size_bytes / VIO_LINE_BYTES;
-    return sizeof(vio_cache) + lines * (sizeof(struct way) + sizeof(struct meta));
+    uint64_t sets = cfg->ways ? lines / cfg->ways : 0;
+    return sizeof(vio_cache) + lines * (sizeof(uint64_t) + sizeof(struct meta)) +
+           vio_repl_footprint(cfg->repl, (uint32_t)sets, cfg->ways);
 }
 
 void vio_cache_destroy(vio_cache *c)

@@ -179,6 +179,13 @@ int vio_repl_find(const char *name)
     return -1;
 }
 
+uint64_t vio_repl_footprint(enum vio_repl_kind kind, uint32_t sets, uint32_t ways)
+{
+    if ((unsigned)kind >= VIO_REPL_COUNT)
+        return sizeof(vio_repl);
+    return sizeof(vio_repl) + (uint64_t)sets * table[kind].ops.words(ways) * sizeof(uint64_t);
+}
+
 int vio_repl_create(enum vio_repl_kind kind, uint32_t sets, uint32_t ways, uint64_t seed, uint64_t stream,
                     vio_repl **out, vio_err *err)
 {
