@@ -274,6 +274,8 @@ typedef struct vio_iommu vio_iommu;
 
 /* The defaults above; read_line and read_ctx are left NULL for the embedder. */
 void vio_iommu_config_default(vio_iommu_config *cfg);
+/* Bytes vio_iommu_create allocates for `cfg` (resource estimates; mappings add a little per table). */
+uint64_t vio_iommu_footprint(const vio_iommu_config *cfg);
 int vio_iommu_create(const vio_iommu_config *cfg, vio_iommu **out, vio_err *err);
 void vio_iommu_destroy(vio_iommu *iommu);
 

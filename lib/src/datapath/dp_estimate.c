@@ -75,11 +75,22 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
     p = (part){"traffic.flows", s->traffic.nflows * 64ull + dst * sizeof(uint32_t), ""};
     snprintf(p.why, sizeof p.why, "%u flows", s->traffic.nflows);
     add(e, &p);
-    /* PASID machinery: the IOTLB, the device TLB, per-tenant contexts and regions. */
+    /* PASID machinery: the tenants, and with the IOMMU on its caches (as dp_pasid.c configures them). */
     if (v->iommu != VIO_IOMMU_OFF || s->ntenants > 0) {
-        uint64_t entries = (uint64_t)s->iommu.iotlb_entries + s->iommu.devtlb_entries;
-        p = (part){"iommu.iotlb_entries", entries * 32 + s->nvms * (sizeof(dp_tenant) + 512ull), ""};
-        snprintf(p.why, sizeof p.why, "%llu TLB entries, %u tenants", (unsigned long long)entries, s->nvms);
+        uint64_t b = s->nvms * (sizeof(dp_tenant) + 512ull);
+        if (v->iommu != VIO_IOMMU_OFF) {
+            vio_iommu_config cfg;
+            vio_iommu_config_default(&cfg);
+            cfg.iotlb_entries = s->iommu.iotlb_entries;
+            cfg.iotlb_ways = s->iommu.iotlb_ways;
+            cfg.devtlb_entries = s->iommu.devtlb_entries;
+            cfg.psc_entries = s->iommu.psc_entries;
+            cfg.walkers = s->iommu.walkers;
+            cfg.fault_log_entries = s->iommu.fault_log;
+            b += vio_iommu_footprint(&cfg) + s->nvms * 1024ull; /* two mappings per tenant */
+        }
+        p = (part){"iommu.iotlb_entries", b, ""};
+        snprintf(p.why, sizeof p.why, "%u IOTLB entries, %u tenants", s->iommu.iotlb_entries, s->nvms);
         add(e, &p);
     }
     e->model_bytes += sizeof(vio_datapath) + 4096; /* the memory system's own state */

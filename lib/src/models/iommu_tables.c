@@ -431,6 +431,26 @@ int vio_iommu_create(const vio_iommu_config *cfg, vio_iommu **out, vio_err *err)
     return VIO_OK;
 }
 
+/* What vio__tc_init allocates for one cache. */
+static uint64_t tc_bytes(uint32_t entries, uint32_t ways)
+{
+    if (!entries || !ways)
+        return 0;
+    return entries * (uint64_t)sizeof(vio__tc_entry) + vio_repl_footprint(VIO_REPL_LRU, entries / ways, ways);
+}
+
+uint64_t vio_iommu_footprint(const vio_iommu_config *cfg)
+{
+    uint64_t b = sizeof(vio_iommu) + cfg->fault_log_entries * (uint64_t)sizeof(vio_iommu_fault_record) +
+                 cfg->walkers * (uint64_t)sizeof(vio_ps);
+    b += tc_bytes(cfg->iotlb_entries, cfg->iotlb_ways);
+    b += tc_bytes(cfg->devtlb_entries, vio__tc_assoc(cfg->devtlb_entries));
+    b += tc_bytes(cfg->ctx_cache_entries, vio__tc_assoc(cfg->ctx_cache_entries));
+    b += tc_bytes(cfg->pasid_cache_entries, vio__tc_assoc(cfg->pasid_cache_entries));
+    b += 3 * tc_bytes(cfg->psc_entries, vio__tc_assoc(cfg->psc_entries));
+    return b;
+}
+
 void vio_iommu_destroy(vio_iommu *m)
 {
     if (!m)
