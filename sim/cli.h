@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define EXIT_RUN_FAILED 1
 #define EXIT_BAD_INPUT 2
@@ -33,6 +34,7 @@ enum cli_opt_id {
     OPT_NO_PROGRESS,
     OPT_FORMAT,
     OPT_SENSITIVITY,
+    OPT_MAX_MEMORY,
 };
 
 /* Everything any command's options can set. */
@@ -47,6 +49,7 @@ typedef struct cli_opts {
     char seed_set[64];
     unsigned jobs;
     double sensitivity; /* > 1: run --sensitivity with this factor instead of a plain run */
+    unsigned long long max_memory; /* bytes; 0: CLI_DEFAULT_MAX_MEMORY */
     int quiet, log, markdown, emit_jobs, help;
     int progress; /* 1 forced on, -1 forced off, 0 automatic (stderr is a terminal) */
 } cli_opts;
@@ -71,6 +74,22 @@ void cli_opts_free(cli_opts *o);
 void cli_print_help(FILE *out, const cli_cmd *cmd);
 /* The man page (roff) generated from the same tables. */
 void cli_print_man(FILE *out);
+
+/* --max-memory when not given: 4 GiB, a sixth of the 24 GiB machines the project runs on. */
+#define CLI_DEFAULT_MAX_MEMORY (4ull << 30)
+
+/* SIGINT, SIGTERM, SIGHUP: forwarded to the variant children (vio_run_interrupt)
+ * and to the processes registered here (sweep workers); 128 + the signal once
+ * a command stopped on one, else 0. Registration is done with the signals
+ * blocked (cli_signals_block), so no child escapes forwarding. */
+void cli_signals_install(void);
+void cli_signals_block(int block);
+void cli_track(pid_t pid, int on);
+int cli_interrupted_status(void);
+/* Refuse (exit 2) a run whose memory estimate for these variants, `jobs` at a
+ * time, exceeds --max-memory; 0 when it fits. */
+int cli_check_memory(const vio_scenario *s, const uint32_t *only, uint32_t nonly, unsigned jobs,
+                     const cli_opts *o);
 
 /* "viosim: MSG" on stderr; returns code. */
 int cli_fail(int code, const char *fmt, ...)

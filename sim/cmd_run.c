@@ -14,8 +14,11 @@ static int pick_variants(const vio_scenario *s, const cli_opts *o, uint32_t *idx
     for (size_t i = 0; i < o->nvariants; i++) {
         int v = vio_scenario_variant_by_name(s, o->variants[i]);
         if (v < 0)
-            return cli_fail(EXIT_BAD_INPUT, "--variant %s: %s has no variant of that name", o->variants[i],
-                            s->source);
+        {
+            char esc[128];
+            return cli_fail(EXIT_BAD_INPUT, "--variant %s: %s has no variant of that name",
+                            vio_escape(esc, sizeof esc, o->variants[i], strlen(o->variants[i])), s->source);
+        }
         int seen = 0;
         for (uint32_t k = 0; k < *n; k++)
             seen |= idx[k] == (uint32_t)v;
@@ -142,6 +145,13 @@ int cmd_run(cli_opts *o)
         vio_scenario_destroy(s);
         return status;
     }
+    if (status == 0)
+        status = cli_check_memory(s, only, nonly, o->jobs ? o->jobs : 1, o);
+    if (status != 0) {
+        free(only);
+        vio_scenario_destroy(s);
+        return status;
+    }
     vio_run_opts opts = {.jobs = o->jobs ? o->jobs : 1,
                          .engine = o->engine && !strcmp(o->engine, "sequential") ? VIO_ENGINE_SEQUENTIAL
                                                                                  : VIO_ENGINE_SIMGRID,
@@ -170,7 +180,12 @@ int cmd_run(cli_opts *o)
     progress_end(&bar);
     if (rc == VIO_OK) {
         snprintf(path, sizeof path, "%s/results.json", outdir);
-        rc = vio_write_json_atomic(doc, path, &err);
+        /* A signal now waits until the file is whole and in place, or was never started. */
+        cli_signals_block(1);
+        rc = vio_run_interrupted() ? VIO_EINTR : vio_write_json_atomic(doc, path, &err);
+        if (rc == VIO_EINTR)
+            vio_err_set(&err, rc, "interrupted by signal %d before results.json was written", vio_run_interrupted());
+        cli_signals_block(0);
         if (rc == VIO_OK && !o->quiet) {
             vio_print_summary(stdout, s, doc, perf, nonly ? only : NULL, nonly);
             printf("results: %s\n", path);
@@ -182,6 +197,8 @@ int cmd_run(cli_opts *o)
     free(perf);
     free(only);
     vio_scenario_destroy(s);
+    if (rc == VIO_EINTR)
+        return cli_fail(128 + vio_run_interrupted(), "%s", err.msg);
     if (rc != VIO_OK)
         return cli_fail(cli_exit_for(rc), "%s", err.msg);
     return 0;

@@ -2,6 +2,7 @@
  * time (one child process each), then summarise; merge summarises whatever a
  * directory holds (runs done elsewhere, e.g. by GNU parallel or Slurm). */
 #include "progress.h"
+#include "viosim/estimate.h"
 #include "sweep.h"
 
 #include <errno.h>
@@ -40,6 +41,24 @@ static int run_task(const sweep_plan *p, const sweep_task *t, const char *dir, c
         return rc;
     uint32_t *only = calloc(s->nvariants, sizeof *only);
     uint32_t nonly = only ? plan_variants(p, s, only) : 0;
+    /* One variant at a time per worker, and -j workers at once. */
+    unsigned long long limit = o->max_memory ? o->max_memory : CLI_DEFAULT_MAX_MEMORY, workers = o->jobs ? o->jobs : 1;
+    vio_estimate big = {0}, e;
+    for (uint32_t i = 0; i < (nonly ? nonly : s->nvariants); i++) {
+        vio_estimate_variant(s, nonly ? only[i] : i, &e);
+        if (e.bytes > big.bytes)
+            big = e;
+    }
+    if (big.bytes * workers > limit) {
+        rc = vio_err_set(err, VIO_EINVAL,
+                         "estimated peak memory %.2f GiB (%llu workers x %.2f GiB) exceeds --max-memory %.2f GiB; "
+                         "largest contributor %s: %.2f GiB for %s",
+                         (double)(big.bytes * workers) / (1ull << 30), workers, (double)big.bytes / (1ull << 30),
+                         (double)limit / (1ull << 30), big.largest, (double)big.largest_bytes / (1ull << 30), big.why);
+        free(only);
+        vio_scenario_destroy(s);
+        return rc;
+    }
     vio_run_opts opts = {.jobs = 1,
                          .engine = o->engine && !strcmp(o->engine, "sequential") ? VIO_ENGINE_SEQUENTIAL
                                                                                  : VIO_ENGINE_SIMGRID,
@@ -79,13 +98,19 @@ static int start_worker(const sweep_plan *p, uint32_t k, const char *dir, const 
     if (pipe(fds) != 0)
         return cli_fail(EXIT_RUN_FAILED, "cannot create a pipe: %s", strerror(errno));
     fflush(NULL);
+    cli_signals_block(1); /* the worker is tracked before a signal can be handled */
     pid_t pid = fork();
     if (pid < 0) {
+        cli_signals_block(0);
         close(fds[0]);
         close(fds[1]);
         return cli_fail(EXIT_RUN_FAILED, "cannot fork: %s", strerror(errno));
     }
     if (pid == 0) {
+        /* The worker keeps the handler: it forwards to its own variant children. */
+        for (unsigned i = 0; i < 256; i++)
+            cli_track(0, 0);
+        cli_signals_block(0);
         close(fds[0]);
         vio_err err = {{0}};
         int rc = run_task(p, &p->tasks[k], dir, o, &err);
@@ -96,6 +121,8 @@ static int start_worker(const sweep_plan *p, uint32_t k, const char *dir, const 
         }
         _exit(rc == VIO_OK ? 0 : cli_exit_for(rc));
     }
+    cli_track(pid, 1);
+    cli_signals_block(0);
     close(fds[1]);
     *w = (worker){.pid = pid, .fd = fds[0], .task = k};
     return 0;
@@ -106,8 +133,11 @@ static int reap(worker *ws, size_t nw, int *status, char *msg, size_t len)
 {
     int st = 0;
     pid_t pid;
+    cli_signals_block(1);
     while ((pid = wait(&st)) < 0 && errno == EINTR)
         ;
+    cli_track(pid, 0);
+    cli_signals_block(0);
     for (size_t i = 0; i < nw; i++) {
         if (ws[i].pid != pid || pid <= 0)
             continue;
@@ -173,7 +203,7 @@ int cmd_sweep(cli_opts *o)
     char fail_msg[VIO_ERR_MAX + 64] = "";
     int fail_status = 0;
     while (!rc && (next < ntodo || running)) {
-        while (!rc && first_fail < 0 && next < ntodo && running < jobs) {
+        while (!rc && first_fail < 0 && !cli_interrupted_status() && next < ntodo && running < jobs) {
             size_t slot = 0;
             while (ws[slot].pid)
                 slot++;
@@ -206,6 +236,10 @@ int cmd_sweep(cli_opts *o)
     }
     progress_end(&bar);
     free(ws);
+    if (!rc && cli_interrupted_status())
+        rc = cli_fail(cli_interrupted_status(), "sweep %s: interrupted by signal %d: the runs in progress were "
+                      "stopped, no summary written (rerun the same command to finish)", p->name,
+                      cli_interrupted_status() - 128);
     if (!rc && first_fail >= 0)
         rc = cli_fail(fail_status, "sweep %s: %s: %s", p->name, p->tasks[first_fail].id, fail_msg);
     uint32_t missing = 0;

@@ -3,18 +3,23 @@
  * input) and one line on stderr. */
 #include "cli.h"
 
+#include "viosim/estimate.h"
+
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 static const int run_opts[] = {OPT_OUTPUT, OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_JOBS,        OPT_ENGINE,
-                               OPT_QUIET,  OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_SENSITIVITY, OPT_HELP, 0};
-static const int check_opts[] = {OPT_SEED, OPT_SET, OPT_HELP, 0};
+                               OPT_QUIET,  OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_SENSITIVITY, OPT_MAX_MEMORY,
+                               OPT_HELP,   0};
+static const int check_opts[] = {OPT_SEED, OPT_SET, OPT_VARIANT, OPT_HELP, 0};
 static const int list_opts[] = {OPT_MARKDOWN, OPT_HELP, 0};
 static const int sweep_opts[] = {OPT_OUTPUT, OPT_JOBS,      OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_ENGINE,
-                                 OPT_QUIET,  OPT_EMIT_JOBS, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_HELP, 0};
+                                 OPT_QUIET,  OPT_EMIT_JOBS, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_MAX_MEMORY,
+                                 OPT_HELP,   0};
 static const int merge_opts[] = {OPT_QUIET, OPT_HELP, 0};
 static const int plot_opts[] = {OPT_FORMAT, OPT_QUIET, OPT_HELP, 0};
 
@@ -23,9 +28,9 @@ static const cli_cmd commands[] = {
      "Simulate every variant of SCENARIO (default: the embedded scenarios/default.json) on the same arrival "
      "sequence, print a summary and write DIR/results.json (DIR defaults to results/<scenario name>).",
      run_opts, 1, cmd_run},
-    {"check", "SCENARIO [--seed=N] [--set=PATH=VALUE]...",
+    {"check", "SCENARIO [--seed=N] [--set=PATH=VALUE]... [--variant=NAME]...",
      "Validate SCENARIO and print it on stdout with every default filled in (the canonical JSON, alone); "
-     "the verdict goes to stderr.",
+     "the verdict goes to stderr, with each variant's estimated memory, events and simulated time.",
      check_opts, 1, cmd_check},
     {"sweep", "SWEEP.json -o DIR [-j N] [--seed=N] [--set=PATH=VALUE]... [--variant=NAME]... [--emit-jobs]",
      "Run a sweep: the base scenario it names, with the parameters it varies (a grid and/or zipped lists, "
@@ -103,6 +108,98 @@ int cli_mkdirs(const char *dir, char *msg, size_t len)
     return 0;
 }
 
+/* ---- signals ---- */
+
+static volatile sig_atomic_t stop_signal;
+static volatile pid_t tracked[256];
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    stop_signal = sig;
+    vio_run_interrupt(sig);
+    for (unsigned i = 0; i < 256; i++)
+        if (tracked[i] > 0)
+            kill(tracked[i], sig);
+    errno = saved;
+}
+
+void cli_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+void cli_signals_block(int block)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+void cli_track(pid_t pid, int on)
+{
+    for (unsigned i = 0; i < 256; i++)
+        if (on ? tracked[i] == 0 : tracked[i] == pid) {
+            tracked[i] = on ? pid : 0;
+            return;
+        }
+}
+
+int cli_interrupted_status(void) { return stop_signal ? 128 + stop_signal : 0; }
+
+/* ---- resource estimates ---- */
+
+/* "512.00 GiB", "23.7 MiB" */
+static const char *size_text(char *buf, size_t len, unsigned long long b)
+{
+    if (b >= (1ull << 30))
+        snprintf(buf, len, "%.2f GiB", (double)b / (double)(1ull << 30));
+    else
+        snprintf(buf, len, "%.1f MiB", (double)b / (double)(1ull << 20));
+    return buf;
+}
+
+int cli_check_memory(const vio_scenario *s, const uint32_t *only, uint32_t nonly, unsigned jobs,
+                     const cli_opts *o)
+{
+    unsigned long long limit = o->max_memory ? o->max_memory : CLI_DEFAULT_MAX_MEMORY;
+    uint32_t n = nonly ? nonly : s->nvariants;
+    unsigned long long sizes[VIO_MAX_VARIANTS] = {0}, total = 0;
+    vio_estimate e, big = {0};
+    for (uint32_t i = 0; i < n && i < VIO_MAX_VARIANTS; i++) {
+        vio_estimate_variant(s, nonly ? only[i] : i, &e);
+        sizes[i] = e.bytes;
+        if (e.bytes > big.bytes)
+            big = e;
+    }
+    /* The `jobs` largest may run at once. */
+    for (unsigned k = 0; k < (jobs ? jobs : 1) && k < n; k++) {
+        uint32_t best = 0;
+        for (uint32_t i = 1; i < n; i++)
+            if (sizes[i] > sizes[best])
+                best = i;
+        total += sizes[best];
+        sizes[best] = 0;
+    }
+    if (total <= limit)
+        return 0;
+    char a[32], b[32], c[32];
+    return cli_fail(EXIT_BAD_INPUT,
+                    "%s: estimated peak memory %s (%u variant%s, up to %u at once) exceeds --max-memory %s; largest "
+                    "contributor %s: %s for %s",
+                    s->source, size_text(a, sizeof a, total), n, n == 1 ? "" : "s", jobs ? jobs : 1,
+                    size_text(b, sizeof b, limit), big.largest, size_text(c, sizeof c, big.largest_bytes), big.why);
+}
+
 static void print_usage(FILE *out)
 {
     fputs(usage, out);
@@ -143,8 +240,13 @@ int main(int argc, char **argv)
     else if (o.help) {
         cli_print_help(stdout, cmd);
         status = 0;
-    } else
+    } else {
+        cli_signals_install();
         status = cmd->run(&o);
+        /* Stopped by a signal: the status says so, whatever the command made of it. */
+        if (cli_interrupted_status())
+            status = cli_interrupted_status();
+    }
     cli_opts_free(&o);
     return status;
 }

@@ -35,6 +35,8 @@ static const opt_def defs[] = {
     {OPT_SENSITIVITY, "sensitivity", "F",
      "vary every cost marked estimate by /F and xF, one at a time, and report how each variant's difference "
      "from the first moves: DIR/sensitivity.{json,md}, DIR/tornado.{dat,gp}"},
+    {OPT_MAX_MEMORY, "max-memory", "SIZE",
+     "refuse a run whose estimated memory exceeds SIZE (bytes, or with K, M, G, T; default 4G)"},
     {OPT_HELP, "help", NULL, "print this help and exit"},
     {0, NULL, NULL, NULL},
 };
@@ -184,8 +186,10 @@ static int take(cli_opts *o, int id, const char *val, int is_long, char *msg, si
         o->jobs = (unsigned)u;
         break;
     case OPT_SEED:
-        if (parse_uint(val, &u)) {
-            snprintf(msg, len, "--seed %s: expected a non-negative integer", val);
+        if (parse_uint(val, &u) || u > 9223372036854775807ull) {
+            char esc[128];
+            snprintf(msg, len, "--seed %s: expected an integer in 0..9223372036854775807",
+                     vio_escape(esc, sizeof esc, val, strlen(val)));
             return -1;
         }
         snprintf(o->seed_set, sizeof o->seed_set, "seed=%llu", u);
@@ -240,6 +244,24 @@ static int take(cli_opts *o, int id, const char *val, int is_long, char *msg, si
             return -1;
         }
         o->sensitivity = f;
+        break;
+    }
+    case OPT_MAX_MEMORY: {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(val, &end, 10);
+        unsigned shift = 0;
+        if (*end && !end[1])
+            shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : *end == 'G' || *end == 'g' ? 30
+                  : *end == 'T' || *end == 't' ? 40 : 99;
+        if (errno || end == val || val[0] == '-' || (*end && shift == 99) || (*end && end[1]) || n == 0 ||
+            (shift && n > (~0ull >> shift))) {
+            char esc[128];
+            snprintf(msg, len, "--max-memory %s: expected a size such as 8G, 512M or a number of bytes",
+                     vio_escape(esc, sizeof esc, val, strlen(val)));
+            return -1;
+        }
+        o->max_memory = n << shift;
         break;
     }
     case OPT_HELP:
