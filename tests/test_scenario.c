@@ -178,23 +178,15 @@ END_TEST
 START_TEST(err_unknown_key)
 {
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc':{'wayz':4}}}",
-<<<<<<< HEAD
-               "s.json: platform.llc.wayz: unknown key (expected one of: hit_cycles, inclusive, index, replacement, sf_ways, size_kib, ways)");
-=======
-               "s.json: platform.llc: unknown key \"wayz\" (expected one of: hit_cycles, index, replacement, size_kib, ways)");
->>>>>>> 23dc586 (Scenario input hardening: only regular files up to 64 MiB are read (a FIFO no longer blocks, /dev/zero is refused unread); numbers beyond 64-bit integers or doubles are rejected with their JSON path; messages name the --set override that wrote a value, quote and escape keys and user strings; list and messages print ranges as the loader checks them; libFuzzer targets replace the mutation loop)
+               "s.json: platform.llc: unknown key \"wayz\" (expected one of: hit_cycles, inclusive, index, replacement, "
+               "sf_ways, size_kib, ways)");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'colour':1}",
                "s.json: unknown key \"colour\" (expected one of: host, iommu, irq, name, platform, seed, tenants, traffic, "
                "variants, vms)");
     /* A dotted key must not reach a deeper parameter. */
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc.ways':4}}",
-<<<<<<< HEAD
-               "s.json: platform.llc.ways: unknown key (expected one of: c2c_cycles, cores, dram, freq_mhz, ideal_memory, "
-               "io_reuse_ways, io_ways, l1, l2, llc, mlp, nic, pcie, preset)");
-=======
                "s.json: platform: unknown key \"llc.ways\" (expected one of: c2c_cycles, cores, dram, freq_mhz, ideal_memory, "
-               "io_ways, l1, l2, llc, mlp, nic, pcie)");
->>>>>>> 23dc586 (Scenario input hardening: only regular files up to 64 MiB are read (a FIFO no longer blocks, /dev/zero is refused unread); numbers beyond 64-bit integers or doubles are rejected with their JSON path; messages name the --set override that wrote a value, quote and escape keys and user strings; list and messages print ranges as the loader checks them; libFuzzer targets replace the mutation loop)
+               "io_reuse_ways, io_ways, l1, l2, llc, mlp, nic, pcie, preset)");
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
                "s.json: vms[0]: unknown key \"cpu\" (expected one of: budget, core, fetch_cycles, irq_cycles, process_cycles, "
                "ring_entries)");
@@ -366,13 +358,9 @@ START_TEST(err_bad_set)
     expect_set_err("{'platform':{}}", f, 1, "--set platform[0]=1: platform is not an array");
     /* A path the table does not know is caught by validation, like a key in the file. */
     const char *g[] = {"platform.llc.wayz=16"};
-<<<<<<< HEAD
-    expect_set_err(four, g, 1, "s.json: platform.llc.wayz: unknown key (expected one of: hit_cycles, inclusive, index, replacement, sf_ways, size_kib, ways)");
-=======
     expect_set_err(four, g, 1,
                    "--set platform.llc.wayz=16: platform.llc: unknown key \"wayz\" (expected one of: hit_cycles, "
-                   "index, replacement, size_kib, ways)");
->>>>>>> 23dc586 (Scenario input hardening: only regular files up to 64 MiB are read (a FIFO no longer blocks, /dev/zero is refused unread); numbers beyond 64-bit integers or doubles are rejected with their JSON path; messages name the --set override that wrote a value, quote and escape keys and user strings; list and messages print ranges as the loader checks them; libFuzzer targets replace the mutation loop)
+                   "inclusive, index, replacement, sf_ways, size_kib, ways)");
 }
 END_TEST
 
