@@ -183,10 +183,13 @@ int vio__ld_check(const vio__ld *ld)
         snprintf(path, sizeof path, "vms[%u].core", i);
         if ((rc = check_core(ld, path, s->vms[i].core)))
             return rc;
-        for (uint32_t w = 0; w < s->nworkers; w++)
-            if (s->vms[i].core == s->workers[w].core)
-                return vio__ld_fail(ld, path, "core %u is a host core (%s)", s->vms[i].core,
-                                    s->nworkers > 1 || s->workers[0].queues ? "host.workers" : "host.core");
+        for (uint32_t w = 0; w < s->nworkers; w++) {
+            if (s->vms[i].core != s->workers[w].core)
+                continue;
+            if (!s->workers[0].queues) /* the default worker: no host.workers listed */
+                return vio__ld_fail(ld, path, "core %u is the host core (host.core)", s->vms[i].core);
+            return vio__ld_fail(ld, path, "core %u is a host core (host.workers[%u])", s->vms[i].core, w);
+        }
         for (uint32_t j = 0; j < i; j++)
             if (s->vms[j].core == s->vms[i].core)
                 return vio__ld_fail(ld, path, "core %u is already used by vms[%u]", s->vms[i].core, j);
