@@ -48,6 +48,7 @@ static const workload workloads[] = {
     {"W1", "saturation 100 %, 4 VMs", WK_DEFAULT, 0, 1.0, 100000, 1000000, 0, VIO_ENGINE_SIMGRID},
     {"W1-seq", "W1, sequential engine", WK_DEFAULT, 0, 1.0, 100000, 1000000, 0, VIO_ENGINE_SEQUENTIAL},
     {"W2", "light load 10 %, 4 VMs", WK_DEFAULT, 0, 0.1, 100000, 1000000, 0, VIO_ENGINE_SIMGRID},
+    {"W2-seq", "W2, sequential engine", WK_DEFAULT, 0, 0.1, 100000, 1000000, 0, VIO_ENGINE_SEQUENTIAL},
     {"W3-64", "64 VMs on 64 cores", WK_SCALE, 64, 1.0, 100000, 1000000, 0, VIO_ENGINE_SIMGRID},
     {"W3-256", "256 VMs on 256 cores", WK_SCALE, 256, 1.0, 100000, 1000000, 0, VIO_ENGINE_SIMGRID},
     {"W4", "1500 B, DDIO, NIC ring 4096", WK_DEFAULT, 0, 1.0, 100000, 1000000, 1, VIO_ENGINE_SIMGRID},

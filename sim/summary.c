@@ -65,14 +65,20 @@ static const json_t *at(const json_t *o, const char *path)
 
 static double num(const json_t *v) { return v ? json_number_value(v) : NAN; }
 
-/* Mean guest busy time per packet across the VMs (cores[1..]). */
+/* Mean guest busy time per packet across the VMs (the cores whose role is "vmN"). */
 static double guest_busy(const json_t *var)
 {
     const json_t *cores = json_object_get(var, "cores");
     double sum = 0;
     size_t n = 0;
-    for (size_t i = 1; i < json_array_size(cores); i++, n++)
-        sum += num(json_object_get(json_array_get(cores, i), "busy_ns_per_packet"));
+    for (size_t i = 0; i < json_array_size(cores); i++) {
+        const json_t *c = json_array_get(cores, i);
+        const char *role = json_string_value(json_object_get(c, "role"));
+        if (role && !strncmp(role, "vm", 2)) {
+            sum += num(json_object_get(c, "busy_ns_per_packet"));
+            n++;
+        }
+    }
     return n ? sum / (double)n : 0;
 }
 

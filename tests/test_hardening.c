@@ -4,6 +4,7 @@
  * the documented maximum duration. */
 #include "support.h"
 
+#include "datapath/results.h"
 #include "viosim/datapath.h"
 #include "viosim/estimate.h"
 #include "viosim/time.h"
@@ -175,7 +176,7 @@ START_TEST(test_ranges_are_what_the_loader_accepts)
         const char *sets[] = {set};
         vio_scenario *s = NULL;
         vio_err err = {{0}};
-        ck_assert_int_eq(vio_scenario_load_string(q(MIN ",'variants':[{'name':'v'}]}"), "s.json", sets, 1, &s, &err),
+        ck_assert_int_eq(vio_scenario_load_string(q(MIN ",'host':{'workers':[{'core':0}]},'variants':[{'name':'v'}]}"), "s.json", sets, 1, &s, &err),
                          VIO_EINVAL);
         snprintf(want, sizeof want, "expected %s in %s, got ", is_int ? "an integer" : "a number", range);
         ck_assert_msg(strstr(err.msg, want) != NULL, "%s: %s lacks \"%s\"", p->path, err.msg, want);
@@ -183,7 +184,7 @@ START_TEST(test_ranges_are_what_the_loader_accepts)
         double under = (p->flags & VIO_PF_MIN_EXCLUSIVE) ? p->min : p->min - 1;
         snprintf(set, sizeof set, "%s=%.17g", path, under);
         memset(&err, 0, sizeof err);
-        ck_assert_int_eq(vio_scenario_load_string(q(MIN ",'variants':[{'name':'v'}]}"), "s.json", sets, 1, &s, &err),
+        ck_assert_int_eq(vio_scenario_load_string(q(MIN ",'host':{'workers':[{'core':0}]},'variants':[{'name':'v'}]}"), "s.json", sets, 1, &s, &err),
                          VIO_EINVAL);
         ck_assert_msg(strstr(err.msg, want) != NULL, "%s: %s lacks \"%s\"", p->path, err.msg, want);
         checked++;
@@ -325,7 +326,7 @@ START_TEST(test_time_at_the_maximum_duration)
     vio_datapath *dp = NULL;
     ck_assert(vio_datapath_create(s, 0, &dp, &err) == VIO_OK);
     ck_assert_msg(vio_datapath_run_sequential(dp, &err) == VIO_OK, "%s", err.msg);
-    json_t *res = vio_datapath_results(dp);
+    json_t *res = vio__datapath_results(dp);
     ck_assert(vio_test_num(res, "packets.delivered") == 3);
     /* A latency of microseconds at ~1e5 s: no time wrapped or lost precision. */
     double mean = vio_test_num(res, "latency_ns.mean"), max = vio_test_num(res, "latency_ns.max");

@@ -59,18 +59,17 @@ START_TEST(test_nic_ring_full_drops_then_recovers)
     /* Step the agents in the model's own order until the NIC has seen 6 arrivals. */
     int arrivals = 0;
     while (arrivals < 6) {
-        uint32_t best = 0;
-        for (uint32_t a = 1; a < vio_datapath_agents(dp); a++)
-            if (vio_datapath_next(dp, a) < vio_datapath_next(dp, best))
-                best = a;
-        ck_assert_uint_lt(vio_datapath_next(dp, best), VIO_PS_NEVER);
+        vio_ps t;
+        uint32_t best = vio_datapath_first(dp, &t);
+        ck_assert_uint_lt(best, vio_datapath_agents(dp));
+        ck_assert_uint_eq(t, vio_datapath_next(dp, best)); /* the agenda is current */
         arrivals += best == VIO_AGENT_NIC;
-        vio_datapath_step(dp, best, vio_datapath_next(dp, best));
+        vio_datapath_step(dp, best, t);
     }
     /* Arrivals 100 ns apart, the host still in its 1 ms wake-up: 4 accepted, 2 dropped. */
     ck_assert_uint_eq(dp->nic_rings[0].produced, 4);
     ck_assert_uint_eq(dp->dropped_nic, 2);
-    ck_assert_uint_eq(dp->host_in.len + dp->host_packets, 4);
+    ck_assert_uint_eq(dp->w[0].in.len + dp->w[0].packets, 4);
     vio_err err = {{0}};
     ck_assert_msg(vio_datapath_run_sequential(dp, &err) == VIO_OK, "%s", err.msg);
     /* The other 6 arrivals also came while the host slept (they are 100 ns apart): dropped too. */

@@ -129,7 +129,7 @@ START_TEST(defaults_filled)
     /* The canonical text shows every default, keys sorted. */
     char *want = q(
         "{'host':{'batch_cycles':200,'budget':64,'classify_cycles':150,'core':0,'irq_cycles':1000,"
-        "'notify_cycles':300,'shared_ring_entries':512},'iommu':{'ats_rtt_ns':546,'devtlb_entries':0,'fault_log':8,"
+        "'notify_cycles':300,'shared_ring_entries':512,'workers':[]},'iommu':{'ats_rtt_ns':546,'devtlb_entries':0,'fault_log':8,"
         "'iotlb_entries':64,'iotlb_hit_ns':5,'iotlb_ways':32,'psc_entries':32,'walk_overhead_ns':100,'walkers':4},"
         "'irq':{'eoi_cycles':200,'exit_entry_cycles':1559,'guest_halt_poll_ns':0,'halt_poll_grow':2,"
         "'halt_poll_grow_start_ns':10000,'halt_poll_ns':200000,'halt_poll_shrink':2,'inject_cycles':300,"

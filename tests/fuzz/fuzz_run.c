@@ -7,6 +7,7 @@
  * FUZZ_MAX_BYTES) are loaded but not simulated. */
 #include "fuzz_input.h"
 
+#include "datapath/results.h"
 #include "viosim/datapath.h"
 #include "viosim/scenario.h"
 
@@ -46,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rc = vio_datapath_check_finished(dp, &err);
             if (rc != VIO_OK)
                 fuzz_fail("variant %u: not finished (rc %d): %s", v, rc, err.msg);
-            json_t *res = vio_datapath_results(dp);
+            json_t *res = vio__datapath_results(dp);
             if (!res)
                 fuzz_fail("variant %u: no results", v);
             json_decref(res);

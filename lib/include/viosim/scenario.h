@@ -29,6 +29,7 @@ extern "C" {
  * each list every one of 1023 VMs take about 20 MB). Larger files, and anything
  * that is not a regular file (FIFO, device, directory), are refused unread. */
 #define VIO_SCENARIO_MAX_BYTES (64ull << 20)
+#define VIO_MAX_WORKERS 64u
 
 typedef struct vio_cache_params {
     uint32_t enabled;    /* only meaningful for the optional L2 */
@@ -63,8 +64,16 @@ typedef struct vio_platform {
     uint32_t ideal_memory;        /* 1: memory accesses cost nothing (reduced models) */
 } vio_platform;
 
-typedef struct vio_host_params {
+/* One host worker: a vhost-like thread pinned to its own core, serving some NIC
+ * receive queues (host.workers[]). */
+typedef struct vio_worker_params {
     uint32_t core;
+    uint32_t nqueues;  /* 0: the default map, queue q to worker q mod workers */
+    uint32_t *queues;  /* the NIC queues it serves */
+} vio_worker_params;
+
+typedef struct vio_host_params {
+    uint32_t core;      /* the single default worker's core when host.workers is absent */
     uint32_t budget;            /* packets per poll batch (vhost: 64..256) */
     uint32_t batch_cycles;      /* fixed cost of one poll batch */
     uint32_t classify_cycles;   /* per packet: parse headers, find destination(s) */
@@ -191,6 +200,8 @@ typedef struct vio_scenario {
     vio_platform platform;
     vio_host_params host;
     vio_irq_costs irq;
+    uint32_t nworkers;          /* >= 1: host.workers, or one worker on host.core */
+    vio_worker_params *workers;
     uint32_t nvms;
     vio_vm_params *vms;
     vio_traffic traffic;

@@ -1,4 +1,4 @@
-/* Datapath construction, the agent interface and the sequential reference loop. */
+/* Datapath construction, the agent table, the agenda and the sequential reference loop. */
 #include "datapath/dp_internal.h"
 #include "viosim/estimate.h"
 
@@ -18,9 +18,10 @@ static int ring_init(dp_ring *r, uint32_t entries)
     return 0;
 }
 
-static int fifo_init(dp_fifo *f, uint32_t cap)
+static int fifo_init(dp_fifo *f, uint32_t cap, uint32_t owner)
 {
     f->cap = cap;
+    f->owner = owner;
     f->head = f->len = 0;
     f->items = malloc((size_t)cap * sizeof *f->items);
     return f->items ? 0 : -1;
@@ -58,6 +59,64 @@ static int make_memsys(const vio_scenario *s, vio_memsys **out, vio_err *err)
     return vio_memsys_create(&mc, out, err);
 }
 
+/* The worker of each NIC queue: the scenario's lists, else round-robin. */
+static void map_queues(vio_datapath *dp)
+{
+    const vio_scenario *s = dp->s;
+    for (uint32_t q = 0; q < dp->nqueues; q++)
+        dp->queue_worker[q] = q % dp->nworkers;
+    for (uint32_t w = 0; w < s->nworkers; w++)
+        for (uint32_t k = 0; k < s->workers[w].nqueues; k++)
+            dp->queue_worker[s->workers[w].queues[k]] = w;
+}
+
+/* The agent table and every stage's state. Returns -1 when out of memory. */
+static int build_agents(vio_datapath *dp)
+{
+    const vio_scenario *s = dp->s;
+    uint32_t W = dp->nworkers, slots = dp->nqueues * s->platform.nic_ring_entries;
+    int bad = vio__agenda_init(&dp->agenda, dp->nagents) != 0;
+    dp->agents = calloc(dp->nagents, sizeof *dp->agents);
+    dp->stale = calloc(dp->nagents, sizeof *dp->stale);
+    dp->is_stale = calloc(dp->nagents, sizeof *dp->is_stale);
+    dp->nic_rings = calloc(dp->nqueues, sizeof *dp->nic_rings);
+    dp->queue_worker = calloc(dp->nqueues, sizeof *dp->queue_worker);
+    dp->w = calloc(W, sizeof *dp->w);
+    dp->g = calloc(s->nvms, sizeof *dp->g);
+    dp->accept = calloc(s->nvms, sizeof *dp->accept);
+    dp->shared_refs = calloc(s->host.shared_ring_entries, sizeof *dp->shared_refs);
+    dp->shared_src = calloc(s->host.shared_ring_entries, sizeof *dp->shared_src);
+    dp->shared_fetched = calloc(s->host.shared_ring_entries, sizeof *dp->shared_fetched);
+    bad |= !dp->agents || !dp->stale || !dp->is_stale || !dp->nic_rings || !dp->queue_worker || !dp->w || !dp->g ||
+           !dp->accept || !dp->shared_refs || !dp->shared_src || !dp->shared_fetched;
+    if (bad)
+        return -1;
+    dp->agents[0] = (dp_agent){DP_AGENT_NIC, 0, UINT32_MAX, &vio__nic_ops};
+    for (uint32_t q = 0; !bad && q < dp->nqueues; q++)
+        bad |= ring_init(&dp->nic_rings[q], s->platform.nic_ring_entries);
+    map_queues(dp);
+    for (uint32_t i = 0; !bad && i < W; i++) {
+        dp_worker *w = &dp->w[i];
+        w->index = i;
+        w->core = s->workers[i].core;
+        w->agent = 1 + i;
+        dp->agents[w->agent] = (dp_agent){DP_AGENT_WORKER, i, w->core, &vio__worker_ops};
+        /* Sized for every NIC slot and one fetch per guest: they never overflow. */
+        bad |= fifo_init(&w->in, slots, w->agent) || fifo_init(&w->fetch_in, s->nvms, w->agent);
+    }
+    bad |= bad || ring_init(&dp->shared, s->host.shared_ring_entries);
+    for (uint32_t v = 0; !bad && v < s->nvms; v++) {
+        dp_guest *g = &dp->g[v];
+        g->vm = v;
+        g->core = s->vms[v].core;
+        g->agent = 1 + W + v;
+        dp->agents[g->agent] = (dp_agent){DP_AGENT_GUEST, v, g->core, &vio__guest_ops};
+        vio_hist_init(&g->latency);
+        bad |= ring_init(&g->ring, s->vms[v].ring_entries) || fifo_init(&g->in, s->vms[v].ring_entries, g->agent);
+    }
+    return bad ? -1 : 0;
+}
+
 static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, vio_err *err)
 {
     *out = NULL;
@@ -70,7 +129,8 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     dp->s = s;
     dp->v = &s->variants[variant];
     dp->freq = s->platform.freq_mhz;
-    dp->nagents = VIO_AGENT_GUEST0 + s->nvms;
+    dp->nworkers = s->nworkers;
+    dp->nagents = 1 + dp->nworkers + s->nvms;
     dp->nqueues = s->platform.nic_queues ? s->platform.nic_queues : s->nvms;
     dp->buf_stride = (s->platform.nic_buffer_bytes + VIO_LINE_BYTES - 1) / VIO_LINE_BYTES * VIO_LINE_BYTES;
     uint32_t vm_ring = 0;
@@ -95,38 +155,35 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     }
     vio_pcie_init(&dp->pcie, s->platform.pcie_bandwidth_mbps, s->platform.pcie_latency_ns,
                   s->platform.pcie_tlp_payload, s->platform.pcie_tlp_overhead);
-    int bad = 0;
-    dp->nic_rings = calloc(dp->nqueues, sizeof *dp->nic_rings);
-    bad |= !dp->nic_rings;
-    for (uint32_t q = 0; !bad && q < dp->nqueues; q++)
-        bad |= ring_init(&dp->nic_rings[q], s->platform.nic_ring_entries);
-    bad |= bad || fifo_init(&dp->host_in, dp->nqueues * s->platform.nic_ring_entries);
-    bad |= bad || ring_init(&dp->shared, s->host.shared_ring_entries);
-    dp->shared_refs = calloc(s->host.shared_ring_entries, sizeof *dp->shared_refs);
-    dp->shared_src = calloc(s->host.shared_ring_entries, sizeof *dp->shared_src);
-    dp->shared_fetched = calloc(s->host.shared_ring_entries, sizeof *dp->shared_fetched);
-    bad |= !dp->shared_src || !dp->shared_fetched || fifo_init(&dp->fetch_in, s->nvms);
-    dp->g = calloc(s->nvms, sizeof *dp->g);
-    dp->accept = calloc(s->nvms, sizeof *dp->accept);
-    bad |= !dp->shared_refs || !dp->g || !dp->accept;
-    vio_arrival_hash_init(&dp->arrivals);
-    for (uint32_t v = 0; !bad && v < s->nvms; v++) {
-        dp_guest *g = &dp->g[v];
-        g->vm = v;
-        g->core = s->vms[v].core;
-        vio_hist_init(&g->latency);
-        bad |= ring_init(&g->ring, s->vms[v].ring_entries) || fifo_init(&g->in, s->vms[v].ring_entries);
-        if (!bad && vio__vcpu_for(dp, v, &g->vcpu, err) != VIO_OK) {
-            vio_datapath_destroy(dp);
-            return VIO_EINVAL;
-        }
-    }
-    if (bad) {
+    if (build_agents(dp) != 0) {
         vio_datapath_destroy(dp);
         return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
     }
+    for (uint32_t v = 0; v < s->nvms; v++)
+        if ((rc = vio__vcpu_for(dp, v, &dp->g[v].vcpu, err)) != VIO_OK) {
+            vio_datapath_destroy(dp);
+            return rc;
+        }
+    vio_arrival_hash_init(&dp->arrivals);
+    for (uint32_t a = 0; a < dp->nagents; a++)
+        vio__agenda_set(&dp->agenda, a, vio_datapath_next(dp, a));
     *out = dp;
     return VIO_OK;
+}
+
+int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **out, vio_err *err)
+{
+    vio_err local = {{0}};
+    int rc = create(s, variant, out, &local);
+    if (rc != VIO_ENOMEM)
+        return rc == VIO_OK ? rc : vio_err_set(err, rc, "%s", local.msg);
+    /* A model's own message ("cache: out of memory for N lines") names neither the
+     * file nor the parameter: the estimate knows which one weighs most. */
+    vio_estimate e;
+    vio_estimate_variant(s, variant, &e);
+    return vio_err_set(err, rc, "%s: variant %s: out of memory building the model (%.1f MiB estimated; largest: %s, "
+                       "%.1f MiB for %s)", s->source, s->variants[variant].name, e.model_bytes / 1048576.0,
+                       e.largest, e.largest_bytes / 1048576.0, e.why);
 }
 
 int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *err)
@@ -158,21 +215,6 @@ int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *
     return vio_vcpu_create(&vc, out, err);
 }
 
-int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **out, vio_err *err)
-{
-    vio_err local = {{0}};
-    int rc = create(s, variant, out, &local);
-    if (rc != VIO_ENOMEM)
-        return rc == VIO_OK ? rc : vio_err_set(err, rc, "%s", local.msg);
-    /* A model's own message ("cache: out of memory for N lines") names neither the
-     * file nor the parameter: the estimate knows which one weighs most. */
-    vio_estimate e;
-    vio_estimate_variant(s, variant, &e);
-    return vio_err_set(err, rc, "%s: variant %s: out of memory building the model (%.1f MiB estimated; largest: %s, "
-                       "%.1f MiB for %s)", s->source, s->variants[variant].name, e.model_bytes / 1048576.0,
-                       e.largest, e.largest_bytes / 1048576.0, e.why);
-}
-
 void vio_datapath_destroy(vio_datapath *dp)
 {
     if (!dp)
@@ -184,13 +226,18 @@ void vio_datapath_destroy(vio_datapath *dp)
         for (uint32_t q = 0; q < dp->nqueues; q++)
             free(dp->nic_rings[q].free_at);
     free(dp->nic_rings);
-    free(dp->host_in.items);
+    free(dp->queue_worker);
+    if (dp->w)
+        for (uint32_t i = 0; i < dp->nworkers; i++) {
+            free(dp->w[i].in.items);
+            free(dp->w[i].fetch_in.items);
+        }
+    free(dp->w);
     free(dp->shared.free_at);
     free(dp->shared_refs);
     free(dp->accept);
     free(dp->shared_src);
     free(dp->shared_fetched);
-    free(dp->fetch_in.items);
     if (dp->g)
         for (uint32_t v = 0; v < dp->s->nvms; v++) {
             free(dp->g[v].ring.free_at);
@@ -198,6 +245,10 @@ void vio_datapath_destroy(vio_datapath *dp)
             vio_vcpu_destroy(dp->g[v].vcpu);
         }
     free(dp->g);
+    free(dp->agents);
+    free(dp->stale);
+    free(dp->is_stale);
+    vio__agenda_free(&dp->agenda);
     free(dp);
 }
 
@@ -212,44 +263,31 @@ void vio__dp_broken(vio_datapath *dp, const char *fmt, ...)
     va_end(ap);
 }
 
-void vio_datapath_set_touch(vio_datapath *dp, vio_touch_cb cb, void *ctx)
-{
-    dp->touch = cb;
-    dp->touch_ctx = ctx;
-}
-
 uint32_t vio_datapath_agents(const vio_datapath *dp) { return dp->nagents; }
 
-uint32_t vio_datapath_agent_core(const vio_datapath *dp, uint32_t agent)
-{
-    if (agent == VIO_AGENT_NIC)
-        return UINT32_MAX;
-    if (agent == VIO_AGENT_HOST)
-        return dp->s->host.core;
-    return dp->g[agent - VIO_AGENT_GUEST0].core;
-}
+uint32_t vio_datapath_agent_core(const vio_datapath *dp, uint32_t agent) { return dp->agents[agent].core; }
 
 const char *vio_datapath_agent_name(const vio_datapath *dp, uint32_t agent, char *buf, size_t len)
 {
-    (void)dp;
-    if (agent == VIO_AGENT_NIC)
-        snprintf(buf, len, "nic");
-    else if (agent == VIO_AGENT_HOST)
-        snprintf(buf, len, "host");
+    const dp_agent *a = &dp->agents[agent];
+    if (a->kind == DP_AGENT_NIC || (a->kind == DP_AGENT_WORKER && a->index == 0))
+        snprintf(buf, len, "%s", a->ops->kind);
     else
-        snprintf(buf, len, "vm%u", agent - VIO_AGENT_GUEST0);
+        snprintf(buf, len, "%s%u", a->ops->kind, a->index);
     return buf;
 }
 
 vio_ps vio_datapath_next(const vio_datapath *dp, uint32_t agent)
 {
-    if (dp->overrun)
-        return VIO_PS_NEVER;
-    if (agent == VIO_AGENT_NIC)
-        return vio__nic_next(dp);
-    if (agent == VIO_AGENT_HOST)
-        return vio__host_next(dp);
-    return vio__guest_next(dp, &dp->g[agent - VIO_AGENT_GUEST0]);
+    const dp_agent *a = &dp->agents[agent];
+    return a->ops->next(dp, a->index);
+}
+
+uint32_t vio_datapath_first(const vio_datapath *dp, vio_ps *t)
+{
+    uint32_t a = vio__agenda_first(&dp->agenda);
+    *t = vio__agenda_key(&dp->agenda, a);
+    return *t == VIO_PS_NEVER || dp->broken ? UINT32_MAX : a;
 }
 
 void vio_datapath_step(vio_datapath *dp, uint32_t agent, vio_ps now)
@@ -258,64 +296,47 @@ void vio_datapath_step(vio_datapath *dp, uint32_t agent, vio_ps now)
      * ends with an error instead of risking 64-bit time arithmetic. */
     if (now > VIO_MAX_SIM_PS) {
         dp->overrun = now;
+        dp->broken = 1; /* ends both engines' loops; check_finished reports the overrun */
         return;
     }
-    if (agent == VIO_AGENT_NIC)
-        vio__nic_step(dp, now);
-    else if (agent == VIO_AGENT_HOST)
-        vio__host_step(dp, now);
-    else
-        vio__guest_step(dp, &dp->g[agent - VIO_AGENT_GUEST0], now);
+    if (now < dp->now) {
+        /* A step scheduled another agent's event before the step itself: a model bug. */
+        char name[32];
+        vio__dp_broken(dp, "causality violated: %s has an event at %llu ps, before %llu ps",
+                       vio_datapath_agent_name(dp, agent, name, sizeof name), (unsigned long long)now,
+                       (unsigned long long)dp->now);
+        return;
+    }
+    dp->now = now;
+    const dp_agent *a = &dp->agents[agent];
+    a->ops->step(dp, a->index, now);
+    /* Only the stepped agent and those it fed can have a new next event. */
+    dp_wake(dp, agent);
+    for (uint32_t i = 0; i < dp->nstale; i++) {
+        uint32_t j = dp->stale[i];
+        dp->is_stale[j] = 0;
+        vio__agenda_set(&dp->agenda, j, vio_datapath_next(dp, j));
+    }
+    dp->nstale = 0;
 }
 
-/* With copy on fetch, the host serves the guests' fetch commands until every
- * guest has drained its queue. */
-static int all_guests_drained(const vio_datapath *dp)
-{
-    if (dp->v->copy != VIO_COPY_LLC_ON_FETCH)
-        return 1;
-    for (uint32_t v = 0; v < dp->s->nvms; v++)
-        if (dp->g[v].in.len)
-            return 0;
-    return dp->fetch_in.len == 0;
-}
+vio_ps vio_datapath_now(const vio_datapath *dp) { return dp->now; }
 
-int vio_datapath_done(const vio_datapath *dp, uint32_t agent)
+vio_ps vio_datapath_end(const vio_datapath *dp)
 {
-    if (dp->overrun)
-        return 1;
-    if (agent == VIO_AGENT_NIC)
-        return vio_traffic_peek(dp->traffic) == VIO_PS_NEVER;
-    if (agent == VIO_AGENT_HOST)
-        return vio_datapath_done(dp, VIO_AGENT_NIC) && dp->host_in.len == 0 && all_guests_drained(dp);
-    return vio_datapath_done(dp, VIO_AGENT_NIC) && dp->host_in.len == 0 && dp->g[agent - VIO_AGENT_GUEST0].in.len == 0;
+    vio_ps end = dp->now > dp->last_done ? dp->now : dp->last_done;
+    for (uint32_t i = 0; i < dp->nworkers; i++)
+        if (dp->w[i].busy_until > end)
+            end = dp->w[i].busy_until;
+    return end;
 }
 
 int vio_datapath_run_sequential(vio_datapath *dp, vio_err *err)
 {
-    vio_ps last_t = 0;
-    for (;;) {
-        uint32_t best = UINT32_MAX;
-        vio_ps best_t = VIO_PS_NEVER;
-        for (uint32_t a = 0; a < dp->nagents; a++) {
-            vio_ps t = vio_datapath_next(dp, a);
-            if (t < best_t) {
-                best_t = t;
-                best = a;
-            }
-        }
-        if (best == UINT32_MAX)
-            break;
-        if (best_t < last_t) {
-            /* A step scheduled another agent's event before the step itself: a model bug. */
-            char name[32];
-            return vio_err_set(err, VIO_ERUN, "causality violated: %s has an event at %llu ps, before %llu ps",
-                               vio_datapath_agent_name(dp, best, name, sizeof name), (unsigned long long)best_t,
-                               (unsigned long long)last_t);
-        }
-        last_t = best_t;
-        vio_datapath_step(dp, best, best_t);
-    }
+    vio_ps t;
+    uint32_t a;
+    while ((a = vio_datapath_first(dp, &t)) != UINT32_MAX)
+        vio_datapath_step(dp, a, t);
     return vio_datapath_check_finished(dp, err);
 }
 
@@ -342,9 +363,10 @@ int vio_datapath_check_finished(const vio_datapath *dp, vio_err *err)
             return vio_err_set(err, VIO_ERUN, "%s: variant %s: vm%u stopped with %u packets undelivered",
                                dp->s->source, dp->v->name, v, dp->g[v].in.len);
     }
-    if (dp->host_in.len)
-        return vio_err_set(err, VIO_ERUN, "%s: variant %s: host stopped with %u packets in its queue",
-                           dp->s->source, dp->v->name, dp->host_in.len);
+    for (uint32_t i = 0; i < dp->nworkers; i++)
+        if (dp->w[i].in.len || dp->w[i].fetch_in.len)
+            return vio_err_set(err, VIO_ERUN, "%s: variant %s: host worker %u stopped with %u packets in its queue",
+                               dp->s->source, dp->v->name, i, dp->w[i].in.len + dp->w[i].fetch_in.len);
     if (vio_traffic_peek(dp->traffic) != VIO_PS_NEVER)
         return vio_err_set(err, VIO_ERUN, "%s: variant %s: traffic not exhausted", dp->s->source, dp->v->name);
     if (delivered + dropped != dp->offered)

@@ -1,4 +1,6 @@
-/* Internal state of the datapath; shared by datapath.c, dp_stages.c and dp_results.c. */
+/* Internal state of the datapath, shared by its files: datapath.c (construction,
+ * the agent table, the agenda), dp_nic.c, dp_host.c and dp_guest.c (the stages),
+ * dp_pasid.c (PASID-tagged DMA) and dp_results.c. */
 #ifndef VIOSIM_DP_INTERNAL_H
 #define VIOSIM_DP_INTERNAL_H
 
@@ -11,6 +13,10 @@
 #include "viosim/qos.h"
 #include "viosim/traffic.h"
 #include "viosim/vcpu.h"
+
+#include "util/agenda.h"
+
+#include <jansson.h>
 
 /* A tenant of PASID-tagged I/O at run time: its parameters, what the device
  * stamps on its queue pair's DMAs, where its IOVA window lies, and its counters. */
@@ -36,10 +42,13 @@ typedef struct dp_pkt {
     uint32_t shared;      /* shared LLC ring slot, or UINT32_MAX */
 } dp_pkt;
 
-/* A bounded FIFO; capacity is the sum of the rings feeding it, so it never overflows. */
+/* A bounded FIFO; capacity is the sum of the rings feeding it, so it never
+ * overflows. It knows the agent it feeds: a push marks that agent's agenda
+ * entry stale (dp_push), so no stage has to remember whom it woke. */
 typedef struct dp_fifo {
     dp_pkt *items;
     uint32_t cap, head, len;
+    uint32_t owner; /* the agent that consumes it */
 } dp_fifo;
 
 /* A descriptor ring, reduced to what decides drops: when each slot is free again.
@@ -51,8 +60,18 @@ typedef struct dp_ring {
     vio_ps *free_at;
 } dp_ring;
 
+/* One host worker (a vhost-like thread on its own core) and the NIC queues it serves. */
+typedef struct dp_worker {
+    uint32_t index, core, agent;
+    dp_fifo in;       /* packets its queues received */
+    dp_fifo fetch_in; /* copy on fetch: guests' fetch commands for packets it handled */
+    vio_ps busy_until, busy;
+    vio_ps debt; /* signals the guests took since its last batch, paid at its next */
+    uint64_t batches, irqs, packets, fetches;
+} dp_worker;
+
 typedef struct dp_guest {
-    uint32_t core, vm;
+    uint32_t core, vm, agent;
     dp_fifo in;
     dp_ring ring;
     vio_ps busy_until, busy;  /* busy: core time spent (handler, exits, reads, work) */
@@ -67,38 +86,60 @@ typedef struct dp_guest {
     uint64_t kicks;                       /* guest -> host doorbells (refill kicks asked for, fetch commands) */
     int want_kick;                        /* vhost ran out of this guest's rx buffers: it asked for a kick */
     vio_ps host_poll, guest_spin;         /* its core's halt polling in root mode / idle polling in guest mode */
+    uint32_t last_worker;                 /* the worker that last delivered to it: it pays the signals */
 } dp_guest;
+
+/* The agents, built from the scenario: the NIC, every host worker, every guest.
+ * Their order is the tie-break of the agenda: agent 0 is the NIC, 1..W the
+ * workers, W+1.. the guests in VM order. */
+enum dp_agent_kind { DP_AGENT_NIC, DP_AGENT_WORKER, DP_AGENT_GUEST };
+
+typedef struct dp_agent_ops {
+    const char *kind; /* names agents: "nic", "host" (+ worker index past 0), "vm" + VM index */
+    vio_ps (*next)(const vio_datapath *dp, uint32_t index); /* its next event, a pure function */
+    void (*step)(vio_datapath *dp, uint32_t index, vio_ps now);
+} dp_agent_ops;
+
+typedef struct dp_agent {
+    enum dp_agent_kind kind;
+    uint32_t index; /* among agents of its kind */
+    uint32_t core;  /* platform core, UINT32_MAX for the NIC */
+    const dp_agent_ops *ops;
+} dp_agent;
+
+extern const dp_agent_ops vio__nic_ops, vio__worker_ops, vio__guest_ops;
 
 struct vio_datapath {
     const vio_scenario *s;
     const vio_variant *v;
-    vio_touch_cb touch;
-    void *touch_ctx;
-    uint32_t nagents, nqueues, freq;
+    uint32_t nagents, nqueues, nworkers, freq;
+    dp_agent *agents;
+    /* The agenda: every agent's next event time, first in (time, agent index)
+     * order in O(1). After a step, the entries of the stepped agent and of every
+     * agent it fed (marked by dp_wake) are refreshed; nothing else can change. */
+    vio__agenda agenda;
+    uint32_t *stale, nstale;
+    uint8_t *is_stale;
+    vio_ps now; /* time of the last step: the model clock */
     vio_memsys *mem;
     vio_pcie pcie;
     vio_traffic_gen *traffic;
     vio_arrival_hash arrivals; /* what the NIC received, in order */
     /* NIC */
     dp_ring *nic_rings;
+    uint32_t *queue_worker; /* the worker serving each NIC queue */
     uint32_t buf_stride; /* bytes between receive buffers, a whole number of lines */
     uint64_t nic_buf_span, nic_desc_span, guest_buf_span, guest_desc_span; /* per queue / VM */
-    int nic_done;
-    /* host */
-    dp_fifo host_in;
-    vio_ps host_busy_until, host_busy;
-    vio_ps host_debt; /* signals the guests took since the host's last batch, paid at its next */
-    uint64_t host_batches, host_irqs, host_packets;
-    /* the US11412059 shared LLC ring */
+    /* host workers */
+    dp_worker *w;
+    /* the US11412059 shared LLC ring, one for all workers (its producer index is
+     * taken atomically in a real host: not modelled, it costs nothing here) */
     dp_ring shared;
     uint32_t *shared_refs; /* guests still to read each slot; never below zero */
     uint8_t *accept;       /* scratch: which destinations of the packet in hand take it */
-    /* copy on fetch: what each shared slot will hold, when it was copied, and the
-     * guests' fetch commands waiting for the host */
+    /* copy on fetch: what each shared slot will hold and when it was copied */
     dp_pkt *shared_src;
     vio_ps *shared_fetched;
-    dp_fifo fetch_in;
-    uint64_t fetches;
     /* guests */
     dp_guest *g;
     /* PASID-tagged I/O (NULL tenants: no tenant machinery in this variant) */
@@ -113,8 +154,9 @@ struct vio_datapath {
     vio_ps first_arrival, last_done;
     vio_ps overrun; /* the first event past VIO_MAX_SIM_PS (then every agent stops), or 0 */
     int have_first;
-    /* A broken model invariant (a count below zero, a slot reused while held):
-     * the first one is kept and fails the run at vio_datapath_check_finished. */
+    /* A broken model invariant (a count below zero, a slot reused while held, an
+     * event in the past): the first one is kept, stops the engines and fails the
+     * run at vio_datapath_check_finished. */
     int broken;
     char broken_msg[256];
 };
@@ -141,15 +183,17 @@ int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, 
                    vio_ps *delay);
 json_t *vio__pasid_results(const vio_datapath *dp);
 
-/* dp_stages.c */
-vio_ps vio__nic_next(const vio_datapath *dp);
-void vio__nic_step(vio_datapath *dp, vio_ps now);
-vio_ps vio__host_next(const vio_datapath *dp);
-void vio__host_step(vio_datapath *dp, vio_ps now);
-vio_ps vio__guest_next(const vio_datapath *dp, const dp_guest *g);
 /* datapath.c: the vCPU model of one VM for the variant's notify mode. */
 int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *err);
-void vio__guest_step(vio_datapath *dp, dp_guest *g, vio_ps now);
+
+/* Mark an agent whose inputs changed: its agenda entry is refreshed after the step. */
+static inline void dp_wake(vio_datapath *dp, uint32_t agent)
+{
+    if (!dp->is_stale[agent]) {
+        dp->is_stale[agent] = 1;
+        dp->stale[dp->nstale++] = agent;
+    }
+}
 
 /* Address map: disjoint regions 8 TiB apart, each structure's per-queue (per-VM)
  * part aligned to 2 MiB so a tenant's buffers never share a page with another's
@@ -171,6 +215,14 @@ static inline int dp_fifo_push(dp_fifo *f, const dp_pkt *p)
     f->items[(f->head + f->len) % f->cap] = *p;
     f->len++;
     return 0;
+}
+/* Append to a stage's input and wake the stage (capacity: see dp_fifo). */
+static inline void dp_push(vio_datapath *dp, dp_fifo *f, const dp_pkt *p)
+{
+    if (dp_fifo_push(f, p) != 0)
+        vio__dp_broken(dp, "an input queue of %u entries overflowed", f->cap);
+    else
+        dp_wake(dp, f->owner);
 }
 static inline const dp_pkt *dp_fifo_peek(const dp_fifo *f, uint32_t i)
 {

@@ -2,6 +2,7 @@
  * (packets, latency_ns, throughput, caches, dma, interrupts, cores) are stable;
  * the rest are additions documented in docs/results.md. */
 #include "datapath/dp_internal.h"
+#include "datapath/results.h"
 
 #include <stdio.h>
 
@@ -22,7 +23,7 @@ static const char *copy_name[] = {"guest", "llc", "llc-on-fetch"};
 static const char *iommu_name[] = {"off", "4k", "2m"};
 static const char *notify_name[] = {"exit", "posted", "poll"};
 
-json_t *vio_datapath_results(const vio_datapath *dp)
+json_t *vio__datapath_results(const vio_datapath *dp)
 {
     const vio_scenario *s = dp->s;
     vio_memsys_stats ms;
@@ -56,16 +57,22 @@ json_t *vio_datapath_results(const vio_datapath *dp)
     for (int l = 0; l < VIO_LVL_COUNT; l++)
         greads += gl[l];
 
-    json_t *cores = json_array();
-    uint32_t hc = s->host.core;
-    double host_util = dp->v->host_poll ? 1.0 : ratio(dp->host_busy, span);
-    /* utilization: 1.0 for a core that spins (it is never free for other work);
+    /* Every core with its role: the host workers, the VMs, then the cores nothing runs on.
+     * utilization: 1.0 for a core that spins (it is never free for other work);
      * work_utilization: the measured share of the span spent handling events. */
-    double host_work = ratio(dp->host_busy, span);
-    json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f,s:f}", "id", (int)hc, "role", "host", "utilization",
-                                           host_util > 1.0 ? 1.0 : host_util, "busy_ns_per_packet",
-                                           dp->host_packets ? ns(dp->host_busy) / (double)dp->host_packets : 0.0,
-                                           "work_utilization", host_work > 1.0 ? 1.0 : host_work));
+    json_t *cores = json_array();
+    uint64_t host_batches = 0, host_irqs = 0, fetches = 0;
+    for (uint32_t i = 0; i < dp->nworkers; i++) {
+        const dp_worker *w = &dp->w[i];
+        host_batches += w->batches;
+        host_irqs += w->irqs;
+        fetches += w->fetches;
+        double work = ratio(w->busy, span), u = dp->v->host_poll ? 1.0 : work;
+        json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f,s:f,s:i}", "id", (int)w->core, "role", "host",
+                                               "utilization", u > 1.0 ? 1.0 : u, "busy_ns_per_packet",
+                                               w->packets ? ns(w->busy) / (double)w->packets : 0.0,
+                                               "work_utilization", work > 1.0 ? 1.0 : work, "worker", (int)i));
+    }
     for (uint32_t v = 0; v < s->nvms; v++) {
         const dp_guest *g = &dp->g[v];
         char role[32];
@@ -75,6 +82,16 @@ json_t *vio_datapath_results(const vio_datapath *dp)
                                                "utilization", u > 1.0 ? 1.0 : u, "busy_ns_per_packet",
                                                g->delivered ? ns(g->busy) / (double)g->delivered : 0.0,
                                                "work_utilization", w > 1.0 ? 1.0 : w));
+    }
+
+    for (uint32_t c = 0; c < s->platform.cores; c++) {
+        int used = 0;
+        for (uint32_t a = 1; a < dp->nagents; a++)
+            used |= dp->agents[a].core == c;
+        if (!used)
+            json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f,s:f}", "id", (int)c, "role", "idle",
+                                                   "utilization", 0.0, "busy_ns_per_packet", 0.0,
+                                                   "work_utilization", 0.0));
     }
 
     json_t *o = json_object();
@@ -123,7 +140,7 @@ json_t *vio_datapath_results(const vio_datapath *dp)
     json_object_set_new(o, "interrupts",
                         json_pack("{s:I,s:I,s:I,s:I}", "delivered", (json_int_t)irqs, "vm_exits", (json_int_t)exits,
                                   "posted", (json_int_t)posted, "host_irqs",
-                                  (json_int_t)dp->host_irqs));
+                                  (json_int_t)host_irqs));
     /* The exits and wake-ups of the vCPUs (viosim/vcpu.h), and the event index at work. */
     vio_vcpu_stats ex = {0};
     uint64_t signals = 0, suppressed = 0, kicks = 0;
@@ -161,6 +178,6 @@ json_t *vio_datapath_results(const vio_datapath *dp)
     json_object_set_new(o, "sim", json_pack("{s:f,s:I,s:I,s:I,s:I}", "duration_ns", ns(span), "events",
                                             (json_int_t)dp->events, "cache_accesses",
                                             (json_int_t)vio_memsys_accesses(dp->mem), "host_batches",
-                                            (json_int_t)dp->host_batches, "fetches", (json_int_t)dp->fetches));
+                                            (json_int_t)host_batches, "fetches", (json_int_t)fetches));
     return o;
 }

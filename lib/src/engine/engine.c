@@ -1,16 +1,19 @@
-/* SimGrid glue: thin actor loops around the plain-C datapath (see engine.h). */
+/* SimGrid glue: thin actor loops around the plain-C datapath (see engine.h).
+ *
+ * One actor per agent, and a baton: exactly one actor runs at a time. It asks
+ * the datapath for the earliest (time, agent) and, while that is itself, handles
+ * the event; otherwise it releases only the semaphore of the agent named and
+ * waits, untimed, on its own. The order of events is the datapath's agenda, so
+ * it is the sequential loop's by construction; SimGrid is told nothing of time
+ * but through sleeps that keep its clock within one quantum of the model's. */
 #include "viosim/engine.h"
-
-#include "util/agenda.h"
 
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/semaphore.h>
-#include <xbt/config.h>
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,124 +23,75 @@
 static struct {
     vio_datapath *dp;
     uint32_t n;
-    vio__agenda pub;    /* each agent's next event time, kept current by touch() */
-    vio_ps *deadline;   /* while waiting: when its timed wait ends (NEVER: no timeout) */
-    int *waiting, *finished;
     sg_sem_t *sem;
     uint64_t steps, calls;
-    uint32_t idle, nfinished; /* actors waiting with nothing to do / done: O(1) deadlock test */
-    vio_ps last_t;      /* time of the last event handled: it never decreases */
-    int failed, used;
-    vio_err *err;
+    vio_ps quantum, max_lag;
+    int over, used;
 } E;
 
 static double ps_to_s(vio_ps t) { return (double)t * 1e-12; }
 
-/* 10 ps: above surf/precision (1 ps), so SimGrid keeps it as a real timeout. */
-#define MIN_WAIT_S 1e-11
-
-/* Is `a` first in (time, agent index) order? Its own entry is current. */
-static int earliest(uint32_t a) { return vio__agenda_first(&E.pub) == a; }
-
-/* Mark j as no longer waiting, keeping the count of actors idle for good. */
-static void stop_waiting(uint32_t j)
+/* SimGrid's clock in picoseconds, rounded down (it is a double of seconds). */
+static vio_ps clock_ps(void)
 {
-    if (E.waiting[j] && E.deadline[j] == VIO_PS_NEVER)
-        E.idle--;
-    E.waiting[j] = 0;
+    double s = simgrid_get_clock() * 1e12;
+    return s <= 0 ? 0 : (vio_ps)s;
 }
 
-static void wake(uint32_t j)
+/* Bring SimGrid's clock to model time t when it lags by more than a quantum:
+ * one SimGrid call per quantum of simulated time at most, not one per event. */
+static void follow(vio_ps t)
 {
-    if (!E.waiting[j])
-        return;
-    stop_waiting(j);
-    E.calls++;
-    sg_sem_release(E.sem[j]);
+    vio_ps c = clock_ps();
+    if (t > c && t - c > E.quantum) {
+        E.calls++;
+        sg_actor_sleep_until(ps_to_s(t));
+        c = clock_ps();
+    }
+    if (t > c && t - c > E.max_lag)
+        E.max_lag = t - c;
 }
 
-/* A step changed agent j's state: refresh its next event, and if that is now
- * earlier than the time it is waiting for, wake it so it can re-arm. */
-static void touch(void *ctx, uint32_t j)
+/* The run is over (no event left, or the model broke): wake every other actor
+ * so it can return, after bringing the clock to the end of the model's work. */
+static void finish(uint32_t self)
 {
-    (void)ctx;
-    if (E.finished[j])
-        return;
-    vio__agenda_set(&E.pub, j, vio_datapath_next(E.dp, j));
-    if (E.waiting[j] && vio__agenda_key(&E.pub, j) < E.deadline[j])
-        wake(j);
-}
-
-/* Every other actor is finished or waits with nothing to do (a is running). */
-static int all_others_stuck(uint32_t a)
-{
-    (void)a;
-    return E.idle + E.nfinished == E.n - 1;
+    E.over = 1;
+    vio_ps end = vio_datapath_end(E.dp);
+    if (ps_to_s(end) > simgrid_get_clock()) {
+        E.calls++;
+        sg_actor_sleep_until(ps_to_s(end));
+    }
+    for (uint32_t j = 0; j < E.n; j++)
+        if (j != self) {
+            E.calls++;
+            sg_sem_release(E.sem[j]);
+        }
 }
 
 static void agent_main(int argc, char **argv)
 {
     (void)argc;
     uint32_t a = (uint32_t)strtoul(argv[1], NULL, 10);
-    while (!E.failed) {
-        if (vio_datapath_done(E.dp, a)) {
-            E.finished[a] = 1;
-            E.nfinished++;
-            vio__agenda_set(&E.pub, a, VIO_PS_NEVER);
-            /* Others may be waiting on our completion to finish themselves. */
-            for (uint32_t j = 0; j < E.n; j++)
-                touch(NULL, j);
-            for (uint32_t j = 0; j < E.n; j++)
-                if (!E.finished[j])
-                    wake(j);
+    E.calls++;
+    sg_sem_acquire(E.sem[a]); /* wait for the baton */
+    while (!E.over) {
+        vio_ps t;
+        uint32_t b = vio_datapath_first(E.dp, &t);
+        if (b == UINT32_MAX) {
+            finish(a);
             return;
         }
-        vio_ps t = vio_datapath_next(E.dp, a);
-        vio__agenda_set(&E.pub, a, t);
-        if (t != VIO_PS_NEVER && earliest(a)) {
-            if (t < E.last_t) {
-                char name[32];
-                E.failed = vio_err_set(E.err, VIO_ERUN, "causality violated: %s has an event at %llu ps, before %llu ps",
-                                       vio_datapath_agent_name(E.dp, a, name, sizeof name), (unsigned long long)t,
-                                       (unsigned long long)E.last_t);
-                for (uint32_t j = 0; j < E.n; j++)
-                    wake(j);
-                return;
-            }
-            E.last_t = t;
-            vio_datapath_step(E.dp, a, t);
-            E.steps++;
+        if (b != a) {
+            /* Hand over to the agent with the earliest event, and wait for the baton. */
+            E.calls += 2;
+            sg_sem_release(E.sem[b]);
+            sg_sem_acquire(E.sem[a]);
             continue;
         }
-        if (t == VIO_PS_NEVER && all_others_stuck(a)) {
-            char name[32];
-            E.failed = vio_err_set(E.err, VIO_ERUN, "deadlock: %s and every other actor wait with nothing to do",
-                                   vio_datapath_agent_name(E.dp, a, name, sizeof name));
-            for (uint32_t j = 0; j < E.n; j++)
-                wake(j);
-            return;
-        }
-        E.waiting[a] = 1;
-        E.deadline[a] = t;
-        E.idle += t == VIO_PS_NEVER;
-        E.calls++;
-        if (t == VIO_PS_NEVER) {
-            sg_sem_acquire(E.sem[a]);
-        } else {
-            double now_s = simgrid_get_clock();
-            double dt = ps_to_s(t) - now_s;
-            /* Late in a long run the clock's own resolution exceeds 10 ps: wait at
-             * least a few of its units, or the timeout would round to nothing. */
-            double floor_s = 4.0 * (nextafter(now_s, INFINITY) - now_s);
-            if (dt < floor_s)
-                dt = floor_s;
-            /* A wait is only a hint of when to look again: the order of events is
-             * decided by pub[], so a rounded timeout cannot reorder them. A timeout
-             * of zero must not be passed (SimGrid then never wakes the actor), so
-             * an event that is already due waits the smallest step SimGrid keeps. */
-            (void)sg_sem_acquire_timeout(E.sem[a], dt > MIN_WAIT_S ? dt : MIN_WAIT_S);
-        }
-        stop_waiting(a);
+        follow(t);
+        vio_datapath_step(E.dp, a, t);
+        E.steps++;
     }
 }
 
@@ -183,20 +137,17 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
     E.used = 1;
     memset(st, 0, sizeof *st);
     E.dp = dp;
-    E.err = err;
     E.n = vio_datapath_agents(dp);
-    E.deadline = calloc(E.n, sizeof *E.deadline);
-    E.waiting = calloc(E.n, sizeof *E.waiting);
-    E.finished = calloc(E.n, sizeof *E.finished);
+    E.quantum = opts && opts->clock_quantum_ps ? opts->clock_quantum_ps : VIO_ENGINE_QUANTUM_PS;
     E.sem = calloc(E.n, sizeof *E.sem);
     char platform[512];
-    int rc = (vio__agenda_init(&E.pub, E.n) == 0 && E.deadline && E.waiting && E.finished && E.sem)
-                 ? VIO_OK
-                 : vio_err_set(err, VIO_ENOMEM, "engine: out of memory");
+    int rc = E.sem ? VIO_OK : vio_err_set(err, VIO_ENOMEM, "engine: out of memory");
     if (rc == VIO_OK)
         rc = write_platform(dp, platform, sizeof platform, err);
-    if (rc != VIO_OK)
-        goto out;
+    if (rc != VIO_OK) {
+        free(E.sem);
+        return rc;
+    }
 
     char factory[64];
     snprintf(factory, sizeof factory, "--cfg=contexts/factory:%s", opts && opts->contexts ? opts->contexts : "raw");
@@ -207,11 +158,8 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
     simgrid_load_platform(platform);
     unlink(platform);
 
-    vio_datapath_set_touch(dp, touch, NULL);
-    for (uint32_t a = 0; a < E.n; a++) {
-        vio__agenda_set(&E.pub, a, vio_datapath_next(dp, a));
+    for (uint32_t a = 0; a < E.n; a++)
         E.sem[a] = sg_sem_init(0);
-    }
     for (uint32_t a = 0; a < E.n; a++) {
         char name[32], index[16], host[32];
         vio_datapath_agent_name(dp, a, name, sizeof name);
@@ -224,20 +172,22 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
         const char *args[] = {name, index};
         sg_actor_create_(name, sg_host_by_name(host), agent_main, 2, args);
     }
+    /* The first holder of the baton: whoever holds the earliest event (any actor
+     * would do, as it hands over at once; this saves the hand-over). */
+    vio_ps t0;
+    uint32_t first = vio_datapath_first(dp, &t0);
+    E.calls++;
+    sg_sem_release(E.sem[first == UINT32_MAX ? 0 : first]);
     simgrid_run();
-    vio_datapath_set_touch(dp, NULL, NULL);
     st->steps = E.steps;
     st->simgrid_calls = E.calls;
     st->sim_seconds = simgrid_get_clock();
-    rc = E.failed ? E.failed : vio_datapath_check_finished(dp, err);
+    st->max_clock_lag_ps = E.max_lag;
+    st->clock_quantum_ps = E.quantum;
+    rc = vio_datapath_check_finished(dp, err);
     for (uint32_t a = 0; a < E.n; a++)
         if (E.sem[a])
             sg_sem_destroy(E.sem[a]);
-out:
-    vio__agenda_free(&E.pub);
-    free(E.deadline);
-    free(E.waiting);
-    free(E.finished);
     free(E.sem);
     return rc;
 }

@@ -19,6 +19,7 @@ typedef struct flow_state {
 struct vio_traffic_gen {
     const vio_traffic *tr;
     flow_state *flows;
+    uint32_t *heap;      /* flow indices, a binary min-heap on (next_gen, index) */
     uint64_t produced, limit, wire_mbps;
     vio_ps wire_free;
     vio_arrival_rec next; /* look-ahead: the next arrival, already computed */
@@ -51,16 +52,40 @@ static vio_ps draw_gap(const vio_flow *f, flow_state *fs, uint32_t bytes)
     return vio_rng_exp_ps(&fs->rng, mean);
 }
 
+/* Does flow a's next frame go before flow b's? Ties go to the lower index. */
+static int flow_before(const vio_traffic_gen *g, uint32_t a, uint32_t b)
+{
+    vio_ps ta = g->flows[a].next_gen, tb = g->flows[b].next_gen;
+    return ta < tb || (ta == tb && a < b);
+}
+
+/* The heap's root moved later: sift it down (O(log flows) per packet, where a
+ * scan over 4096 flows would cost more than the packet's model). */
+static void sift_down(vio_traffic_gen *g, uint32_t i)
+{
+    uint32_t n = g->tr->nflows, *h = g->heap;
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && flow_before(g, h[l], h[m]))
+            m = l;
+        if (r < n && flow_before(g, h[r], h[m]))
+            m = r;
+        if (m == i)
+            return;
+        uint32_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
 static void advance(vio_traffic_gen *g)
 {
     g->has_next = 0;
     if (g->produced >= g->limit)
         return;
-    /* The flow whose frame is ready first goes next; ties go to the lower index. */
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < g->tr->nflows; i++)
-        if (g->flows[i].next_gen < g->flows[best].next_gen)
-            best = i;
+    /* The flow whose frame is ready first goes next. */
+    uint32_t best = g->heap[0];
     flow_state *fs = &g->flows[best];
     const vio_flow *f = &g->tr->flows[best];
     uint32_t bytes = fs->next_bytes;
@@ -71,6 +96,7 @@ static void advance(vio_traffic_gen *g)
     g->has_next = 1;
     fs->next_bytes = draw_size(f, &fs->rng);
     fs->next_gen += draw_gap(f, fs, fs->next_bytes);
+    sift_down(g, 0);
 }
 
 int vio_traffic_create(const vio_traffic *tr, uint64_t seed, uint64_t wire_mbps, vio_traffic_gen **out,
@@ -80,7 +106,9 @@ int vio_traffic_create(const vio_traffic *tr, uint64_t seed, uint64_t wire_mbps,
     if (tr->nflows == 0)
         return vio_err_set(err, VIO_EINVAL, "traffic: no flows");
     vio_traffic_gen *g = calloc(1, sizeof *g);
-    if (!g || !(g->flows = calloc(tr->nflows, sizeof *g->flows))) {
+    if (!g || !(g->flows = calloc(tr->nflows, sizeof *g->flows)) || !(g->heap = calloc(tr->nflows, sizeof *g->heap))) {
+        if (g)
+            free(g->flows);
         free(g);
         return vio_err_set(err, VIO_ENOMEM, "traffic: out of memory");
     }
@@ -102,6 +130,10 @@ int vio_traffic_create(const vio_traffic *tr, uint64_t seed, uint64_t wire_mbps,
         vio_ps gap = draw_gap(f, fs, fs->next_bytes);
         fs->next_gen = (vio_ps)(vio_rng_uniform(&fs->rng) * (double)gap);
     }
+    for (uint32_t i = 0; i < tr->nflows; i++)
+        g->heap[i] = i;
+    for (uint32_t i = tr->nflows / 2; i-- > 0;)
+        sift_down(g, i);
     advance(g);
     *out = g;
     return VIO_OK;
@@ -112,6 +144,7 @@ void vio_traffic_destroy(vio_traffic_gen *g)
     if (!g)
         return;
     free(g->flows);
+    free(g->heap);
     free(g);
 }
 

@@ -4,6 +4,8 @@
 #include "viosim/datapath.h"
 #include "viosim/engine.h"
 
+#include "datapath/results.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -45,12 +47,14 @@ static json_t *run_variant_here(const vio_scenario *s, uint32_t v, const vio_run
     }
     json_t *o;
     if (rc == VIO_OK) {
-        json_t *res = vio_datapath_results(dp);
+        json_t *res = vio__datapath_results(dp);
         json_object_set_new(res, "engine",
-                            json_pack("{s:s,s:I,s:I}", "name",
+                            json_pack("{s:s,s:I,s:I,s:f,s:f,s:f}", "name",
                                       opts->engine == VIO_ENGINE_SEQUENTIAL ? "sequential" : "simgrid",
                                       "actor_steps", (json_int_t)vio_datapath_events(dp), "simgrid_calls",
-                                      (json_int_t)st.simgrid_calls));
+                                      (json_int_t)st.simgrid_calls, "model_end_ns",
+                                      (double)vio_datapath_end(dp) / 1000.0, "clock_ns", st.sim_seconds * 1e9,
+                                      "max_clock_lag_ns", (double)st.max_clock_lag_ps / 1000.0));
         o = json_pack("{s:o,s:{s:f,s:I,s:I,s:I,s:I}}", "result", res, "perf", "wall_seconds", now_s() - t0,
                       "events", (json_int_t)vio_datapath_events(dp), "simgrid_calls", (json_int_t)st.simgrid_calls,
                       "cache_accesses", (json_int_t)vio_datapath_cache_accesses(dp), "delivered",

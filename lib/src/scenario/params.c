@@ -24,6 +24,7 @@
 #define SW(f) offsetof(vio_size_weight, f)
 #define VA(f) offsetof(vio_variant, f)
 #define TN(f) offsetof(vio_tenant_params, f)
+#define WK(f) offsetof(vio_worker_params, f)
 #define PCIE_BENCH "Neugebauer et al., SIGCOMM 2018 (pcie-bench), raw data pcie-bench/data: 64 B DMA read latency " \
     "flat to a 256 KiB window, +227 ns median from 1.5 MiB with 4 KiB pages (Xeon E5-2620v3)"
 
@@ -158,6 +159,15 @@ static const vio_param rows[] = {
     {"host.core", VIO_PT_U32, "", "0", 0, VIO_MAX_CORES - 1, NULL,
      "Core that runs the host's receive path (vhost / software switch).", "convention",
      SC(host.core), 0},
+    {"host.workers[].core", VIO_PT_U32, "", NULL, 0, VIO_MAX_CORES - 1, NULL,
+     "Core of one host worker (a vhost thread pinned to its own core). Absent host.workers: one worker on "
+     "host.core.",
+     "required", WK(core), 0},
+    {"host.workers[].queues", VIO_PT_U32, "", "[]", 0, VIO_MAX_CORES - 1, NULL,
+     "NIC receive queues this worker serves, a list; [] on every worker: queue q goes to worker q mod workers. "
+     "Listed on one, listed on all, and every queue is served by exactly one worker.",
+     "convention: queues spread round-robin, as one vhost worker per virtqueue pair (Linux vhost-net) would",
+     WK(queues), VIO_PF_CODE | VIO_PF_LIST},
     {"host.budget", VIO_PT_U32, "packets", "64", 1, 4096, NULL, "Packets per host poll batch.", NAPI,
      SC(host.budget), 0},
     {"host.batch_cycles", VIO_PT_U32, "cycles", "200", 0, 100000000, NULL, "Fixed cost of one poll batch.",
@@ -536,7 +546,9 @@ static const struct {
                  "Any other key is an error."},
     {"platform", "The machine: cores, cache hierarchy, DRAM, PCIe link and NIC. Cache sizes must divide "
                  "into whole sets: `size_kib` x 1024 must be a multiple of `ways` x 64 B."},
-    {"host", "The host's receive path (vhost or a software switch) pinned to one core."},
+    {"host", "The host's receive path (vhost or a software switch): one worker on `host.core`, or the "
+             "workers of the optional array `host.workers` (1..64), each on its own core, each serving some NIC "
+             "queues. The costs below apply to every worker."},
     {"irq", "Interrupt-path costs shared by every variant."},
     {"vms", "Required array of 1..1023 objects, one per VM; `dst` indices refer to positions in it."},
     {"traffic", "`traffic.flows` is a required array of 1..4096 flows. Each flow has a `dst`, exactly one "
@@ -586,7 +598,8 @@ int vio_params_markdown(char **out, vio_err *err)
             put(&b, "| Parameter | Type | Unit | Default | Range | Description | Source of the default |\n"
                     "|---|---|---|---|---|---|---|\n");
         }
-        put(&b, "| `%s` | %s%s | ", p->path, type_name(p), (p->flags & VIO_PF_LIST) ? ", list or string" : "");
+        put(&b, "| `%s` | %s%s | ", p->path, type_name(p),
+            (p->flags & VIO_PF_LIST) ? (p->choices ? ", list or string" : ", list") : "");
         put_cell(&b, p->unit);
         put(&b, " | ");
         if (p->dflt) {

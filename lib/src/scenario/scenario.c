@@ -264,6 +264,9 @@ void vio_scenario_destroy(vio_scenario *s)
         free(s->traffic.flows[i].dst);
     free(s->traffic.flows);
     free(s->vms);
+    for (uint32_t i = 0; s->workers && i < s->nworkers; i++)
+        free(s->workers[i].queues);
+    free(s->workers);
     free(s->variants);
     free(s->tenants);
     free(s->source);

@@ -182,6 +182,51 @@ static int check_tenants(const vio__ld *ld)
     return VIO_OK;
 }
 
+/* Host workers: each on its own core; queue lists name existing queues, each
+ * served by exactly one worker, or are all empty (the round-robin default). */
+static int check_workers(const vio__ld *ld)
+{
+    const vio_scenario *s = ld->s;
+    char path[64];
+    int rc;
+    uint32_t nq = s->platform.nic_queues ? s->platform.nic_queues : s->nvms, listed = 0;
+    for (uint32_t i = 0; i < s->nworkers; i++) {
+        const vio_worker_params *w = &s->workers[i];
+        snprintf(path, sizeof path, "host.workers[%u].core", i);
+        if ((rc = check_core(ld, path, w->core)))
+            return rc;
+        for (uint32_t j = 0; j < i; j++)
+            if (s->workers[j].core == w->core)
+                return vio__ld_fail(ld, path, "core %u is already host.workers[%u]'s", w->core, j);
+        listed += w->nqueues > 0;
+        for (uint32_t k = 0; k < w->nqueues; k++) {
+            snprintf(path, sizeof path, "host.workers[%u].queues[%u]", i, k);
+            if (w->queues[k] >= nq)
+                return vio__ld_fail(ld, path, "queue %u does not exist (the NIC has %u receive queues)",
+                                    w->queues[k], nq);
+            for (uint32_t j = 0; j < i; j++)
+                for (uint32_t m = 0; m < s->workers[j].nqueues; m++)
+                    if (s->workers[j].queues[m] == w->queues[k])
+                        return vio__ld_fail(ld, path, "queue %u is already served by host.workers[%u]",
+                                            w->queues[k], j);
+        }
+    }
+    if (listed == 0)
+        return VIO_OK;
+    for (uint32_t i = 0; i < s->nworkers; i++)
+        if (s->workers[i].nqueues == 0) {
+            snprintf(path, sizeof path, "host.workers[%u].queues", i);
+            return vio__ld_fail(ld, path, "expected a list of queues (other workers list theirs)");
+        }
+    uint32_t served = 0;
+    for (uint32_t i = 0; i < s->nworkers; i++)
+        served += s->workers[i].nqueues;
+    if (served != nq)
+        return vio__ld_fail(ld, "host.workers", "expected every one of the %u NIC queues served by a worker, got %u",
+                            nq, served);
+    return VIO_OK;
+}
+
 int vio__ld_check(const vio__ld *ld)
 {
     const vio_scenario *s = ld->s;
@@ -200,6 +245,8 @@ int vio__ld_check(const vio__ld *ld)
                             pf->llc.ways - pf->io_ways, pf->io_reuse_ways);
     if ((rc = check_core(ld, "host.core", s->host.core)))
         return rc;
+    if ((rc = check_workers(ld)))
+        return rc;
     if ((rc = check_duration(ld)))
         return rc;
     if ((rc = check_tenants(ld)))
@@ -209,8 +256,13 @@ int vio__ld_check(const vio__ld *ld)
         snprintf(path, sizeof path, "vms[%u].core", i);
         if ((rc = check_core(ld, path, s->vms[i].core)))
             return rc;
-        if (s->vms[i].core == s->host.core)
-            return vio__ld_fail(ld, path, "core %u is the host core (host.core)", s->vms[i].core);
+        for (uint32_t w = 0; w < s->nworkers; w++) {
+            if (s->vms[i].core != s->workers[w].core)
+                continue;
+            if (!s->workers[0].queues) /* the default worker: no host.workers listed */
+                return vio__ld_fail(ld, path, "core %u is the host core (host.core)", s->vms[i].core);
+            return vio__ld_fail(ld, path, "core %u is a host core (host.workers[%u])", s->vms[i].core, w);
+        }
         for (uint32_t j = 0; j < i; j++)
             if (s->vms[j].core == s->vms[i].core)
                 return vio__ld_fail(ld, path, "core %u is already used by vms[%u]", s->vms[i].core, j);

@@ -38,6 +38,7 @@ static const struct {
     {"traffic.flows[].size_mix", 1, VIO_MAX_SIZE_MIX, NULL},
     {"variants", 1, VIO_MAX_VARIANTS, "[{\"name\":\"baseline\"}]"},
     {"tenants", 0, VIO_MAX_VMS, "[]"},
+    {"host.workers", 0, VIO_MAX_WORKERS, "[]"},
 };
 
 /* 1 when `path` is `base` or lies below it ("vms[0].core" below "vms" and "vms[0]"). */
@@ -599,6 +600,45 @@ static int load_sizes(const vio__ld *ld, json_t *obj, const char *path, vio_flow
     return VIO_OK;
 }
 
+/* A worker's queue list: distinct queue indices (their range is checked once
+ * the number of queues is known, in scenario_check.c). */
+static int load_queues(const vio__ld *ld, json_t *obj, const char *path, vio_worker_params *w)
+{
+    char cp[PATH_MAX_LEN];
+    join(cp, path, "queues");
+    json_t *v = json_object_get(obj, "queues");
+    if (!v) {
+        v = json_array();
+        if (!v || json_object_set_new(obj, "queues", v))
+            return nomem(ld);
+    }
+    if (!json_is_array(v))
+        return vio__ld_fail(ld, cp, "expected a list of NIC queue indices, got %s", vio__json_kind(v));
+    size_t n = json_array_size(v);
+    if (n > VIO_MAX_CORES)
+        return vio__ld_fail(ld, cp, "expected at most %u queues, got %zu", VIO_MAX_CORES, n);
+    w->queues = calloc(n ? n : 1, sizeof *w->queues);
+    if (!w->queues)
+        return nomem(ld);
+    for (size_t i = 0; i < n; i++) {
+        char ep[PATH_MAX_LEN];
+        json_t *e = json_array_get(v, i);
+        path_fmt(ep, "%s[%zu]", cp, i);
+        double d = json_is_number(e) ? json_number_value(e) : -1;
+        if (!json_is_number(e) || d != floor(d) || d < 0 || d >= VIO_MAX_CORES)
+            return vio__ld_fail(ld, ep, "expected a NIC queue index in 0..%u, got %s", VIO_MAX_CORES - 1,
+                                json_is_number(e) ? "a number out of range" : vio__json_kind(e));
+        uint32_t q = (uint32_t)d;
+        for (uint32_t j = 0; j < w->nqueues; j++)
+            if (w->queues[j] == q)
+                return vio__ld_fail(ld, ep, "queue %u is listed twice", q);
+        if (json_is_real(e) && json_array_set_new(v, i, json_integer(q)))
+            return nomem(ld);
+        w->queues[w->nqueues++] = q;
+    }
+    return VIO_OK;
+}
+
 /* The array at `key` of `parent`: its length, after creating the default when absent. */
 static int get_array(const vio__ld *ld, json_t *parent, const char *key, const char *path, json_t **arr)
 {
@@ -634,6 +674,25 @@ int vio__ld_values(const vio__ld *ld, json_t *root)
         for (uint32_t i = 0; i < s->nvms && rc == VIO_OK; i++) {
             path_fmt(path, "vms[%u]", i);
             rc = load_scope(ld, json_array_get(arr, i), "vms[]", path, &s->vms[i]);
+        }
+    }
+
+    if (rc == VIO_OK)
+        rc = get_array(ld, json_object_get(root, "host"), "workers", "host.workers", &arr);
+    if (rc == VIO_OK) {
+        /* Absent: one worker on host.core serving every queue. */
+        size_t n = json_array_size(arr);
+        s->workers = calloc(n ? n : 1, sizeof *s->workers);
+        if (!s->workers)
+            return nomem(ld);
+        s->nworkers = n ? (uint32_t)n : 1;
+        s->workers[0].core = s->host.core;
+        for (uint32_t i = 0; i < n && rc == VIO_OK; i++) {
+            json_t *wo = json_array_get(arr, i);
+            path_fmt(path, "host.workers[%u]", i);
+            rc = load_scope(ld, wo, "host.workers[]", path, &s->workers[i]);
+            if (rc == VIO_OK)
+                rc = load_queues(ld, wo, path, &s->workers[i]);
         }
     }
 

@@ -1,0 +1,87 @@
+/* The NIC: takes each arrival off the wire, steers it to a receive queue, DMAs
+ * it (through the IOMMU when tenants are on) and hands it to the host worker
+ * serving that queue. */
+#include "datapath/dp_internal.h"
+
+static vio_ps nic_next(const vio_datapath *dp, uint32_t index)
+{
+    (void)index;
+    return vio_traffic_peek(dp->traffic);
+}
+
+static uint32_t steer(const vio_datapath *dp, const vio_flow *f, uint32_t flow)
+{
+    /* One queue per VM (VMDq / flow director): a unicast flow lands in its VM's
+     * queue. Otherwise an RSS-style hash of the flow picks the queue. */
+    if (dp->s->platform.nic_queues == 0 && f->ndst == 1)
+        return f->dst[0];
+    uint64_t h = (uint64_t)flow * 0x9e3779b97f4a7c15ULL;
+    return (uint32_t)((h >> 32) % dp->nqueues);
+}
+
+/* A packet lost at the NIC: every destination's copy counts as dropped. */
+static void nic_drop(vio_datapath *dp, const vio_flow *f, uint64_t *where)
+{
+    *where += f->ndst;
+    for (uint32_t i = 0; i < f->ndst; i++)
+        dp->g[f->dst[i]].dropped++;
+}
+
+static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
+{
+    (void)index;
+    vio_arrival_rec a;
+    if (!vio_traffic_next(dp->traffic, &a))
+        return;
+    dp->events++;
+    vio_arrival_hash_add(&dp->arrivals, &a);
+    const vio_flow *f = &dp->s->traffic.flows[a.flow];
+    if (!dp->have_first) {
+        dp->first_arrival = a.t_arrive;
+        dp->have_first = 1;
+    }
+    /* Every (packet, destination) pair is offered once: offered = delivered + dropped. */
+    dp->offered += f->ndst;
+    for (uint32_t i = 0; i < f->ndst; i++)
+        dp->g[f->dst[i]].offered++;
+    uint32_t q = steer(dp, f, a.flow);
+    dp_ring *r = &dp->nic_rings[q];
+    uint32_t slot = (uint32_t)(r->produced % r->entries);
+    if (r->free_at[slot] > now) {
+        /* Ring full: the NIC has no descriptor for it and drops it on the floor. */
+        nic_drop(dp, f, &dp->dropped_nic);
+        return;
+    }
+    r->produced++;
+    r->free_at[slot] = VIO_PS_NEVER;
+    uint64_t buf = dp_nic_buf(dp, q, slot);
+    vio_ps translation = 0;
+    int admitted = dp->tn ? vio__pasid_dma(dp, q, slot, a.bytes, now, &buf, &translation) : 1;
+    if (admitted < 0) { /* the queue pair's rate limit (io_control rate-limit) drops it */
+        r->free_at[slot] = now;
+        nic_drop(dp, f, &dp->dropped_policed);
+        return;
+    }
+    if (!admitted) {
+        /* Blocked by the IOMMU: nothing is written; the device reports the fault
+         * and returns the descriptor at once. */
+        r->free_at[slot] = now;
+        nic_drop(dp, f, &dp->dropped_iommu);
+        return;
+    }
+    /* Payload, then the descriptor write-back: two posted writes on the link,
+     * landing once the IOMMU has translated them. */
+    vio_ps landed = vio_pcie_write(&dp->pcie, a.bytes, now);
+    landed = vio_pcie_write(&dp->pcie, VIO_DESC_BYTES, landed - dp->pcie.latency) + translation;
+    enum vio_dma_target target = dp->v->dma == VIO_DMA_DDIO ? VIO_DMA_TO_LLC_DDIO : VIO_DMA_TO_DRAM;
+    vio_memsys_dma_write(dp->mem, target, buf, a.bytes, landed);
+    vio_memsys_dma_write(dp->mem, target, dp_nic_desc(dp, q, slot), VIO_DESC_BYTES, landed);
+    dp->dma_writes += 2;
+    dp_pkt p = {.t_arrive = a.t_arrive, .t_ready = landed, .buf = buf, .bytes = a.bytes, .flow = a.flow,
+                .queue = q, .slot = slot, .shared = UINT32_MAX};
+    dp_push(dp, &dp->w[dp->queue_worker[q]].in, &p); /* the worker serving queue q */
+}
+
+const dp_agent_ops vio__nic_ops = {"nic", nic_next, nic_step};
+
+
