@@ -4,6 +4,7 @@
  * what to draw and how to scale it: latency in ns, µs or ms as fits, fractions
  * as %, log2 axes for powers of two, and no figure with nothing to show. */
 #include "cli.h"
+#include "summary.h"
 
 #include <errno.h>
 #include <math.h>
@@ -108,16 +109,6 @@ static FILE *open_csv(plotter *pl, const char *name)
     return f;
 }
 
-static const json_t *at(const json_t *o, const char *path)
-{
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
-        o = json_is_array(o) ? json_array_get(o, (size_t)atoi(tok)) : json_object_get(o, tok);
-    return o;
-}
-
 /* Latency in the unit that keeps tick labels short. */
 static double latency_unit(double max_ns, const char **unit)
 {
@@ -169,7 +160,7 @@ static int plot_latency_cdf(plotter *pl, const json_t *doc)
     char vars_gp[2048], t[1024], x[512];
     char title[600];
     snprintf(title, sizeof title, "%s: packet latency, CDF from min, p50, p90, p99, p99.9, max",
-             json_string_value(at(doc, "scenario.name")));
+             json_string_value(cli_json_at(doc, "scenario.name")));
     gp_str(t, sizeof t, "title", title);
     snprintf(title, sizeof title, "latency, NIC last bit to end of guest processing (%s)", unit);
     gp_str(x, sizeof x, "xlabel", title);
@@ -213,7 +204,7 @@ static int plot_run(plotter *pl, const json_t *doc)
     int rc = plot_latency_cdf(pl, doc);
     const json_t *vars = json_object_get(doc, "variants");
     size_t nv = json_array_size(vars);
-    const char *sname = json_string_value(at(doc, "scenario.name"));
+    const char *sname = json_string_value(cli_json_at(doc, "scenario.name"));
     const char **names = calloc(nv + 1, sizeof *names);
     for (size_t v = 0; v < nv; v++)
         names[v] = json_string_value(json_object_get(json_array_get(vars, v), "name"));
@@ -224,7 +215,7 @@ static int plot_run(plotter *pl, const json_t *doc)
     double *val = calloc(8 * (nv + 1), sizeof *val);
     for (size_t r = 0; r < 4; r++)
         for (size_t v = 0; v < nv; v++)
-            val[r * nv + v] = 100 * json_number_value(json_object_get(at(json_array_get(vars, v), "guest_reads"), lv[r]));
+            val[r * nv + v] = 100 * json_number_value(json_object_get(cli_json_at(json_array_get(vars, v), "guest_reads"), lv[r]));
     snprintf(title, sizeof title, "%s: where guest reads of packets were served", sname);
     if (!rc)
         rc = bars(pl, "guest-reads", title, "served from", "share of guest line reads (%)", lvname, 4, names, nv,
@@ -234,7 +225,7 @@ static int plot_run(plotter *pl, const json_t *doc)
     static const char *sitename[] = {"NIC ring full", "guest ring full", "shared LLC ring full", "IOMMU blocked"};
     for (size_t r = 0; r < 4; r++)
         for (size_t v = 0; v < nv; v++)
-            val[r * nv + v] = json_number_value(json_object_get(at(json_array_get(vars, v), "packets.dropped_at"),
+            val[r * nv + v] = json_number_value(json_object_get(cli_json_at(json_array_get(vars, v), "packets.dropped_at"),
                                                                 site[r]));
     snprintf(title, sizeof title, "%s: dropped packets by where they were lost", sname);
     if (!rc)
@@ -246,7 +237,7 @@ static int plot_run(plotter *pl, const json_t *doc)
     const char **inames = calloc(nv + 1, sizeof *inames);
     size_t *iidx = calloc(nv + 1, sizeof *iidx);
     for (size_t v = 0; v < nv; v++) {
-        const json_t *ten = at(json_array_get(vars, v), "iommu.tenants");
+        const json_t *ten = cli_json_at(json_array_get(vars, v), "iommu.tenants");
         if (json_array_size(ten) > 0) {
             tref = tref ? tref : ten;
             iidx[ni] = v;
@@ -265,7 +256,7 @@ static int plot_run(plotter *pl, const json_t *doc)
                      (long long)json_integer_value(json_object_get(tt, "vm")), adv && strcmp(adv, "none") ? ", " : "",
                      adv && strcmp(adv, "none") ? adv : "");
             for (size_t k = 0; k < ni; k++) {
-                const json_t *tk = json_array_get(at(json_array_get(vars, iidx[k]), "iommu.tenants"), t);
+                const json_t *tk = json_array_get(cli_json_at(json_array_get(vars, iidx[k]), "iommu.tenants"), t);
                 blocked[t * ni + k] = json_number_value(json_object_get(tk, "blocked"));
                 cross[t * ni + k] = json_number_value(json_object_get(tk, "cross_tenant_bytes"));
             }

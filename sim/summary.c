@@ -50,16 +50,13 @@ static const row rows[] = {
     {NULL, NULL, 0, 0, ALWAYS, 0},
 };
 
-static const json_t *at(const json_t *o, const char *path)
+const json_t *cli_json_at(const json_t *o, const char *path)
 {
     char buf[128];
     snprintf(buf, sizeof buf, "%s", path);
-    for (char *tok = strtok(buf, "."); tok && o; tok = strtok(NULL, ".")) {
-        if (json_is_array(o))
-            o = json_array_get(o, (size_t)atoi(tok));
-        else
-            o = json_object_get(o, tok);
-    }
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
+        o = json_is_array(o) ? json_array_get(o, (size_t)atoi(tok)) : json_object_get(o, tok);
     return o;
 }
 
@@ -131,7 +128,7 @@ void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, cons
     for (const row *r = rows; r->label; r++) {
         int nonzero = 0;
         for (size_t i = 0; i < n; i++) {
-            vals[i] = num(at(json_array_get(vars, i), r->path)) * r->scale;
+            vals[i] = num(cli_json_at(json_array_get(vars, i), r->path)) * r->scale;
             nonzero |= isfinite(vals[i]) && vals[i] != 0;
         }
         if ((r->when == IF_DDIO && !ddio) || (r->when == IF_IOMMU && !iommu) || (r->when == IF_NONZERO && !nonzero))
@@ -147,8 +144,8 @@ void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, cons
         /* Per tenant, from the first variant that lists tenants: what was blocked, what leaked. */
         const json_t *ref = NULL;
         for (size_t i = 0; i < n && !ref; i++)
-            if (json_array_size(at(json_array_get(vars, i), "iommu.tenants")))
-                ref = at(json_array_get(vars, i), "iommu.tenants");
+            if (json_array_size(cli_json_at(json_array_get(vars, i), "iommu.tenants")))
+                ref = cli_json_at(json_array_get(vars, i), "iommu.tenants");
         for (size_t t = 0; t < json_array_size(ref); t++) {
             const json_t *tt = json_array_get(ref, t);
             const char *adv = json_string_value(json_object_get(tt, "adversary"));
@@ -159,7 +156,7 @@ void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, cons
                 snprintf(lab, sizeof lab, "tenant %lld%s %s", (long long)json_integer_value(json_object_get(tt, "tag")),
                          adv && strcmp(adv, "none") ? "*" : "", label[k]);
                 for (size_t i = 0; i < n; i++) {
-                    const json_t *ti = json_array_get(at(json_array_get(vars, i), "iommu.tenants"), t);
+                    const json_t *ti = json_array_get(cli_json_at(json_array_get(vars, i), "iommu.tenants"), t);
                     vals[i] = ti ? num(json_object_get(ti, what[k])) : NAN;
                 }
                 print_row(out, lab, vals, n, 0, 0);

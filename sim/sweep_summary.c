@@ -3,6 +3,7 @@
  * Rows come from the plan's order and each replication's file, never from
  * the order runs finished in, so -j 1 and -j 4 give the same bytes. */
 #include "sweep.h"
+#include "summary.h"
 
 #include <errno.h>
 #include <math.h>
@@ -77,23 +78,13 @@ static const metric metrics[] = {
     {NULL, NULL, NULL},
 };
 
-static const json_t *at(const json_t *o, const char *path)
-{
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
-        o = json_is_array(o) ? json_array_get(o, (size_t)atoi(tok)) : json_object_get(o, tok);
-    return o;
-}
-
 static double metric_value(const metric *m, const json_t *var)
 {
     if (!m->path) {
-        double off = json_number_value(at(var, "packets.offered"));
-        return off > 0 ? json_number_value(at(var, "packets.dropped")) / off : NAN;
+        double off = json_number_value(cli_json_at(var, "packets.offered"));
+        return off > 0 ? json_number_value(cli_json_at(var, "packets.dropped")) / off : NAN;
     }
-    const json_t *v = at(var, m->path);
+    const json_t *v = cli_json_at(var, m->path);
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
