@@ -15,6 +15,7 @@
  * docs/model.md): a miss here costs the walk overhead plus one PTE read at the
  * LLC hit latency of a core, while the IOMMU reads from the I/O hub. */
 #include "support.h"
+#include "datapath/dp_internal.h"
 #include "viosim/iommu.h"
 #include "viosim/memsys.h"
 
@@ -30,22 +31,8 @@ static vio_ps walk_read(void *ctx, uint64_t phys, vio_ps now) { return vio_memsy
 static vio_memsys *make_memsys(void)
 {
     vio_scenario *s = vio_test_load("default.json", NULL, 0);
-    const vio_platform *p = &s->platform;
-    /* As the datapath builds it (lib/src/datapath/datapath.c, make_memsys). */
-    vio_memsys_config mc = {
-        .cores = p->cores, .freq_mhz = p->freq_mhz,
-        .l1 = {.size_bytes = p->l1.size_kib * 1024, .ways = p->l1.ways, .repl = (enum vio_repl_kind)p->l1.replacement},
-        .l1_hit_cycles = p->l1.hit_cycles, .l2_enabled = (int)p->l2.enabled,
-        .l2 = {.size_bytes = p->l2.size_kib * 1024, .ways = p->l2.ways, .repl = (enum vio_repl_kind)p->l2.replacement},
-        .l2_hit_cycles = p->l2.hit_cycles,
-        .llc = {.size_bytes = p->llc.size_kib * 1024, .ways = p->llc.ways, .index = (enum vio_cache_index)p->llc.index,
-                .repl = (enum vio_repl_kind)p->llc.replacement},
-        .llc_hit_cycles = p->llc.hit_cycles, .c2c_cycles = p->c2c_cycles, .io_ways = p->io_ways,
-        .dram_latency_ns = p->dram_latency_ns, .dram_bandwidth_mbps = p->dram_bandwidth_mbps, .mlp = p->mlp,
-        .seed = s->seed,
-    };
     vio_memsys *ms;
-    ck_assert_int_eq(vio_memsys_create(&mc, &ms, NULL), VIO_OK);
+    ck_assert_int_eq(vio__memsys_for(s, &ms, NULL), VIO_OK);
     vio_scenario_destroy(s);
     return ms;
 }

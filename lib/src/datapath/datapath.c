@@ -29,7 +29,7 @@ static int fifo_init(dp_fifo *f, uint32_t cap, uint32_t owner)
 
 static uint64_t align_up(uint64_t n) { return (n + VIO_REGION_ALIGN - 1) / VIO_REGION_ALIGN * VIO_REGION_ALIGN; }
 
-static int make_memsys(const vio_scenario *s, vio_memsys **out, vio_err *err)
+int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err)
 {
     const vio_platform *p = &s->platform;
     vio_memsys_config mc = {
@@ -141,7 +141,7 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     dp->nic_desc_span = align_up((uint64_t)s->platform.nic_ring_entries * VIO_DESC_BYTES);
     dp->guest_buf_span = align_up((uint64_t)vm_ring * dp->buf_stride);
     dp->guest_desc_span = align_up((uint64_t)vm_ring * VIO_DESC_BYTES);
-    int rc = make_memsys(s, &dp->mem, err);
+    int rc = vio__memsys_for(s, &dp->mem, err);
     if (rc == VIO_OK)
         rc = vio_traffic_create(&s->traffic, s->seed, s->platform.nic_wire_mbps, &dp->traffic, err);
     if (rc != VIO_OK) {

@@ -168,6 +168,10 @@ void vio__dp_broken(vio_datapath *dp, const char *fmt, ...)
 #endif
     ;
 
+/* The memory system a scenario describes, exactly as the datapath builds it
+ * (also for model-level validation tests, so they cannot drift from it). */
+int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err);
+
 /* dp_results.c */
 json_t *vio__latency_json(const vio_hist *h);
 
