@@ -135,7 +135,7 @@ START_TEST(defaults_filled)
         "'halt_poll_grow_start_ns':10000,'halt_poll_ns':200000,'halt_poll_shrink':2,'inject_cycles':300,"
         "'ipi_latency_ns':500,'ipi_send_cycles':150,'kick_cycles':500,'pi_deliver_cycles':100,'pi_post_cycles':50,"
         "'poll_cycles':100,'wake_ns':6000},"
-        "'name':'unnamed','platform':{'c2c_cycles':200,'cores':8,'dram':{'bandwidth_mbps':1024000,"
+        "'name':'unnamed','platform':{'c2c_cycles':131,'cores':8,'dram':{'bandwidth_mbps':1024000,"
         "'latency_ns':90},'freq_mhz':2600,'ideal_memory':false,'io_reuse_ways':0,'io_ways':2,'l1':{'hit_cycles':4,'replacement':'lru','size_kib':32,"
         "'ways':8},'l2':{'enabled':false,'hit_cycles':14,'replacement':'lru','size_kib':1024,'ways':16},"
         "'llc':{'hit_cycles':50,'inclusive':true,'index':'hash','replacement':'lru','sf_ways':12,'size_kib':11264,"

@@ -403,3 +403,30 @@ void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line,
     vio_cache_set_sharers(ms->llc, s, 0);
     vio_cache_set_flags(ms->llc, s, VIO_LINE_DIRTY | VIO_LINE_DMA_UNREAD);
 }
+
+/* ---- primitives of the copy engines (memsys_copy.c) ---- */
+
+int vio__ms_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
+{
+    ms->accesses++;
+    int dirty = 0;
+    if (!drop_private(ms, core, line, &dirty))
+        return 0; /* SDM: CLDEMOTE of a line the core does not hold does nothing */
+    /* The same path as an eviction from the core's private caches: the directory
+     * forgets the core, and the data (modified or not) goes to the LLC. */
+    private_gone(ms, core, line, dirty, now);
+    return 1;
+}
+
+vio_ps vio__ms_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    ms->accesses++;
+    int was_private;
+    (void)invalidate_all_private(ms, line, &was_private); /* a full line: nothing to merge */
+    int64_t s = vio_cache_find(ms->llc, line);
+    vio_cache_count(ms->llc, VIO_CLS_CPU_WRITE, s >= 0);
+    if (s >= 0)
+        vio_cache_invalidate(ms->llc, line, NULL); /* SDM: a cached copy is evicted */
+    ms->st.dram_writes++;
+    return ms->dram_ps + vio__ms_dram_transfer(ms, now);
+}

@@ -45,5 +45,13 @@ vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint64_t line, vio_ps now);
 vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now);
 /* An inbound device write of `bytes` (1..64) of one line. */
 void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now);
+/* CLDEMOTE by `core`: `line` leaves the core's private caches for the LLC, as an
+ * eviction would (modified data written back into the LLC, the directory updated).
+ * Returns 0, doing nothing, when the core does not hold the line. */
+int vio__ms_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now);
+/* A full-line non-temporal store (write combining): every cached copy, private or
+ * in the LLC, is invalidated and the line is written to DRAM. Returns how long it
+ * holds its write-combining buffer: until the memory controller takes it. */
+vio_ps vio__ms_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now);
 
 #endif

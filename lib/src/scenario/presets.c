@@ -12,6 +12,10 @@
 #define ATC20 "Farshin et al., USENIX ATC 2020 (testbed: Xeon Gold 6140, ConnectX-5 100 GbE, DDIO 2 of 11 ways)"
 #define YAN19 "Yan et al., \"Attack Directories, Not Caches: Side Channel Attacks in a Non-Inclusive World\", IEEE S&P 2019: Skylake-SP snoop filter 12 ways per LLC set"
 #define UOPS "Abel & Reineke, nanoBench (ISPASS 2019) and uops.info/cache.html"
+#define MLC_SKX "FD.io CSIT report, test_environment_sut_calib_skx.rst: Intel MLC v3.5 --c2c_latency on a Xeon " \
+    "Platinum 8180 (Skylake-SP, same mesh and L2/LLC design as the 6140), local-socket L2->L2 HITM 50.3 ns"
+#define MCCALPIN_BDW "McCalpin, Intel Developer Zone forum \"Core-to-Core Communication Latency in Skylake/Kaby Lake\" " \
+    "(2016): Intel MLC L2->L2 modified intervention, same socket, 40.3-42.3 ns on a Xeon E5-2660 v4 (Broadwell-EP)"
 #define DDIO_BRIEF "Intel Data Direct I/O Technology brief: DDIO allocates into at most 10 % of the LLC (2 of 20 ways)"
 
 static const vio_preset_value skx_6140[] = {
@@ -34,6 +38,7 @@ static const vio_preset_value skx_6140[] = {
     {"platform.llc.inclusive", "false", OPT_SKX ": the LLC is non-inclusive, with a snoop filter"},
     {"platform.llc.sf_ways", "12", YAN19},
     {"platform.io_ways", "2", ATC20 "; IIO_LLC_WAYS default 0x600"},
+    {"platform.c2c_cycles", "116", MLC_SKX ": 50.3 ns x 2.3 GHz"},
     {"platform.io_reuse_ways", "2", "estimate: the second fixed I/O region reported for Skylake-SP by Park et al., \"A4\", ISCA 2025 (as cited in issue 9); its width is not verified here"},
     {"platform.dram.bandwidth_mbps", "1023744", ARK_6140 ": 6 x 2666 MT/s x 64 bit"},
     {"platform.pcie.bandwidth_mbps", "126032", ATC20 ": PCIe Gen3 x16, 8 GT/s x 16 x 128/130"},
@@ -60,6 +65,7 @@ static const vio_preset_value bdw_2630v4[] = {
     {"platform.llc.index", "\"hash\"", "Maurice et al., RAID 2015"},
     {"platform.llc.inclusive", "true", OPT_BDW ": the LLC is inclusive of the cores' caches"},
     {"platform.io_ways", "2", DDIO_BRIEF},
+    {"platform.c2c_cycles", "91", MCCALPIN_BDW ": 41.3 ns x 2.2 GHz"},
     {"platform.io_reuse_ways", "0", "inclusive LLC: a device write updates the line in place wherever it is"},
     {"platform.dram.bandwidth_mbps", "546048", ARK_2630 ": 4 x 2133 MT/s x 64 bit"},
     {"platform.pcie.bandwidth_mbps", "126032", "PCIe Gen3 x16, 8 GT/s x 16 x 128/130"},

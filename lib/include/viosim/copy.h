@@ -1,0 +1,101 @@
+/* Copy primitives: how a host core moves a packet from one buffer to another,
+ * and where the copy's lines end up in the memory hierarchy (memsys.h).
+ *
+ *   cpu           ordinary stores (memcpy): each destination line is read for
+ *                 ownership and left modified in the copying core's L1/L2, so the
+ *                 next reader on another core takes a cross-core transfer (HITM).
+ *   cpu-cldemote  ordinary stores, then CLDEMOTE of each line: the line leaves the
+ *                 core's private caches for the LLC (Intel SDM Vol. 2A, CLDEMOTE;
+ *                 Tremont, Sapphire Rapids and later). The next reader hits the LLC.
+ *   cpu-nt        non-temporal stores (MOVNTDQ etc.): write combining, the line is
+ *                 written to DRAM and every cached copy invalidated (SDM Vol. 1,
+ *                 10.4.6.2). The next reader misses to DRAM.
+ *   dma-engine    a copy engine (I/OAT / CBDMA, DSA): the core writes a descriptor
+ *                 and rings a doorbell; the engine reads the source like any I/O
+ *                 agent and its writes are device writes (DDIO: the LLC's I/O ways),
+ *                 counted as such by the memory system; completion is polled or
+ *                 signalled by an interrupt.
+ *   ideal         whole-line stores that allocate in the LLC with no read for
+ *                 ownership and no private copy. No x86 store does this: an UPPER
+ *                 BOUND of what a copy "to the LLC" can buy.
+ *
+ * Plain C, no engine: callers pass the time and get the core's cost back. The
+ * copy engine is one shared resource (descriptors are served in order). */
+#ifndef VIOSIM_COPY_H
+#define VIOSIM_COPY_H
+
+#include "viosim/memsys.h"
+#include "viosim/time.h"
+#include "viosim/viosim.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum vio_copy_engine {
+    VIO_ENGINE_CPU = 0,
+    VIO_ENGINE_CPU_CLDEMOTE,
+    VIO_ENGINE_CPU_NT,
+    VIO_ENGINE_DMA,
+    VIO_ENGINE_IDEAL,
+    VIO_ENGINE_COUNT
+};
+
+/* How the core learns that the engine's copy is done. */
+enum vio_dma_completion {
+    VIO_DMA_POLL = 0,  /* the core spins on the completion record until the engine writes it */
+    VIO_DMA_INTERRUPT, /* the core goes on; the engine's MSI-X tells it (it pays the handler) */
+};
+
+typedef struct vio_copier_config {
+    uint32_t freq_mhz;
+    uint32_t cldemote_cycles;    /* issue cost of one CLDEMOTE */
+    uint32_t dma_submit_cycles;  /* core: write one descriptor and ring the doorbell */
+    uint32_t dma_latency_ns;     /* engine: descriptor fetch to completion write, beyond the data */
+    uint64_t dma_bandwidth_mbps; /* engine: streaming rate of one copy */
+    enum vio_dma_completion dma_completion;
+    uint32_t dma_irq_cycles;     /* core: the completion interrupt's handler (interrupt mode) */
+    enum vio_dma_target dma_target; /* where the engine's writes go (DDIO or DRAM, as the NIC's) */
+} vio_copier_config;
+
+/* The cost of one copy. */
+typedef struct vio_copy_cost {
+    vio_ps core; /* time the copying core is busy, from `now` */
+    vio_ps done; /* absolute time the data is in place and the core knows it */
+    vio_ps debt; /* core time paid later, off the copy's path (the completion interrupt) */
+} vio_copy_cost;
+
+typedef struct vio_copier_stats {
+    uint64_t copies[VIO_ENGINE_COUNT];
+    uint64_t lines_demoted;   /* CLDEMOTEs that moved a line (the core held it) */
+    uint64_t nt_lines;        /* full lines written by non-temporal stores */
+    uint64_t dma_descriptors; /* copies the engine served */
+    uint64_t dma_lines;       /* lines the engine wrote */
+    vio_ps dma_queue_ps;      /* total time descriptors waited for the engine */
+} vio_copier_stats;
+
+typedef struct vio_copier vio_copier;
+
+/* The copier borrows `ms` (it must outlive the copier). */
+int vio_copier_create(const vio_copier_config *cfg, vio_memsys *ms, vio_copier **out, vio_err *err);
+void vio_copier_destroy(vio_copier *c);
+
+/* Copy [src, src+bytes) to [dst, dst+bytes) with engine `e` on behalf of `core`
+ * at `now`: the core reads the source (cpu engines; the engine reads it itself)
+ * and writes the destination. */
+void vio_copier_copy(vio_copier *c, enum vio_copy_engine e, uint32_t core, uint64_t src, uint64_t dst,
+                     uint32_t bytes, vio_ps now, vio_copy_cost *out);
+/* A small store by the core itself next to a copy (a used-ring descriptor): the
+ * engine's CPU-side primitive (dma-engine: ordinary stores, the engine is for bulk
+ * data). Returns the core's latency. */
+vio_ps vio_copier_store(vio_copier *c, enum vio_copy_engine e, uint32_t core, uint64_t dst, uint32_t bytes,
+                        vio_ps now);
+
+void vio_copier_get_stats(const vio_copier *c, vio_copier_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,194 @@
+/* The copy engines of copy.h on top of the memory hierarchy: each one is a
+ * sequence of the hierarchy's own line operations (memsys_coh.c), so where a
+ * copied line ends up is decided by the coherence model, not assumed here. */
+#include "viosim/copy.h"
+
+#include "models/memsys_internal.h"
+
+#include <stdlib.h>
+
+struct vio_copier {
+    vio_copier_config cfg;
+    vio_memsys *ms;
+    vio_ps cldemote_ps, submit_ps, dma_latency_ps, irq_ps;
+    vio_ps engine_free; /* the engine serves descriptors in order: when it can start the next */
+    vio_copier_stats st;
+};
+
+int vio_copier_create(const vio_copier_config *cfg, vio_memsys *ms, vio_copier **out, vio_err *err)
+{
+    *out = NULL;
+    if (!ms || cfg->freq_mhz == 0)
+        return vio_err_set(err, VIO_EINVAL, "copier: needs a memory system and a core clock");
+    if (cfg->dma_bandwidth_mbps == 0)
+        return vio_err_set(err, VIO_EINVAL, "copier: the copy engine's bandwidth must be above 0");
+    vio_copier *c = calloc(1, sizeof *c);
+    if (!c)
+        return vio_err_set(err, VIO_ENOMEM, "copier: out of memory");
+    c->cfg = *cfg;
+    c->ms = ms;
+    c->cldemote_ps = vio_cycles_to_ps(cfg->cldemote_cycles, cfg->freq_mhz);
+    c->submit_ps = vio_cycles_to_ps(cfg->dma_submit_cycles, cfg->freq_mhz);
+    c->irq_ps = vio_cycles_to_ps(cfg->dma_irq_cycles, cfg->freq_mhz);
+    c->dma_latency_ps = (vio_ps)cfg->dma_latency_ns * VIO_PS_PER_NS;
+    *out = c;
+    return VIO_OK;
+}
+
+void vio_copier_destroy(vio_copier *c) { free(c); }
+
+void vio_copier_get_stats(const vio_copier *c, vio_copier_stats *out) { *out = c->st; }
+
+/* Up to `mlp` lines in flight (fill buffers, which are also the write-combining
+ * buffers): a run of lines costs its slowest line or its serial sum over mlp. */
+static vio_ps overlapped(const vio_memsys *ms, vio_ps sum, vio_ps max)
+{
+    vio_ps o = (sum + ms->cfg.mlp - 1) / ms->cfg.mlp;
+    return o > max ? o : max;
+}
+
+static uint64_t first_line(uint64_t addr) { return addr / VIO_LINE_BYTES; }
+static uint64_t last_line(uint64_t addr, uint32_t bytes) { return (addr + bytes - 1) / VIO_LINE_BYTES; }
+
+/* Ordinary stores, then CLDEMOTE of every line written. */
+static vio_ps store_demote(vio_copier *c, uint32_t core, uint64_t dst, uint32_t bytes, vio_ps now)
+{
+    vio_memsys *ms = c->ms;
+    vio_ps sum = 0, max = 0;
+    for (uint64_t l = first_line(dst); l <= last_line(dst, bytes); l++) {
+        enum vio_level lvl;
+        vio_ps lat = vio__ms_core_access(ms, core, l, 1, now, &lvl) + c->cldemote_ps;
+        if (vio__ms_demote(ms, core, l, now)) {
+            c->st.lines_demoted++;
+            /* The copy sits in the LLC unread, like the ideal store's (counted if evicted so). */
+            int64_t s = vio_cache_find(ms->llc, l);
+            if (s >= 0)
+                vio_cache_set_flags(ms->llc, s, vio_cache_flags(ms->llc, s) | VIO_LINE_COPY_UNREAD);
+        }
+        sum += lat;
+        if (lat > max)
+            max = lat;
+    }
+    return overlapped(ms, sum, max);
+}
+
+/* Non-temporal stores of every line (a partial head or tail line is still sent
+ * whole: the copies here are of line-aligned buffers). */
+static vio_ps store_nt(vio_copier *c, uint64_t dst, uint32_t bytes, vio_ps now)
+{
+    vio_memsys *ms = c->ms;
+    vio_ps sum = 0, max = 0;
+    for (uint64_t l = first_line(dst); l <= last_line(dst, bytes); l++) {
+        vio_ps lat = vio__ms_core_write_nt(ms, l, now);
+        c->st.nt_lines++;
+        sum += lat;
+        if (lat > max)
+            max = lat;
+    }
+    return overlapped(ms, sum, max);
+}
+
+/* The engine reads a source line as an I/O agent: from the LLC, else from DRAM
+ * without allocating (DDIO allocates on writes only). Returns the latency. */
+static vio_ps engine_read(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    ms->accesses++;
+    int64_t s = vio_cache_find(ms->llc, line);
+    if (s >= 0) {
+        vio_cache_touch(ms->llc, s);
+        ms->st.llc_hits++;
+        return ms->llc_ps;
+    }
+    ms->st.llc_misses++;
+    ms->st.dram_reads++;
+    return ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
+}
+
+static void dma_copy(vio_copier *c, uint64_t src, uint64_t dst, uint32_t bytes, vio_ps now, vio_copy_cost *out)
+{
+    vio_memsys *ms = c->ms;
+    /* The core writes the descriptor and rings the doorbell; the engine takes it
+     * when it has finished streaming the previous one. */
+    vio_ps submitted = now + c->submit_ps;
+    vio_ps start = c->engine_free > submitted ? c->engine_free : submitted;
+    c->st.dma_queue_ps += start - submitted;
+    /* Reads overlap in the engine: the data starts flowing after the slowest one. */
+    vio_ps read = 0;
+    for (uint64_t l = first_line(src); l <= last_line(src, bytes); l++) {
+        vio_ps lat = engine_read(ms, l, start);
+        if (lat > read)
+            read = lat;
+    }
+    vio_ps stream = vio_bytes_to_ps(bytes, c->cfg.dma_bandwidth_mbps);
+    c->engine_free = start + stream;
+    vio_ps complete = start + c->dma_latency_ps + read + stream;
+    /* The engine's writes are device writes: with DDIO they update the line in the
+     * LLC or allocate it in the I/O ways, invalidating every private copy. */
+    vio_memsys_dma_write(ms, c->cfg.dma_target, dst, bytes, complete);
+    c->st.dma_descriptors++;
+    c->st.dma_lines += last_line(dst, bytes) - first_line(dst) + 1;
+    if (c->cfg.dma_completion == VIO_DMA_POLL) {
+        /* Spin until the completion record is written, then read it: a line the
+         * engine has just written into the LLC. */
+        out->done = complete + ms->llc_ps;
+        out->core = out->done - now;
+        out->debt = 0;
+    } else {
+        out->core = c->submit_ps;
+        out->done = complete + c->irq_ps;
+        out->debt = c->irq_ps;
+    }
+}
+
+void vio_copier_copy(vio_copier *c, enum vio_copy_engine e, uint32_t core, uint64_t src, uint64_t dst,
+                     uint32_t bytes, vio_ps now, vio_copy_cost *out)
+{
+    vio_memsys *ms = c->ms;
+    out->core = out->debt = 0;
+    out->done = now;
+    if (bytes == 0 || e >= VIO_ENGINE_COUNT)
+        return;
+    c->st.copies[e]++;
+    if (ms->cfg.ideal) /* ideal memory: every access is free, the engine's too */
+        return;
+    if (e == VIO_ENGINE_DMA) {
+        dma_copy(c, src, dst, bytes, now, out);
+        return;
+    }
+    /* The CPU engines: memcpy's loads of the source, then its stores. */
+    vio_ps t = vio_memsys_stream(ms, core, VIO_STREAM_READ, src, bytes, now);
+    switch (e) {
+    case VIO_ENGINE_CPU:
+        t += vio_memsys_stream(ms, core, VIO_STREAM_WRITE, dst, bytes, now + t);
+        break;
+    case VIO_ENGINE_CPU_CLDEMOTE:
+        t += store_demote(c, core, dst, bytes, now + t);
+        break;
+    case VIO_ENGINE_CPU_NT:
+        t += store_nt(c, dst, bytes, now + t);
+        break;
+    default: /* VIO_ENGINE_IDEAL */
+        t += vio_memsys_stream(ms, core, VIO_STREAM_WRITE_LLC, dst, bytes, now + t);
+        break;
+    }
+    out->core = t;
+    out->done = now + t;
+}
+
+vio_ps vio_copier_store(vio_copier *c, enum vio_copy_engine e, uint32_t core, uint64_t dst, uint32_t bytes,
+                        vio_ps now)
+{
+    vio_memsys *ms = c->ms;
+    if (bytes == 0 || ms->cfg.ideal)
+        return 0;
+    switch (e) {
+    case VIO_ENGINE_CPU_CLDEMOTE:
+        return store_demote(c, core, dst, bytes, now);
+    case VIO_ENGINE_IDEAL:
+        return vio_memsys_stream(ms, core, VIO_STREAM_WRITE_LLC, dst, bytes, now);
+    default:
+        /* cpu, dma-engine, and cpu-nt too: a 16 B non-temporal store would be a
+         * partial write-combining flush, which software avoids for descriptors. */
+        return vio_memsys_stream(ms, core, VIO_STREAM_WRITE, dst, bytes, now);
+    }
+}
