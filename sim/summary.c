@@ -189,9 +189,14 @@ int vio_print_list(FILE *out, int markdown)
         free(md);
         return 0;
     }
-    fprintf(out, "Delivery strategies (a variant picks one per axis):\n");
-    for (const vio_strategy *st = vio_strategy_table(); st->axis; st++)
-        fprintf(out, "  %-7s %-13s %s\n", st->axis, st->name, st->help);
+    /* Every registered strategy and policy, per axis, from the tables themselves. */
+    fprintf(out, "Strategies and policies (a scenario names one row per axis):\n");
+    for (const vio_axis *const *a = vio_axes(); *a; a++) {
+        fprintf(out, "  %s: %s%s%s%s\n", (*a)->key, (*a)->title, (*a)->param ? " [" : "",
+                (*a)->param ? (*a)->param : "", (*a)->param ? "]" : "");
+        for (size_t i = 0; i < (*a)->count; i++)
+            fprintf(out, "    %-16s %s\n", vio_axis_name(*a, i), vio_axis_help(*a, i));
+    }
     fprintf(out, "\nScenario parameters (path, type, default, unit, range):\n");
     static const char *types[] = {"u32", "u64", "number", "bool", "enum", "string"};
     for (const vio_param *p = vio_params_table(); p->path; p++) {

@@ -9,6 +9,13 @@ int vio_test_run_suite(Suite *s);
 char *vio_test_read_file(const char *path);
 #include "viosim/run.h"
 #include "viosim/scenario.h"
+#include "viosim/strategy.h"
+
+#include <string.h>
+
+/* Whether a loaded row index (a variant's `copy`, a tenant's `adversary`, ...)
+ * is the row called `name` of that axis: tests name rows, never index them. */
+#define VIO_TEST_IS(axis, row, name) (strcmp(vio_axis_name(&vio_axis_##axis, (size_t)(row)), (name)) == 0)
 
 /* Load a scenario file under scenarios/ (or an inline JSON text when `name`
  * starts with '{') with overrides; fails the test on error. */

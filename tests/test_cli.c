@@ -379,8 +379,27 @@ START_TEST(test_list_names_every_strategy_and_parameter)
     const char *names[] = {"dram", "ddio", "guest", "llc", "exit", "posted", "poll"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         ck_assert_msg(strstr(r.out, names[i]) != NULL, "list lacks strategy %s", names[i]);
-    for (const vio_strategy *st = vio_strategy_table(); st->axis; st++)
-        ck_assert_msg(strstr(r.out, st->name) != NULL, "list lacks strategy %s", st->name);
+    /* Every registered row of every axis, under its axis's heading, on one line with its help. */
+    size_t naxes = 0;
+    for (const vio_axis *const *a = vio_axes(); *a; a++, naxes++) {
+        char head[96];
+        snprintf(head, sizeof head, "\n  %s: %s", (*a)->key, (*a)->title);
+        const char *sec = strstr(r.out, head);
+        ck_assert_msg(sec != NULL, "list lacks axis %s", (*a)->key);
+        ck_assert_uint_gt((*a)->count, 0);
+        for (size_t i = 0; i < (*a)->count; i++) {
+            const char *help = strstr(sec, vio_axis_help(*a, i));
+            ck_assert_msg(help != NULL, "list lacks the help of %s %s", (*a)->key, vio_axis_name(*a, i));
+            const char *bol = help;
+            while (bol > r.out && bol[-1] != '\n')
+                bol--;
+            char row[96];
+            snprintf(row, sizeof row, "    %s ", vio_axis_name(*a, i));
+            ck_assert_msg(!strncmp(bol, row, strlen(row)), "%s %s: its help is not on its line", (*a)->key,
+                          vio_axis_name(*a, i));
+        }
+    }
+    ck_assert_uint_ge(naxes, 10); /* dma, copy, notify, iommu, io_control, adversary, replacement, index, qos, preset */
     for (const vio_param *p = vio_params_table(); p->path; p++)
         ck_assert_msg(strstr(r.out, p->path) != NULL, "list lacks parameter %s", p->path);
     cli_free(&r);

@@ -79,7 +79,7 @@ static uint64_t single_packet_ps(const vio_scenario *s, const vio_variant *v, ui
                  wire_ps(16 + p->pcie_tlp_overhead, p->pcie_bandwidth_mbps) + (uint64_t)p->pcie_latency_ns * 1000;
     t += cyc_ps(s->host.irq_cycles, f) + cyc_ps(s->host.batch_cycles, f) + cyc_ps(s->host.classify_cycles, f);
     /* (The host's signal is charged to its next batch: not on this path.) */
-    if (v->notify == VIO_NOTIFY_POLL) {
+    if (VIO_TEST_IS(notify, v->notify, "poll")) {
         uint64_t period = cyc_ps(s->irq.poll_cycles, f);
         return t; /* the poll grid is checked separately below: t rounds up to it */
         (void)period;
@@ -90,7 +90,7 @@ static uint64_t single_packet_ps(const vio_scenario *s, const vio_variant *v, ui
      * processing. Without APICv the handler's EOI exits once more. */
     uint64_t x = cyc_ps(s->irq.exit_entry_cycles, f);
     t += (uint64_t)s->irq.wake_ns * 1000 + (x - x / 2);
-    if (v->notify == VIO_NOTIFY_EXIT)
+    if (VIO_TEST_IS(notify, v->notify, "exit"))
         t += cyc_ps(s->irq.inject_cycles, f) + x + cyc_ps(s->irq.eoi_cycles, f);
     else
         t += cyc_ps(s->irq.pi_deliver_cycles, f);
@@ -108,7 +108,7 @@ START_TEST(test_single_packet_latency_is_the_sum_of_fixed_costs)
         /* The packet's arrival time is its latency origin; latency_ns.max is exact (not bucketed). */
         double got = vio_test_num(v, "latency_ns.max") * 1000.0;
         uint64_t want = single_packet_ps(s, &s->variants[i], 1500);
-        if (s->variants[i].notify == VIO_NOTIFY_POLL) {
+        if (VIO_TEST_IS(notify, s->variants[i].notify, "poll")) {
             /* A spinning guest notices on its poll grid: at most one period late. */
             uint64_t period = cyc_ps(s->irq.poll_cycles, s->platform.freq_mhz);
             uint64_t process = cyc_ps(s->vms[0].process_cycles, s->platform.freq_mhz);

@@ -120,9 +120,9 @@ START_TEST(defaults_filled)
     ck_assert_double_eq(f->sizes[0].weight, 1.0);
     ck_assert_uint_eq(s->nvariants, 1);
     ck_assert_str_eq(s->variants[0].name, "baseline");
-    ck_assert_int_eq(s->variants[0].dma, VIO_DMA_DRAM);
-    ck_assert_int_eq(s->variants[0].copy, VIO_COPY_GUEST);
-    ck_assert_int_eq(s->variants[0].notify, VIO_NOTIFY_EXIT);
+    ck_assert_str_eq(vio_axis_name(&vio_axis_dma, (size_t)s->variants[0].dma), "dram");
+    ck_assert_str_eq(vio_axis_name(&vio_axis_copy, (size_t)s->variants[0].copy), "guest");
+    ck_assert_str_eq(vio_axis_name(&vio_axis_notify, (size_t)s->variants[0].notify), "exit");
     ck_assert_uint_eq(s->variants[0].coalesce_packets, 1);
     ck_assert_uint_eq(s->variants[0].coalesce_ns, 0);
     ck_assert_uint_eq(s->variants[0].host_poll, 0);
@@ -376,8 +376,8 @@ START_TEST(set_overrides)
     ck_assert_uint_eq(s->platform.llc.ways, 16);
     ck_assert_uint_eq(s->vms[1].core, 3);
     ck_assert_double_eq(s->traffic.flows[0].rate_gbps, 20.0);
-    ck_assert_int_eq(s->variants[1].notify, VIO_NOTIFY_POSTED);
-    ck_assert_int_eq(s->variants[0].notify, VIO_NOTIFY_EXIT);
+    ck_assert_str_eq(vio_axis_name(&vio_axis_notify, (size_t)s->variants[1].notify), "posted");
+    ck_assert_str_eq(vio_axis_name(&vio_axis_notify, (size_t)s->variants[0].notify), "exit");
     ck_assert_uint_eq(s->platform.nic_queues, 2); /* "platform" was absent: created */
     ck_assert_str_eq(s->name, "sweep 1");
     ck_assert_uint_eq(s->traffic.flows[0].ndst, 2);
@@ -401,9 +401,9 @@ START_TEST(set_wildcard_sets_every_entry)
     ck_assert_double_eq(s->traffic.flows[2].rate_pps, 2e6);
     for (uint32_t v = 0; v < 3; v++)
         ck_assert_uint_eq(s->vms[v].budget, 16);
-    ck_assert_int_eq(s->variants[0].notify, VIO_NOTIFY_POLL);
-    ck_assert_int_eq(s->variants[1].notify, VIO_NOTIFY_POLL);
-    ck_assert_int_eq(s->variants[1].dma, VIO_DMA_DDIO);
+    ck_assert_str_eq(vio_axis_name(&vio_axis_notify, (size_t)s->variants[0].notify), "poll");
+    ck_assert_str_eq(vio_axis_name(&vio_axis_notify, (size_t)s->variants[1].notify), "poll");
+    ck_assert_str_eq(vio_axis_name(&vio_axis_dma, (size_t)s->variants[1].dma), "ddio");
     vio_scenario_destroy(s);
     /* The same as naming each index. */
     const char *each[] = {"traffic.flows[0].size=64", "traffic.flows[1].size=64", "traffic.flows[2].size=64",
@@ -515,9 +515,9 @@ START_TEST(variants_by_name)
     ck_assert_int_eq(vio_scenario_variant_by_name(s, "llc"), 1);
     ck_assert_int_eq(vio_scenario_variant_by_name(s, "base"), 0);
     ck_assert_int_eq(vio_scenario_variant_by_name(s, "nope"), -1);
-    ck_assert_int_eq(s->variants[0].dma, VIO_DMA_DRAM);
-    ck_assert_int_eq(s->variants[1].copy, VIO_COPY_LLC);
-    ck_assert_int_eq(s->variants[1].notify, VIO_NOTIFY_POLL);
+    ck_assert_str_eq(vio_axis_name(&vio_axis_dma, (size_t)s->variants[0].dma), "dram");
+    ck_assert_str_eq(vio_axis_name(&vio_axis_copy, (size_t)s->variants[1].copy), "llc");
+    ck_assert_str_eq(vio_axis_name(&vio_axis_notify, (size_t)s->variants[1].notify), "poll");
     ck_assert_uint_eq(s->variants[1].host_poll, 1);
     vio_scenario_destroy(s);
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'variants':[{'name':'a'},{'name':'b'},{'name':'a'}]}",

@@ -52,7 +52,7 @@ enum vio_cache_index {
     VIO_CACHE_INDEX_HASH,
     VIO_CACHE_INDEX_COUNT
 };
-#define VIO_CACHE_INDEX_CHOICES "modulo|hash"
+/* Registered by name in vio_axis_cache_index (viosim/strategy.h). */
 
 typedef struct vio_cache_config {
     uint64_t size_bytes; /* total capacity; must be ways * sets * 64 */

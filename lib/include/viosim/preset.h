@@ -5,10 +5,9 @@
 #ifndef VIOSIM_PRESET_H
 #define VIOSIM_PRESET_H
 
-/* Table order; the scenario's enum value is the position in VIO_PRESET_CHOICES
- * (a test checks the two agree). */
+/* Row k of the table is preset k. A scenario names a preset; the loader finds
+ * its row by that name (vio_axis_preset, viosim/strategy.h). */
 enum vio_preset_kind { VIO_PRESET_NONE = 0, VIO_PRESET_SKX_6140, VIO_PRESET_BDW_2630V4, VIO_PRESET_COUNT };
-#define VIO_PRESET_CHOICES "none|skylake-sp-6140|e5-2630-v4"
 
 typedef struct vio_preset_value {
     const char *path;   /* a platform.* row of the parameter table */

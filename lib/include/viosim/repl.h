@@ -27,10 +27,10 @@ extern "C" {
 
 #define VIO_REPL_MAX_WAYS 32u
 
-/* Policy indices, in table order (the scenario's enum value is the position in
- * VIO_REPL_CHOICES, which a test checks against the table). */
+/* Policy indices: row k of the table is policy k (a test checks each row's
+ * name). A scenario names a policy and the loader finds its row by that name
+ * (vio_axis_replacement, viosim/strategy.h). */
 enum vio_repl_kind { VIO_REPL_LRU = 0, VIO_REPL_RANDOM, VIO_REPL_PLRU, VIO_REPL_SRRIP, VIO_REPL_COUNT };
-#define VIO_REPL_CHOICES "lru|random|plru|srrip"
 
 typedef struct vio_repl vio_repl;
 

@@ -136,23 +136,13 @@ typedef struct vio_traffic {
     vio_flow *flows;
 } vio_traffic;
 
-enum vio_dma_mode { VIO_DMA_DRAM = 0, VIO_DMA_DDIO };
-enum vio_copy_mode {
-    VIO_COPY_GUEST = 0,    /* baseline: host copies into each guest's buffer */
-    VIO_COPY_LLC,          /* US11412059: host copies once into the shared LLC ring, eagerly */
-    VIO_COPY_LLC_ON_FETCH, /* US11412059 variant: copy when the guest asks for it */
-};
-enum vio_notify_mode {
-    VIO_NOTIFY_EXIT = 0, /* emulated interrupt through a VM exit */
-    VIO_NOTIFY_POSTED,   /* direct / posted injection into the VM's core, no exit */
-    VIO_NOTIFY_POLL,     /* guest spins on its ring, no interrupt */
-};
+/* The delivery strategy of a variant is one row on each axis of viosim/strategy.h
+ * (variants[].dma, .copy, .notify, .iommu, .io_control, tenants[].adversary):
+ * the scenario names the row, the loader stores its index in that axis's table.
+ * Test a row by its name (vio_axis_name), never by its index. */
 
-/* PASID-tagged I/O (US10310974): whether inbound DMA goes through the IOMMU,
- * and with which page size the tenants' buffers are mapped. */
-enum vio_iommu_mode { VIO_IOMMU_OFF = 0, VIO_IOMMU_4K, VIO_IOMMU_2M };
-
-/* How a misbehaving tenant attacks (tenants[].adversary). */
+/* What a misbehaving tenant does: the `attack` of each row of vio_axis_adversary
+ * (a behaviour, not a position: the rows may come in any order). */
 enum vio_adversary {
     VIO_ADV_NONE = 0,
     VIO_ADV_FOREIGN_BUFFER, /* posts rx descriptors pointing at the victim's buffers */
@@ -173,7 +163,7 @@ typedef struct vio_tenant_params {
     uint32_t vm;           /* the VM whose traffic this tenant receives */
     uint32_t tag;          /* Tag ID: names the tenant's queue pair */
     uint32_t pasid;        /* 20-bit PASID the host maps the Tag ID to */
-    enum vio_adversary adversary;
+    int adversary;         /* row of vio_axis_adversary */
     uint32_t victim;       /* VM index of the tenant it attacks */
     uint32_t attack_every; /* one malicious descriptor every N */
     char name[VIO_NAME_MAX]; /* carried into every result of the tenant ("" -> "vm<N>") */
@@ -183,14 +173,14 @@ typedef struct vio_tenant_params {
 
 typedef struct vio_variant {
     char name[VIO_NAME_MAX];
-    enum vio_dma_mode dma;
-    enum vio_copy_mode copy;
-    enum vio_notify_mode notify;
+    int dma;    /* row of vio_axis_dma */
+    int copy;   /* row of vio_axis_copy */
+    int notify; /* row of vio_axis_notify */
     uint32_t coalesce_packets; /* interrupt after N packets (0/1 = every packet) */
     uint32_t coalesce_ns;      /* ... or T ns after the first pending one (0 = off) */
     uint32_t host_poll;        /* host polls the NIC instead of taking its interrupt */
-    enum vio_iommu_mode iommu; /* PASID translation of inbound DMA, and its page size */
-    enum vio_io_control { VIO_IOC_NONE = 0, VIO_IOC_RATE_LIMIT } io_control; /* US10310974 resource control */
+    int iommu;      /* row of vio_axis_iommu: PASID translation of inbound DMA, and its page size */
+    int io_control; /* row of vio_axis_io_control: US10310974 resource control */
 } vio_variant;
 
 typedef struct vio_scenario {
@@ -245,12 +235,14 @@ typedef struct vio_param {
     const char *unit;    /* "cycles", "ns", "KiB", "Mb/s", "" */
     const char *dflt;    /* default as JSON text; NULL = required */
     double min, max;     /* inclusive range for numbers */
-    const char *choices; /* for enums: "a|b|c" */
+    const char *choices; /* for enums: VIO_AXIS_CHOICES("copy"), the rows of a registered table
+                          * (viosim/strategy.h), or a fixed "a|b|c" */
     const char *help;
     const char *source;  /* where the default comes from */
     size_t offset;       /* of the target field in the struct the path's last "[]" scope loads
                           * into: vio_scenario, vio_vm_params, vio_flow, vio_size_weight or
-                          * vio_variant. Enums store the index of the value in `choices`. */
+                          * vio_variant. Enums store an int: the index of the row of that name in
+                          * the axis's table, or the position of the value in "a|b|c". */
     unsigned flags;      /* VIO_PF_* */
 } vio_param;
 
@@ -261,8 +253,14 @@ enum vio_param_flag {
     VIO_PF_LIST = 1u << 3,          /* also accepts a list of values, or one of `choices` */
 };
 
+/* The choices of an enum are the rows of the registered axis with this key
+ * (vio_axes(), viosim/strategy.h): the table stays their one declaration. */
+#define VIO_AXIS_CHOICES(key) "@" key
+
 /* The table, terminated by a row with path == NULL. */
 const vio_param *vio_params_table(void);
+/* The registered axis whose rows are p's choices (VIO_AXIS_CHOICES), or NULL. */
+const struct vio_axis *vio_param_axis(const vio_param *p);
 /* The row for `path` ("vms[].core"), or NULL. */
 const vio_param *vio_params_find(const char *path);
 /* What the loader accepts for `p`, as its messages say it: "1..1048575" for

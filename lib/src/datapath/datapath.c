@@ -128,6 +128,10 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
         return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
     dp->s = s;
     dp->v = &s->variants[variant];
+    /* The rows the variant named; the stages call their ops (strategies/). */
+    dp->dma = vio_axis_row(&vio_axis_dma, (size_t)dp->v->dma);
+    dp->copy = vio_axis_row(&vio_axis_copy, (size_t)dp->v->copy);
+    dp->notify = vio_axis_row(&vio_axis_notify, (size_t)dp->v->notify);
     dp->freq = s->platform.freq_mhz;
     dp->nworkers = s->nworkers;
     dp->nagents = 1 + dp->nworkers + s->nvms;
@@ -193,7 +197,7 @@ int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *
     const vio_irq_costs *c = &s->irq;
     vio_vcpu_config vc = {
         .freq_mhz = s->platform.freq_mhz,
-        .mode = dp->v->notify == VIO_NOTIFY_POSTED ? VIO_VCPU_POSTED : VIO_VCPU_EMULATED,
+        .mode = dp->notify->vcpu_mode,
         .exit_entry_cycles = c->exit_entry_cycles,
         .inject_cycles = c->inject_cycles,
         .eoi_cycles = c->eoi_cycles,

@@ -76,9 +76,10 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
     snprintf(p.why, sizeof p.why, "%u flows", s->traffic.nflows);
     add(e, &p);
     /* PASID machinery: the tenants, and with the IOMMU on its caches (as dp_pasid.c configures them). */
-    if (v->iommu != VIO_IOMMU_OFF || s->ntenants > 0) {
+    int translated = ((const dp_iommu_mode *)vio_axis_row(&vio_axis_iommu, (size_t)v->iommu))->page_size != 0;
+    if (translated || s->ntenants > 0) {
         uint64_t b = s->nvms * (sizeof(dp_tenant) + 512ull);
-        if (v->iommu != VIO_IOMMU_OFF) {
+        if (translated) {
             vio_iommu_config cfg;
             vio_iommu_config_default(&cfg);
             cfg.iotlb_entries = s->iommu.iotlb_entries;
@@ -112,7 +113,8 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
         ndst += r * f->ndst;
         pps += r;
     }
-    double per_packet = 2.0 + (v->copy == VIO_COPY_LLC_ON_FETCH ? 2.0 : 1.0) * ndst / pps;
+    const dp_copy_strategy *copy = vio_axis_row(&vio_axis_copy, (size_t)v->copy);
+    double per_packet = 2.0 + (double)copy->guest_steps * ndst / pps;
     e->events = (uint64_t)((double)s->traffic.packets * per_packet + 0.5);
     e->arrival_s = vio_scenario_arrival_span(s);
 }

@@ -2,43 +2,13 @@
  * batches that read each packet's descriptor and payload and process it. */
 #include "datapath/dp_internal.h"
 
-/* When an idle guest learns of its first pending packet, before any handler cost. */
-static vio_ps guest_wakeup(const vio_datapath *dp, const dp_guest *g)
-{
-    const dp_pkt *first = dp_fifo_peek(&g->in, 0);
-    vio_ps r = first->t_ready > g->busy_until ? first->t_ready : g->busy_until;
-    if (dp->v->notify == VIO_NOTIFY_POLL) {
-        /* A spinning core notices at its next check of the ring. */
-        vio_ps period = dp_cycles(dp, dp->s->irq.poll_cycles);
-        vio_ps since = r - g->busy_until;
-        return g->busy_until + (since + period - 1) / period * period;
-    }
-    /* Interrupt coalescing: raise after N pending packets or T ns after the first. */
-    uint32_t n = dp->v->coalesce_packets > 1 ? dp->v->coalesce_packets : 1;
-    vio_ps when = VIO_PS_NEVER;
-    const dp_pkt *nth = dp_fifo_peek(&g->in, n - 1);
-    if (nth)
-        when = nth->t_ready;
-    if (n > 1 && dp->v->coalesce_ns > 0) {
-        vio_ps timer = first->t_ready + (vio_ps)dp->v->coalesce_ns * VIO_PS_PER_NS;
-        if (timer < when)
-            when = timer;
-    }
-    if (when == VIO_PS_NEVER)
-        return VIO_PS_NEVER;
-    return when > g->busy_until ? when : g->busy_until;
-}
+/* How an idle guest learns of its first pending packet, and when: the notify
+ * strategy (strategies/notify.c). */
+static vio_ps guest_wakeup(const vio_datapath *dp, const dp_guest *g) { return dp->notify->ops.noticed(dp, g); }
 
-/* From the interrupt being raised until the guest's handler runs: the vCPU went
- * idle when its last batch ended and takes the path of viosim/vcpu.h (a halted
- * vCPU is woken; a polling one is not interrupted out of guest mode). */
 static vio_ps wake_latency(const vio_datapath *dp, const dp_guest *g, vio_ps raised)
 {
-    if (dp->v->notify == VIO_NOTIFY_POLL)
-        return 0;
-    vio_vcpu_cost c;
-    vio_vcpu_preview_wake(g->vcpu, g->busy_until, VIO_RX_VECTOR, raised, &c);
-    return c.latency;
+    return dp->notify->ops.latency(dp, g, raised);
 }
 
 static vio_ps guest_next(const vio_datapath *dp, uint32_t index)
@@ -71,25 +41,7 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
     } else if (first->t_ready > g->busy_until) {
         /* Woken from idle: the interrupt path, then the guest's handler. */
         vio_ps wake = guest_wakeup(dp, g);
-        if (dp->v->notify != VIO_NOTIFY_POLL) {
-            vio_vcpu_cost c;
-            vio_vcpu_idle(g->vcpu, g->busy_until);
-            vio_vcpu_deliver(g->vcpu, VIO_RX_VECTOR, wake, &c); /* now = wake + c.latency */
-            /* Core time in the path: the exits and the injection (the EOI is paid in
-             * the handler). Halt polling and idle polling also occupy the core but
-             * are reported apart (exits.halt_poll_ns, exits.guest_poll_ns). */
-            g->busy += c.guest - c.eoi;
-            g->host_poll += c.poll;
-            g->guest_spin += c.spin;
-            g->interrupts++;
-            g->vm_exits += c.exits;
-            g->posted += dp->v->notify == VIO_NOTIFY_POSTED;
-            g->signals++;
-            dp->w[g->last_worker].debt += dp_cycles(dp, s->host.notify_cycles) + c.sender;
-            t += dp_cycles(dp, vm->irq_cycles) + c.eoi;
-        } else {
-            g->busy += now - wake; /* spun until it saw the packet */
-        }
+        dp->notify->ops.take(dp, g, wake, now, &t);
     }
     g->batches++;
     vio_ps batch_start = t;
@@ -101,7 +53,7 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
             uint64_t desc = dp_guest_desc(dp, g->vm, head->slot);
             t += vio_memsys_read(dp->mem, g->core, desc, t, NULL);
         }
-        if (dp->v->copy == VIO_COPY_LLC_ON_FETCH && !resumed && dp->shared_fetched[head->shared] > t) {
+        if (!resumed && dp->copy->ops.must_fetch && dp->copy->ops.must_fetch(dp, head, t)) {
             /* Not in the LLC yet: ring the host's doorbell with a fetch command and
              * wait for the copy, keeping the packet at the head of the ring. */
             vio_vcpu_cost k; /* the doorbell is a write that exits (ioeventfd) */

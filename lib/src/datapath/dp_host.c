@@ -24,15 +24,10 @@ static vio_ps worker_next(const vio_datapath *dp, uint32_t index)
     return t > w->busy_until ? t : w->busy_until;
 }
 
-static int guest_slot_free(const dp_guest *g, vio_ps t)
-{
-    return g->ring.free_at[g->ring.produced % g->ring.entries] <= t;
-}
-
 /* A destination whose ring has no free slot at t loses this packet. */
-static int guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t)
+int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t)
 {
-    if (guest_slot_free(g, t))
+    if (dp_guest_slot_free(g, t))
         return 0;
     g->want_kick = 1; /* out of rx buffers: vhost asks for a kick when the guest adds some */
     g->dropped++;
@@ -41,16 +36,15 @@ static int guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t)
 }
 
 /* Put one destination's copy on the guest's ring and tell the guest. */
-static void deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
-                    vio_ps *t)
+void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
+                     vio_ps *t)
 {
     uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
     g->ring.produced++;
     g->ring.free_at[slot] = VIO_PS_NEVER;
     /* The used-ring descriptor: in the guest's ring, or in the LLC for the shared ring. */
     uint64_t desc = dp_guest_desc(dp, g->vm, slot);
-    enum vio_stream_op op = dp->v->copy == VIO_COPY_GUEST ? VIO_STREAM_WRITE : VIO_STREAM_WRITE_LLC;
-    *t += vio_memsys_stream(dp->mem, w->core, op, desc, VIO_DESC_BYTES, *t);
+    *t += vio_memsys_stream(dp->mem, w->core, dp->copy->desc_write, desc, VIO_DESC_BYTES, *t);
     /* Signalling the guest (irqfd, then posting or kicking: vio_vcpu_send) is paid
      * only for the buffers that find the guest idle: with the event index
      * (VIRTIO_F_EVENT_IDX, on in QEMU's virtio-net) the guest asks for one
@@ -70,73 +64,10 @@ static void deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p,
 static void host_packet(vio_datapath *dp, const dp_worker *w, const dp_pkt *p, vio_ps *t)
 {
     const vio_scenario *s = dp->s;
-    int keep_nic_slot = 0;
-    uint32_t core = w->core;
-    const vio_flow *f = &s->traffic.flows[p->flow];
-    *t += vio_memsys_read(dp->mem, core, dp_nic_desc(dp, p->queue, p->slot), *t, NULL);
+    *t += vio_memsys_read(dp->mem, w->core, dp_nic_desc(dp, p->queue, p->slot), *t, NULL);
     *t += dp_cycles(dp, s->host.classify_cycles);
-    if (dp->v->copy == VIO_COPY_GUEST) {
-        /* Baseline: one copy into each destination guest's own buffer. */
-        for (uint32_t i = 0; i < f->ndst; i++) {
-            dp_guest *g = &dp->g[f->dst[i]];
-            if (guest_ring_full(dp, g, *t))
-                continue;
-            uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
-            uint64_t dst = dp_guest_buf(dp, g->vm, slot);
-            *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, p->buf, p->bytes, *t);
-            *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE, dst, p->bytes, *t);
-            deliver(dp, w, g, *p, dst, UINT32_MAX, t);
-        }
-    } else {
-        /* US11412059: copy once into the LLC ring shared by the host and the VMs,
-         * then inject an interrupt into the core of each VM that must process it.
-         * On fetch, the copy waits for the first destination's fetch command. */
-        uint32_t sslot = (uint32_t)(dp->shared.produced % dp->shared.entries);
-        /* Which destinations take the packet is decided once, before the copy:
-         * a ring that frees a slot while the host copies does not join late, so
-         * the slot's reader count is exactly the copies posted. (Deciding twice
-         * once let more guests read a slot than its count said, releasing it
-         * while a guest still held it.) */
-        uint32_t accepted = 0;
-        for (uint32_t i = 0; i < f->ndst; i++) {
-            dp->accept[i] = (uint8_t)guest_slot_free(&dp->g[f->dst[i]], *t);
-            accepted += dp->accept[i];
-        }
-        if (dp->shared.free_at[sslot] > *t || accepted == 0) {
-            for (uint32_t i = 0; i < f->ndst; i++)
-                dp->g[f->dst[i]].dropped++;
-            if (dp->shared.free_at[sslot] > *t)
-                dp->dropped_shared += f->ndst;
-            else
-                dp->dropped_guest_ring += f->ndst;
-        } else {
-            if (dp->shared_refs[sslot] != 0)
-                vio__dp_broken(dp, "shared ring slot %u reused while %u guests still hold it", sslot,
-                               dp->shared_refs[sslot]);
-            dp->shared.produced++;
-            dp->shared.free_at[sslot] = VIO_PS_NEVER;
-            dp->shared_refs[sslot] = accepted;
-            uint64_t dst = dp_shared_buf(dp, sslot);
-            if (dp->v->copy == VIO_COPY_LLC) {
-                *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, p->buf, p->bytes, *t);
-                *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE_LLC, dst, p->bytes, *t);
-            } else {
-                dp->shared_src[sslot] = *p;
-                dp->shared_fetched[sslot] = VIO_PS_NEVER;
-                keep_nic_slot = 1; /* the payload stays in the NIC buffer until fetched */
-            }
-            for (uint32_t i = 0; i < f->ndst; i++) {
-                dp_guest *g = &dp->g[f->dst[i]];
-                if (dp->accept[i]) {
-                    deliver(dp, w, g, *p, dst, sslot, t);
-                } else {
-                    g->want_kick = 1; /* out of rx buffers: vhost asks for a kick */
-                    g->dropped++;
-                    dp->dropped_guest_ring++;
-                }
-            }
-        }
-    }
+    /* The copy strategy copies and delivers (strategies/copy.c). */
+    int keep_nic_slot = dp->copy->ops.host_packet(dp, w, p, t);
     /* The NIC descriptor is returned once the payload has been read out of its buffer. */
     if (!keep_nic_slot)
         dp->nic_rings[p->queue].free_at[p->slot] = *t;

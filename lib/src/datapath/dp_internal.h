@@ -15,6 +15,7 @@
 #include "viosim/vcpu.h"
 
 #include "util/agenda.h"
+#include "datapath/strategies/strategies.h"
 
 #include <jansson.h>
 
@@ -30,6 +31,7 @@ typedef struct dp_tenant {
     uint64_t pasid_refused; /* wrong-pasid requests the device-side check refused */
     vio_tbf tbf;            /* its queue pair's ingress rate limit (no rate: always conforms) */
     uint64_t policed;       /* packets the rate limit dropped */
+    const dp_adversary *adv; /* its row of tenants[].adversary */
 } dp_tenant;
 
 /* A packet (or one destination's copy of it) waiting in a stage's input queue. */
@@ -112,6 +114,10 @@ extern const dp_agent_ops vio__nic_ops, vio__worker_ops, vio__guest_ops;
 struct vio_datapath {
     const vio_scenario *s;
     const vio_variant *v;
+    /* The variant's strategy on each axis: the rows it named (strategies/). */
+    const dp_dma_strategy *dma;
+    const dp_copy_strategy *copy;
+    const dp_notify_strategy *notify;
     uint32_t nagents, nqueues, nworkers, freq;
     dp_agent *agents;
     /* The agenda: every agent's next event time, first in (time, agent index)
@@ -171,6 +177,14 @@ void vio__dp_broken(vio_datapath *dp, const char *fmt, ...)
 /* The memory system a scenario describes, exactly as the datapath builds it
  * (also for model-level validation tests, so they cannot drift from it). */
 int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err);
+
+/* dp_host.c, for the copy strategies: whether g's ring has no free slot at t (then
+ * the packet is dropped for g and vhost asks for a kick), and putting one
+ * destination's copy on g's ring (`buf` its payload, `shared` its shared slot or
+ * UINT32_MAX) with the used descriptor written at *t. */
+int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t);
+void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
+                     vio_ps *t);
 
 /* dp_results.c */
 json_t *vio__latency_json(const vio_hist *h);
@@ -238,6 +252,10 @@ static inline dp_pkt dp_fifo_pop(dp_fifo *f)
     f->head = (f->head + 1) % f->cap;
     f->len--;
     return p;
+}
+static inline int dp_guest_slot_free(const dp_guest *g, vio_ps t)
+{
+    return g->ring.free_at[g->ring.produced % g->ring.entries] <= t;
 }
 static inline uint64_t dp_nic_buf(const vio_datapath *dp, uint32_t q, uint32_t slot)
 {

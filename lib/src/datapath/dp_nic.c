@@ -73,7 +73,7 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
      * landing once the IOMMU has translated them. */
     vio_ps landed = vio_pcie_write(&dp->pcie, a.bytes, now);
     landed = vio_pcie_write(&dp->pcie, VIO_DESC_BYTES, landed - dp->pcie.latency) + translation;
-    enum vio_dma_target target = dp->v->dma == VIO_DMA_DDIO ? VIO_DMA_TO_LLC_DDIO : VIO_DMA_TO_DRAM;
+    enum vio_dma_target target = dp->dma->target; /* strategies/dma.c */
     vio_memsys_dma_write(dp->mem, target, buf, a.bytes, landed);
     vio_memsys_dma_write(dp->mem, target, dp_nic_desc(dp, q, slot), VIO_DESC_BYTES, landed);
     dp->dma_writes += 2;

@@ -59,14 +59,17 @@ static void tenant_params(const vio_scenario *s, uint32_t vm, vio_tenant_params 
             *out = s->tenants[i];
             return;
         }
-    *out = (vio_tenant_params){.vm = vm, .tag = vm, .pasid = 0x100 + vm, .adversary = VIO_ADV_NONE,
+    *out = (vio_tenant_params){.vm = vm, .tag = vm, .pasid = 0x100 + vm,
+                               .adversary = vio_axis_find(&vio_axis_adversary, "none", 4),
                                .attack_every = 1, .burst_bytes = 18432};
 }
 
 int vio__pasid_init(vio_datapath *dp, vio_err *err)
 {
     const vio_scenario *s = dp->s;
-    if (dp->v->iommu == VIO_IOMMU_OFF && s->ntenants == 0)
+    const dp_iommu_mode *mode = vio_axis_row(&vio_axis_iommu, (size_t)dp->v->iommu);
+    const dp_io_control *ioc = vio_axis_row(&vio_axis_io_control, (size_t)dp->v->io_control);
+    if (mode->page_size == 0 && s->ntenants == 0)
         return VIO_OK; /* nothing to enforce and nobody to watch */
     dp->tn = calloc(s->nvms, sizeof *dp->tn);
     if (!dp->tn)
@@ -75,10 +78,11 @@ int vio__pasid_init(vio_datapath *dp, vio_err *err)
     for (uint32_t v = 0; rc == VIO_OK && v < s->nvms; v++) {
         dp_tenant *t = &dp->tn[v];
         tenant_params(s, v, &t->p);
+        t->adv = vio_axis_row(&vio_axis_adversary, (size_t)t->p.adversary);
         t->tag = (int32_t)t->p.tag;
         t->qp = v; /* one queue per VM is required with tenants (scenario check) */
         t->iova_base = IOVA_BASE; /* the same for all: spaces overlap */
-        rc = vio_tbf_init(&t->tbf, dp->v->io_control == VIO_IOC_RATE_LIMIT ? t->p.rate_mbps : 0, t->p.burst_bytes,
+        rc = vio_tbf_init(&t->tbf, ioc->rate_limit ? t->p.rate_mbps : 0, t->p.burst_bytes,
                           err);
         if (rc != VIO_OK)
             break;
@@ -92,10 +96,10 @@ int vio__pasid_init(vio_datapath *dp, vio_err *err)
         if (rc == VIO_OK)
             rc = vio_tenants_add_region(dp->tenants, dp_guest_buf(dp, v, 0), dp->guest_buf_span, t->tag, err);
     }
-    if (rc != VIO_OK || dp->v->iommu == VIO_IOMMU_OFF)
+    if (rc != VIO_OK || mode->page_size == 0)
         return rc;
 
-    dp->page_size = dp->v->iommu == VIO_IOMMU_2M ? VIO_PAGE_2M : VIO_PAGE_4K;
+    dp->page_size = mode->page_size;
     vio_iommu_config cfg;
     vio_iommu_config_default(&cfg);
     cfg.iotlb_entries = s->iommu.iotlb_entries;
@@ -134,7 +138,7 @@ void vio__pasid_destroy(vio_datapath *dp)
 /* Is this DMA of tenant t one of its attacks? One in attack_every. */
 static int attacking(const dp_tenant *t, enum vio_adversary kind)
 {
-    return t->p.adversary == kind && t->dmas % t->p.attack_every == 0;
+    return t->adv->attack == kind && t->dmas % t->p.attack_every == 0;
 }
 
 /* One translated request; returns 0 if blocked. */
@@ -170,7 +174,7 @@ int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, 
         /* One in attack_every of the VICTIM's descriptors is the adversary's: the
          * adversary's own DMA count plays no part (issue 8: testing it as well made
          * the attack rarer than configured). */
-        if (v != q && a->p.victim == q && a->p.adversary == VIO_ADV_FOREIGN_TAG &&
+        if (v != q && a->p.victim == q && a->adv->attack == VIO_ADV_FOREIGN_TAG &&
             t->dmas % a->p.attack_every == 0) {
             if (on)
                 a->rejected_posts++; /* the Tag ID table refuses a tag that is not the poster's own */
@@ -221,8 +225,6 @@ int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, 
     return 1;
 }
 
-static const char *adversary_name[] = {"none", "foreign-buffer", "foreign-tag", "wrong-pasid", "no-pasid"};
-
 json_t *vio__pasid_results(const vio_datapath *dp)
 {
     vio_iommu_stats st = {0};
@@ -254,7 +256,7 @@ json_t *vio__pasid_results(const vio_datapath *dp)
                                "name", t->p.name[0] ? t->p.name : vmname, "throughput_gbps", tput, "policed",
                                (json_int_t)t->policed, "tag", (int)t->tag,
                                "pasid", (int)t->p.pasid, "queue_pair", (int)t->qp, "vm", (int)v, "adversary",
-                               adversary_name[t->p.adversary], "packets", "offered", (json_int_t)g->offered,
+                               t->adv->name, "packets", "offered", (json_int_t)g->offered,
                                "delivered", (json_int_t)g->delivered, "dropped", (json_int_t)g->dropped, "latency_ns",
                                vio__latency_json(&g->latency), "faults", (json_int_t)ps.faults, "blocked",
                                (json_int_t)t->blocked_packets, "blocked_bytes", (json_int_t)ps.blocked_bytes,

@@ -18,10 +18,6 @@ json_t *vio__latency_json(const vio_hist *h)
                      ns(h->count ? h->max : 0));
 }
 
-static const char *dma_name[] = {"dram", "ddio"};
-static const char *copy_name[] = {"guest", "llc", "llc-on-fetch"};
-static const char *iommu_name[] = {"off", "4k", "2m"};
-static const char *notify_name[] = {"exit", "posted", "poll"};
 
 json_t *vio__datapath_results(const vio_datapath *dp)
 {
@@ -77,7 +73,7 @@ json_t *vio__datapath_results(const vio_datapath *dp)
         const dp_guest *g = &dp->g[v];
         char role[32];
         snprintf(role, sizeof role, "vm%u", v);
-        double w = ratio(g->busy, span), u = dp->v->notify == VIO_NOTIFY_POLL ? 1.0 : w;
+        double w = ratio(g->busy, span), u = dp->notify->spins ? 1.0 : w;
         json_array_append_new(cores, json_pack("{s:i,s:s,s:f,s:f,s:f}", "id", (int)g->core, "role", role,
                                                "utilization", u > 1.0 ? 1.0 : u, "busy_ns_per_packet",
                                                g->delivered ? ns(g->busy) / (double)g->delivered : 0.0,
@@ -97,10 +93,10 @@ json_t *vio__datapath_results(const vio_datapath *dp)
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(dp->v->name));
     json_object_set_new(o, "strategy",
-                        json_pack("{s:s,s:s,s:s,s:i,s:i,s:b,s:s}", "dma", dma_name[dp->v->dma], "copy",
-                                  copy_name[dp->v->copy], "notify", notify_name[dp->v->notify], "coalesce_packets",
+                        json_pack("{s:s,s:s,s:s,s:i,s:i,s:b,s:s}", "dma", dp->dma->name, "copy",
+                                  dp->copy->name, "notify", dp->notify->name, "coalesce_packets",
                                   (int)dp->v->coalesce_packets, "coalesce_ns", (int)dp->v->coalesce_ns, "host_poll",
-                                  (int)dp->v->host_poll, "iommu", iommu_name[dp->v->iommu]));
+                                  (int)dp->v->host_poll, "iommu", vio_axis_name(&vio_axis_iommu, (size_t)dp->v->iommu)));
     char hash[65];
     vio_arrival_hash_hex(&dp->arrivals, hash);
     json_object_set_new(o, "arrival_sha256", json_string(hash));
@@ -135,7 +131,7 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                                   "dram", ratio(gl[VIO_LVL_DRAM], greads)));
     json_object_set_new(o, "dma", json_pack("{s:I,s:I,s:f,s:I}", "writes", (json_int_t)dp->dma_writes, "lines",
                                             (json_int_t)ms.dma_lines, "llc_write_hit_rate",
-                                            dp->v->dma == VIO_DMA_DDIO ? ratio(ms.dma_llc_hits, ms.dma_lines) : 0.0,
+                                            dp->dma->llc_write_hits ? ratio(ms.dma_llc_hits, ms.dma_lines) : 0.0,
                                             "unread_evictions", (json_int_t)ms.dma_unread_evictions));
     json_object_set_new(o, "interrupts",
                         json_pack("{s:I,s:I,s:I,s:I}", "delivered", (json_int_t)irqs, "vm_exits", (json_int_t)exits,

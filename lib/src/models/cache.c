@@ -3,8 +3,22 @@
  * layout does not depend on the policy. Associativity is small (<= 32), so a
  * linear scan of a set's tags is the fast path. */
 #include "viosim/cache.h"
+#include "viosim/strategy.h"
 
 #include <stdlib.h>
+
+/* The index functions, registered by name (platform.llc.index); the row of
+ * enum value k is table[k] by construction. */
+typedef struct index_row {
+    const char *name, *help;
+} index_row;
+static const index_row index_table[VIO_CACHE_INDEX_COUNT] = {
+    [VIO_CACHE_INDEX_MODULO] = {"modulo", "the low line-address bits select the set (line mod sets)"},
+    [VIO_CACHE_INDEX_HASH] = {"hash", "an XOR fold of every index-width group of line-address bits (Intel's "
+                                      "LLC slice/set hash, Maurice et al., RAID 2015)"},
+};
+const vio_axis vio_axis_cache_index = {"index", "platform.llc.index", "how a line address selects its cache set",
+                                       VIO_AXIS_ROWS(index_row, index_table, VIO_CACHE_INDEX_COUNT)};
 
 #define EMPTY_LINE UINT64_MAX
 

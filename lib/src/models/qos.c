@@ -1,6 +1,7 @@
 /* I/O resource control: token buckets, per-queue FIFOs and the scheduling
  * policies (see viosim/qos.h for the mechanism and sources). */
 #include "viosim/qos.h"
+#include "viosim/strategy.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,10 @@ static const vio_qos_policy policies[] = {
 };
 
 const vio_qos_policy *vio_qos_policies(void) { return policies; }
+
+/* Not a scenario key yet: the device-side scheduler of queue pairs (vio_qos_create by name). */
+const vio_axis vio_axis_qos = {"qos", NULL, "scheduler of queue pairs sharing a device (vio_qos_create)",
+                               VIO_AXIS_ROWS(vio_qos_policy, policies, sizeof policies / sizeof policies[0] - 1)};
 
 const vio_qos_policy *vio_qos_policy_find(const char *name)
 {

@@ -1,5 +1,6 @@
 /* Replacement policies: one table, one state array per structure (see repl.h). */
 #include "viosim/repl.h"
+#include "viosim/strategy.h"
 
 #include "viosim/rng.h"
 
@@ -149,16 +150,16 @@ static void srrip_drop(vio_repl *r, uint64_t *set, uint32_t way)
 }
 
 static const vio_repl_policy table[VIO_REPL_COUNT] = {
-    {"lru", "true least-recently-used: the way touched longest ago is evicted",
+    [VIO_REPL_LRU] = {"lru", "true least-recently-used: the way touched longest ago is evicted",
      "textbook baseline (Hennessy & Patterson, Computer Architecture, 6th ed., Sec. 2.3 / App. B)",
      {lru_words, lru_touch, lru_touch, lru_victim, lru_drop}},
-    {"random", "uniform random victim from the structure's own seeded stream",
+    [VIO_REPL_RANDOM] = {"random", "uniform random victim from the structure's own seeded stream",
      "textbook baseline; seeded per structure from the scenario seed, so runs are reproducible",
      {none_words, none_touch, none_touch, random_victim, none_touch}},
-    {"plru", "tree pseudo-LRU: ways-1 bits point away from the most recent access",
+    [VIO_REPL_PLRU] = {"plru", "tree pseudo-LRU: ways-1 bits point away from the most recent access",
      "tree-PLRU of Intel L1/L2 caches before Ice Lake (Abel & Reineke, ISPASS 2014; uops.info/cache.html)",
      {plru_words, plru_touch, plru_touch, plru_victim, none_touch}},
-    {"srrip", "2-bit static RRIP: insert at RRPV 2, hit to 0, evict the first RRPV 3, ageing the set",
+    [VIO_REPL_SRRIP] = {"srrip", "2-bit static RRIP: insert at RRPV 2, hit to 0, evict the first RRPV 3, ageing the set",
      "Jaleel et al., \"High performance cache replacement using re-reference interval prediction (RRIP)\", "
      "ISCA 2010; Intel L3 since Ivy Bridge uses this quad-age family (Wong, blog.stuffedcow.net 2013; "
      "Abel & Reineke, nanoBench, ISPASS 2019: QLRU variants)",
@@ -166,6 +167,11 @@ static const vio_repl_policy table[VIO_REPL_COUNT] = {
 };
 
 const vio_repl_policy *vio_repl_table(void) { return table; }
+
+/* `platform.*.replacement` and the IOTLB's policy name a row of this table. */
+const vio_axis vio_axis_replacement = {"replacement", "platform.llc.replacement",
+                                       "replacement policy of a cache or TLB (also platform.l1, l2)",
+                                       VIO_AXIS_ROWS(vio_repl_policy, table, VIO_REPL_COUNT)};
 
 int vio_repl_find(const char *name)
 {

@@ -10,6 +10,7 @@
 #include "viosim/cache.h"
 #include "viosim/preset.h"
 #include "viosim/repl.h"
+#include "viosim/strategy.h"
 
 #include <float.h>
 #include <limits.h>
@@ -55,7 +56,7 @@ static const vio_param rows[] = {
      "Root seed; every component derives its own random stream from it.", "convention", SC(seed), 0},
 
     /* ---- platform ---- */
-    {"platform.preset", VIO_PT_ENUM, "", "\"none\"", 0, 0, VIO_PRESET_CHOICES,
+    {"platform.preset", VIO_PT_ENUM, "", "\"none\"", 0, 0, VIO_AXIS_CHOICES("preset"),
      "Named machine whose values replace the defaults of the platform parameters it lists (docs/model.md "
      "gives each value and its source); values written in the scenario still win.",
      "convention: none keeps this table's defaults", SC(platform.preset), 0},
@@ -72,7 +73,7 @@ static const vio_param rows[] = {
      SC(platform.l1.ways), 0},
     {"platform.l1.hit_cycles", VIO_PT_U32, "cycles", "4", 1, 1000, NULL, "L1 load-to-use latency.", OPT_MANUAL,
      SC(platform.l1.hit_cycles), 0},
-    {"platform.l1.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_REPL_CHOICES, REPL_HELP("L1"),
+    {"platform.l1.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_AXIS_CHOICES("replacement"), REPL_HELP("L1"),
      REPL_LRU_SRC, SC(platform.l1.replacement), 0},
     {"platform.l2.enabled", VIO_PT_BOOL, "", "false", 0, 1, NULL,
      "Model a private L2 between L1 and the LLC.",
@@ -84,7 +85,7 @@ static const vio_param rows[] = {
      SC(platform.l2.ways), 0},
     {"platform.l2.hit_cycles", VIO_PT_U32, "cycles", "14", 1, 1000, NULL, "L2 load-to-use latency.",
      OPT_MANUAL, SC(platform.l2.hit_cycles), 0},
-    {"platform.l2.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_REPL_CHOICES, REPL_HELP("L2"),
+    {"platform.l2.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_AXIS_CHOICES("replacement"), REPL_HELP("L2"),
      REPL_LRU_SRC, SC(platform.l2.replacement), 0},
     {"platform.llc.size_kib", VIO_PT_U64, "KiB", "11264", 1, 1048576, NULL,
      "Shared last-level cache capacity (all slices).",
@@ -93,9 +94,9 @@ static const vio_param rows[] = {
      SC(platform.llc.ways), 0},
     {"platform.llc.hit_cycles", VIO_PT_U32, "cycles", "50", 1, 1000, NULL, "LLC load-to-use latency.",
      OPT_MANUAL "; 7-cpu.com Skylake-X measurements", SC(platform.llc.hit_cycles), 0},
-    {"platform.llc.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_REPL_CHOICES, REPL_HELP("LLC"),
+    {"platform.llc.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_AXIS_CHOICES("replacement"), REPL_HELP("LLC"),
      REPL_LRU_SRC, SC(platform.llc.replacement), 0},
-    {"platform.llc.index", VIO_PT_ENUM, "", "\"hash\"", 0, 0, VIO_CACHE_INDEX_CHOICES,
+    {"platform.llc.index", VIO_PT_ENUM, "", "\"hash\"", 0, 0, VIO_AXIS_CHOICES("index"),
      "LLC set index: modulo (low line-address bits) or hash (XOR fold of all higher bits, standing in for "
      "Intel's undocumented slice and set hash).",
      "Maurice et al., \"Reverse engineering Intel last-level cache complex addressing using performance "
@@ -300,15 +301,16 @@ static const vio_param rows[] = {
     /* ---- variants[] ---- */
     {"variants[].name", VIO_PT_STRING, "", NULL, 1, VIO_NAME_MAX - 1, NULL,
      "Variant name, unique within the scenario.", "required", VA(name), 0},
-    {"variants[].dma", VIO_PT_ENUM, "", "\"dram\"", 0, 0, "dram|ddio",
+    {"variants[].dma", VIO_PT_ENUM, "", "\"dram\"", 0, 0, VIO_AXIS_CHOICES("dma"),
      "Where inbound DMA lands: DRAM, or the LLC's I/O ways (DDIO).",
      "baseline of the design: the NIC writes to DRAM and the host copies (DDIO, on by default on Xeon since Sandy Bridge-EP, is the \"ddio\" variant)", VA(dma), 0},
-    {"variants[].copy", VIO_PT_ENUM, "", "\"guest\"", 0, 0, "guest|llc|llc-on-fetch",
-     "guest: host copies into each guest's buffer; llc: one eager copy into a shared LLC ring "
-     "(US11412059); llc-on-fetch: that copy made when the guest asks for the packet.",
+    {"variants[].copy", VIO_PT_ENUM, "", "\"guest\"", 0, 0, VIO_AXIS_CHOICES("copy"),
+     "How the host hands a packet to the guests: a copy into each guest's buffer, or one copy into a ring in "
+     "the LLC shared with the VMs (US11412059), eager or on the guest's fetch; `viosim list` gives each.",
      "baseline: vhost copies into each guest's buffer", VA(copy), 0},
-    {"variants[].notify", VIO_PT_ENUM, "", "\"exit\"", 0, 0, "exit|posted|poll",
-     "exit: emulated interrupt through a VM exit; posted: posted interrupt, no exit; poll: the guest spins.",
+    {"variants[].notify", VIO_PT_ENUM, "", "\"exit\"", 0, 0, VIO_AXIS_CHOICES("notify"),
+     "How an idle guest learns of a packet: an interrupt (emulated through a VM exit, or posted) or spinning on "
+     "its ring; `viosim list` gives each.",
      "baseline: KVM without posted interrupts", VA(notify), 0},
     {"variants[].coalesce_packets", VIO_PT_U32, "packets", "1", 0, 65536, NULL,
      "Interrupt after this many pending packets (0 or 1: every packet).", "baseline: no coalescing",
@@ -319,11 +321,11 @@ static const vio_param rows[] = {
     {"variants[].host_poll", VIO_PT_BOOL, "", "false", 0, 1, NULL,
      "The host polls the NIC instead of taking its interrupt.", "baseline: interrupt-driven host",
      VA(host_poll), 0},
-    {"variants[].iommu", VIO_PT_ENUM, "", "\"off\"", 0, 0, "off|4k|2m",
+    {"variants[].iommu", VIO_PT_ENUM, "", "\"off\"", 0, 0, VIO_AXIS_CHOICES("iommu"),
      "PASID-tagged inbound DMA through the IOMMU (US10310974), with the tenants' buffers mapped in 4 KiB or "
      "2 MiB pages; off: the device writes physical addresses untranslated.",
      "baseline of the design: no IOMMU on the receive path", VA(iommu), 0},
-    {"variants[].io_control", VIO_PT_ENUM, "", "\"none\"", 0, 0, "none|rate-limit",
+    {"variants[].io_control", VIO_PT_ENUM, "", "\"none\"", 0, 0, VIO_AXIS_CHOICES("io_control"),
      "I/O resource control per queue pair (US10310974): rate-limit polices each tenant's queue pair at the device "
      "with its token bucket (tenants[].rate_mbps, burst_bytes) and drops what does not conform.",
      "baseline: no control", VA(io_control), 0},
@@ -366,8 +368,7 @@ static const vio_param rows[] = {
      "required", TN(tag), 0},
     {"tenants[].pasid", VIO_PT_U32, "", NULL, 1, 1048575, NULL, "20-bit PASID the host maps the Tag ID to.",
      "required (PASID 0 is left for requests without a PASID, as VT-d's RID_PASID)", TN(pasid), 0},
-    {"tenants[].adversary", VIO_PT_ENUM, "", "\"none\"", 0, 0,
-     "none|foreign-buffer|foreign-tag|wrong-pasid|no-pasid",
+    {"tenants[].adversary", VIO_PT_ENUM, "", "\"none\"", 0, 0, VIO_AXIS_CHOICES("adversary"),
      "How this tenant misbehaves: descriptors pointing at the victim's buffers, the victim's Tag ID, asking for the victim's "
      "PASID programmed into the device, or DMA without a PASID.",
      "well-behaved by default", TN(adversary), 0},
@@ -392,6 +393,16 @@ static const vio_param rows[] = {
 static long long vio__int_bound_(double d) { return d >= 9223372036854775807.0 ? LLONG_MAX : (long long)d; }
 
 const vio_param *vio_params_table(void) { return rows; }
+
+const vio_axis *vio_param_axis(const vio_param *p)
+{
+    if (!p || p->type != VIO_PT_ENUM || !p->choices || p->choices[0] != '@')
+        return NULL;
+    for (const vio_axis *const *a = vio_axes(); *a; a++)
+        if (strcmp((*a)->key, p->choices + 1) == 0)
+            return *a;
+    return NULL;
+}
 
 const vio_param *vio_params_find(const char *path)
 {
@@ -433,7 +444,10 @@ const char *vio_param_range(const vio_param *p, char *buf, size_t cap)
         snprintf(buf, cap, "true|false");
         break;
     case VIO_PT_ENUM:
-        snprintf(buf, cap, "%s", p->choices ? p->choices : "");
+        if (vio_param_axis(p))
+            vio_axis_join(vio_param_axis(p), "|", buf, cap);
+        else
+            snprintf(buf, cap, "%s", p->choices ? p->choices : "");
         break;
     }
     return buf;
@@ -511,6 +525,12 @@ static const char *type_name(const vio_param *p)
 
 static void put_range(sbuf *b, const vio_param *p)
 {
+    const vio_axis *a = vio_param_axis(p);
+    if (a) { /* the registered rows, in table order */
+        for (size_t i = 0; i < a->count; i++)
+            put(b, "`%s`%s", vio_axis_name(a, i), i + 1 < a->count ? ", " : "");
+        return;
+    }
     if (p->choices) {
         const char *c = p->choices;
         if (p->flags & VIO_PF_LIST)

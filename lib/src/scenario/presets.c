@@ -2,6 +2,7 @@
  * default of every platform.* value it lists; a value given in the scenario
  * still wins. Each value carries its source (docs/model.md tabulates them). */
 #include "viosim/preset.h"
+#include "viosim/strategy.h"
 
 #include <string.h>
 
@@ -73,12 +74,15 @@ static const vio_preset_value bdw_2630v4[] = {
 };
 
 static const vio_preset table[VIO_PRESET_COUNT] = {
-    {"none", "the parameter table's defaults (a Skylake-SP-like 8-core slice)", NULL},
-    {"skylake-sp-6140", "Xeon Gold 6140, the ATC'20 DDIO testbed: 18 cores, non-inclusive 24.75 MiB LLC", skx_6140},
-    {"e5-2630-v4", "Xeon E5-2630 v4 (Broadwell-EP): 10 cores, inclusive 25 MiB 20-way LLC", bdw_2630v4},
+    [VIO_PRESET_NONE] = {"none", "the parameter table's defaults (a Skylake-SP-like 8-core slice)", NULL},
+    [VIO_PRESET_SKX_6140] = {"skylake-sp-6140", "Xeon Gold 6140, the ATC'20 DDIO testbed: 18 cores, non-inclusive 24.75 MiB LLC", skx_6140},
+    [VIO_PRESET_BDW_2630V4] = {"e5-2630-v4", "Xeon E5-2630 v4 (Broadwell-EP): 10 cores, inclusive 25 MiB 20-way LLC", bdw_2630v4},
 };
 
 const vio_preset *vio_presets(void) { return table; }
+
+const vio_axis vio_axis_preset = {"preset", "platform.preset", "a named machine whose values replace platform defaults",
+                                  VIO_AXIS_ROWS(vio_preset, table, VIO_PRESET_COUNT)};
 
 const vio_preset_value *vio_preset_value_of(int preset, const char *path)
 {

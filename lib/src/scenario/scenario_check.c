@@ -4,6 +4,8 @@
  * exact JSON path of the offending entry is at hand. */
 #include "scenario/scenario_internal.h"
 
+#include "datapath/strategies/strategies.h"
+
 #include "viosim/cache.h"
 #include "viosim/time.h"
 #include "viosim/traffic.h"
@@ -100,6 +102,12 @@ static int check_core(const vio__ld *ld, const char *path, uint32_t core)
     return VIO_OK;
 }
 
+/* Whether the tenant's adversary attacks another tenant (its row says). */
+static int needs_victim(const vio_tenant_params *t)
+{
+    return ((const dp_adversary *)vio_axis_row(&vio_axis_adversary, (size_t)t->adversary))->needs_victim;
+}
+
 /* PASID-tagged I/O: tenants name existing VMs, and Tag IDs, PASIDs and VMs are
  * one-to-one, so the Tag ID -> queue pair -> PASID mapping can be inverted. */
 static int check_tenants(const vio__ld *ld)
@@ -108,7 +116,7 @@ static int check_tenants(const vio__ld *ld)
     char path[64];
     int iommu = 0;
     for (uint32_t i = 0; i < s->nvariants; i++)
-        iommu |= s->variants[i].iommu != VIO_IOMMU_OFF;
+        iommu |= ((const dp_iommu_mode *)vio_axis_row(&vio_axis_iommu, (size_t)s->variants[i].iommu))->page_size != 0;
     const vio_iommu_params *io = &s->iommu;
     if (io->iotlb_ways > io->iotlb_entries || io->iotlb_entries % io->iotlb_ways != 0)
         return vio__ld_fail(ld, "iommu.iotlb_ways", "expected a divisor of iommu.iotlb_entries (%u), got %u",
@@ -139,7 +147,7 @@ static int check_tenants(const vio__ld *ld)
                 return vio__ld_fail(ld, path, "PASID %u is already tenants[%u]'s", t->pasid, j);
             }
         }
-        if (t->adversary != VIO_ADV_NONE && t->adversary != VIO_ADV_NO_PASID) {
+        if (needs_victim(t)) {
             snprintf(path, sizeof path, "tenants[%u].victim", i);
             if (t->victim >= s->nvms)
                 return vio__ld_fail(ld, path, "VM %u does not exist (scenario has %u VMs)", t->victim, s->nvms);
@@ -161,8 +169,7 @@ static int check_tenants(const vio__ld *ld)
                                 "VM %u has no tenant (with tenants listed, every VM's queue pair needs a Tag ID)", v);
         }
         for (uint32_t i = 0; i < s->ntenants; i++)
-            if (s->tenants[i].adversary != VIO_ADV_NONE && s->tenants[i].adversary != VIO_ADV_NO_PASID &&
-                s->tenants[i].victim == v)
+            if (needs_victim(&s->tenants[i]) && s->tenants[i].victim == v)
                 found = 2;
     }
     if (!iommu)

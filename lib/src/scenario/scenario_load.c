@@ -9,6 +9,7 @@
 #include "scenario/scenario_internal.h"
 
 #include "viosim/preset.h"
+#include "viosim/strategy.h"
 
 #include <limits.h>
 #include <math.h>
@@ -20,12 +21,8 @@
 #define PATH_MAX_LEN VIO__PATH_MAX
 #define KEY_MAX_LEN 64
 
-_Static_assert(sizeof(enum vio_dma_mode) == sizeof(int), "enums are stored as int");
-_Static_assert(sizeof(enum vio_copy_mode) == sizeof(int), "enums are stored as int");
-_Static_assert(sizeof(enum vio_notify_mode) == sizeof(int), "enums are stored as int");
+/* An enum field is stored as an int (a row index, or a position in "a|b|c"). */
 _Static_assert(sizeof(enum vio_arrival) == sizeof(int), "enums are stored as int");
-_Static_assert(sizeof(enum vio_iommu_mode) == sizeof(int), "enums are stored as int");
-_Static_assert(sizeof(enum vio_adversary) == sizeof(int), "enums are stored as int");
 
 /* Arrays: length limits, and what an absent one becomes. */
 static const struct {
@@ -307,6 +304,25 @@ static void quote_choices(const char *choices, char *out, size_t cap)
     }
 }
 
+/* An enum backed by a registered table (viosim/strategy.h): find the row BY NAME
+ * and store its index; the message lists every row's name. */
+static int load_row(const vio__ld *ld, const vio_axis *axis, json_t *v, const char *path, void *dst)
+{
+    char list[VIO_ERR_MAX], names[VIO_ERR_MAX];
+    vio_axis_join(axis, "|", names, sizeof names);
+    quote_choices(names, list, sizeof list);
+    if (!json_is_string(v) || vio__big_number(v))
+        return vio__ld_fail(ld, path, "expected one of %s, got %s", list, vio__json_kind(v));
+    int row = vio_axis_find(axis, json_string_value(v), json_string_length(v));
+    if (row < 0) {
+        char q[VIO_NAME_MAX * 2];
+        return vio__ld_fail(ld, path, "expected one of %s, got \"%s\"", list,
+                            vio_escape(q, sizeof q, json_string_value(v), json_string_length(v)));
+    }
+    memcpy(dst, &row, sizeof row);
+    return VIO_OK;
+}
+
 static int load_integer(const vio__ld *ld, const vio_param *p, json_t *parent, const char *key,
                         const char *path, void *dst)
 {
@@ -374,6 +390,8 @@ static int load_value(const vio__ld *ld, const vio_param *p, json_t *parent, con
         *(uint32_t *)dst = json_is_true(v) ? 1u : 0u;
         return VIO_OK;
     case VIO_PT_ENUM: {
+        if (vio_param_axis(p))
+            return load_row(ld, vio_param_axis(p), v, path, dst);
         quote_choices(p->choices, list, sizeof list);
         if (!json_is_string(v) || vio__big_number(v))
             return vio__ld_fail(ld, path, "expected one of %s, got %s", list, vio__json_kind(v));
