@@ -119,6 +119,13 @@ uint64_t vio_memsys_core_reads(const vio_memsys *ms, uint32_t core, enum vio_lev
 const vio_cache *vio_memsys_llc(const vio_memsys *ms);
 /* Total line accesses modelled (benchmarks: cache accesses per second). */
 uint64_t vio_memsys_accesses(const vio_memsys *ms);
+/* Register the hierarchy's statistics under PREFIX (viosim/stats.h): the LLC's
+ * and the snoop filter's per-class counters (PREFIX.llc, PREFIX.snoop_filter),
+ * the L1 (and L2) of each of the `ncores` listed cores (PREFIX.l1.core<N>), the
+ * coherence and DMA counters (PREFIX.coherence.*, PREFIX.dma.*). With ideal
+ * memory there are no caches: only the counters. */
+int vio_memsys_register_stats(const vio_memsys *ms, vio_stats *st, const char *prefix, const uint32_t *cores,
+                              uint32_t ncores, vio_err *err);
 
 #ifdef __cplusplus
 }

@@ -168,6 +168,10 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
             vio_datapath_destroy(dp);
             return rc;
         }
+    if ((rc = vio__dp_register_stats(dp, err)) != VIO_OK) {
+        vio_datapath_destroy(dp);
+        return rc;
+    }
     vio_arrival_hash_init(&dp->arrivals);
     for (uint32_t a = 0; a < dp->nagents; a++)
         vio__agenda_set(&dp->agenda, a, vio_datapath_next(dp, a));
@@ -224,6 +228,7 @@ void vio_datapath_destroy(vio_datapath *dp)
     if (!dp)
         return;
     vio__pasid_destroy(dp);
+    vio_stats_destroy(dp->stats);
     vio_memsys_destroy(dp->mem);
     vio_traffic_destroy(dp->traffic);
     if (dp->nic_rings)

@@ -11,6 +11,7 @@
 #include "viosim/memsys.h"
 #include "viosim/pcie.h"
 #include "viosim/qos.h"
+#include "viosim/stats.h"
 #include "viosim/traffic.h"
 #include "viosim/vcpu.h"
 
@@ -159,6 +160,8 @@ struct vio_datapath {
     uint64_t events, dma_writes;
     vio_ps first_arrival, last_done;
     vio_ps overrun; /* the first event past VIO_MAX_SIM_PS (then every agent stops), or 0 */
+    /* Statistics registered by name where their counters live (results: "stats"). */
+    vio_stats *stats;
     int have_first;
     /* A broken model invariant (a count below zero, a slot reused while held, an
      * event in the past): the first one is kept, stops the engines and fails the
@@ -185,6 +188,9 @@ int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err);
 int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t);
 void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
                      vio_ps *t);
+
+/* dp_stats.c: register the statistics of the models and agents (results "stats"). */
+int vio__dp_register_stats(vio_datapath *dp, vio_err *err);
 
 /* dp_results.c */
 json_t *vio__latency_json(const vio_hist *h);

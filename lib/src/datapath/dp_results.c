@@ -175,5 +175,7 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                                             (json_int_t)dp->events, "cache_accesses",
                                             (json_int_t)vio_memsys_accesses(dp->mem), "host_batches",
                                             (json_int_t)host_batches, "fetches", (json_int_t)fetches));
+    /* Everything registered by name (dp_stats.c), as one tree. */
+    json_object_set_new(o, "stats", vio__stats_json(dp->stats));
     return o;
 }

@@ -4,10 +4,13 @@
 #define VIOSIM_DP_RESULTS_H
 
 #include "viosim/datapath.h"
+#include "viosim/stats.h"
 
 #include <jansson.h>
 
 /* A new reference. */
 json_t *vio__datapath_results(const vio_datapath *dp);
+/* The registered statistics as one tree (dp_stats.c). A new reference. */
+json_t *vio__stats_json(const vio_stats *st);
 
 #endif

@@ -207,3 +207,28 @@ void vio_cache_count(vio_cache *c, enum vio_access_class cls, int hit)
 uint64_t vio_cache_hits(const vio_cache *c, enum vio_access_class cls) { return c->hits[cls]; }
 uint64_t vio_cache_misses(const vio_cache *c, enum vio_access_class cls) { return c->misses[cls]; }
 uint64_t vio_cache_evictions(const vio_cache *c) { return c->evictions; }
+
+const char *vio_access_class_name(enum vio_access_class cls)
+{
+    static const char *const names[VIO_CLS_COUNT] = {
+        [VIO_CLS_CPU_READ] = "cpu_read", [VIO_CLS_CPU_WRITE] = "cpu_write", [VIO_CLS_DMA_WRITE] = "dma_write",
+        [VIO_CLS_WALK] = "walk"};
+    return (unsigned)cls < VIO_CLS_COUNT ? names[cls] : "?";
+}
+
+int vio_cache_register_stats(const vio_cache *c, vio_stats *st, const char *prefix, unsigned classes, vio_err *err)
+{
+    int rc = VIO_OK;
+    for (int k = 0; rc == VIO_OK && k < VIO_CLS_COUNT; k++) {
+        if (!(classes & (1u << k)))
+            continue;
+        const char *n = vio_access_class_name((enum vio_access_class)k);
+        rc = vio_stats_counter(st, &c->hits[k], "lookups of this class that hit", err, "%s.%s.hits", prefix, n);
+        if (rc == VIO_OK)
+            rc = vio_stats_counter(st, &c->misses[k], "lookups of this class that missed", err, "%s.%s.misses",
+                                   prefix, n);
+    }
+    if (rc == VIO_OK)
+        rc = vio_stats_counter(st, &c->evictions, "valid lines evicted by a fill", err, "%s.evictions", prefix);
+    return rc;
+}

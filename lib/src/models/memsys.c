@@ -2,6 +2,8 @@
  * streams. Coherence, fills and device writes are in memsys_coh.c. */
 #include "models/memsys_internal.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* Random-stream ids of the caches' replacement policies (apart from traffic's). */
@@ -195,5 +197,58 @@ uint64_t vio_memsys_core_reads(const vio_memsys *ms, uint32_t core, enum vio_lev
 }
 
 uint64_t vio_memsys_accesses(const vio_memsys *ms) { return ms->accesses; }
+
+/* A core's private caches see only its own loads and stores. */
+#define CORE_CLASSES ((1u << VIO_CLS_CPU_READ) | (1u << VIO_CLS_CPU_WRITE))
+
+int vio_memsys_register_stats(const vio_memsys *ms, vio_stats *st, const char *prefix, const uint32_t *cores,
+                              uint32_t ncores, vio_err *err)
+{
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } counters[] = {
+        {"coherence.c2c_transfers", "LLC hits whose data came from another core's modified copy (HITM)",
+         offsetof(vio_memsys_stats, c2c_transfers)},
+        {"coherence.back_invalidations", "private copies removed to keep the directory exact",
+         offsetof(vio_memsys_stats, back_invalidations)},
+        {"coherence.sf_back_invalidations", "... of them, caused by a snoop-filter eviction",
+         offsetof(vio_memsys_stats, sf_back_invalidations)},
+        {"coherence.inner_writebacks", "modified lines written back from a private cache",
+         offsetof(vio_memsys_stats, inner_writebacks)},
+        {"dma.llc_hits", "device line writes that found the line in the LLC",
+         offsetof(vio_memsys_stats, dma_llc_hits)},
+        {"dma.partial_lines", "device writes covering part of a line (merged, not overwritten)",
+         offsetof(vio_memsys_stats, dma_partial_lines)},
+        {"dma.reuse_allocs", "device writes placed in the second I/O region (io_reuse_ways)",
+         offsetof(vio_memsys_stats, dma_reuse_allocs)},
+    };
+    int rc = VIO_OK;
+    for (size_t i = 0; rc == VIO_OK && i < sizeof counters / sizeof counters[0]; i++)
+        rc = vio_stats_counter(st, (const uint64_t *)((const char *)&ms->st + counters[i].off), counters[i].help,
+                               err, "%s.%s", prefix, counters[i].name);
+    char name[96];
+    if (rc == VIO_OK && ms->llc) {
+        snprintf(name, sizeof name, "%s.llc", prefix);
+        rc = vio_cache_register_stats(ms->llc, st, name, (1u << VIO_CLS_COUNT) - 1, err); /* every class looks it up */
+    }
+    if (rc == VIO_OK && ms->sf) {
+        snprintf(name, sizeof name, "%s.snoop_filter", prefix);
+        rc = vio_cache_register_stats(ms->sf, st, name, 0, err); /* its lookups are not counted by class */
+    }
+    for (uint32_t i = 0; rc == VIO_OK && ms->l1 && i < ncores; i++) {
+        if (cores[i] >= ms->cfg.cores)
+            return vio_err_set(err, VIO_EINVAL, "memsys: stats for core %u of %u", cores[i], ms->cfg.cores);
+        if (ms->l1[cores[i]]) {
+            snprintf(name, sizeof name, "%s.l1.core%u", prefix, cores[i]);
+            rc = vio_cache_register_stats(ms->l1[cores[i]], st, name, CORE_CLASSES, err);
+        }
+        if (rc == VIO_OK && ms->l2 && ms->l2[cores[i]]) {
+            snprintf(name, sizeof name, "%s.l2.core%u", prefix, cores[i]);
+            rc = vio_cache_register_stats(ms->l2[cores[i]], st, name, CORE_CLASSES, err);
+        }
+    }
+    return rc;
+}
 
 const vio_cache *vio_memsys_llc(const vio_memsys *ms) { return ms->llc; }
