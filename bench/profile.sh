@@ -39,10 +39,10 @@ classify() {
             obj = ""
             if (line ~ / \[[^]]*\]$/) { obj = line; sub(/.* \[/, "", obj); sub(/\]$/, "", obj) }
             name = line; sub(/ \[[^]]*\]$/, "", name); sub(/^\?\?\?:/, "", name)
-            own = match(name, /(lib\/src|sim)\/[^\/]*:/)
+            own = match(name, /(lib\/src(\/[a-z_]+)*|sim)\/[^\/]*:/) # lib/src/<subsystem>/file.c
             if (obj ~ /libsimgrid|libboost|libstdc\+\+|libns3/ || (obj == "" && name ~ /simgrid::|xbt|boost::|std::/))
                 cat = "simgrid"
-            else if (own && name ~ /lib\/src\/engine\.c:/) cat = "glue"
+            else if (own && name ~ /lib\/src\/engine\/engine\.c:/) cat = "glue"
             else if (obj == bin || own) cat = "model"
             else if (obj ~ /ld-linux/ || (obj == "" && name ~ /^\.\/elf\/|dl-/)) cat = "ld.so"
             else cat = "libc/other"
