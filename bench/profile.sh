@@ -62,7 +62,7 @@ profile() {
     valgrind -q --tool=callgrind --callgrind-out-file="$out/$tag/cg.%p" \
         "$viosim" run "$scenario" -o "$out/$tag/results" --quiet -j 1 --engine "$engine" "$@" >&2
     for f in "$out/$tag"/cg.*; do
-        grep -Eq 'vio_datapath_(next|results)' "$f" || continue
+        grep -Eq 'vio_datapath|vio__datapath' "$f" || continue # a variant's process, not the CLI's
         callgrind_annotate --threshold=100 --inclusive=no --auto=no "$f"
     done | classify > "$out/$tag.tsv"
 }
