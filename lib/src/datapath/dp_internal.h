@@ -1,6 +1,7 @@
 /* Internal state of the datapath, shared by its files: datapath.c (construction,
  * the agent table, the agenda), dp_nic.c, dp_host.c and dp_guest.c (the stages),
- * dp_pasid.c (PASID-tagged DMA) and dp_results.c. */
+ * strategies/ (the registered strategy tables whose ops the stages call),
+ * dp_pasid.c (PASID-tagged DMA), dp_stats.c (registered statistics) and dp_results.c. */
 #ifndef VIOSIM_DP_INTERNAL_H
 #define VIOSIM_DP_INTERNAL_H
 
