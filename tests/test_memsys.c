@@ -291,6 +291,34 @@ START_TEST(test_partial_dma_write_merges)
 }
 END_TEST
 
+/* A device read (PCIeRdCur) never allocates: a miss goes to DRAM and leaves the
+ * LLC as it was; a line in the LLC or in a core's cache is a hit; a line modified
+ * in a core is snooped and left clean there (a second read is no longer a snoop). */
+START_TEST(test_device_read_does_not_allocate)
+{
+    vio_memsys_config c = base_cfg();
+    vio_memsys *ms = make_cfg(&c);
+    vio_memsys_stats st;
+    vio_ps miss = vio_memsys_dev_read(ms, 0x40000, 128, 0);
+    vio_memsys_get_stats(ms, &st);
+    ck_assert_uint_eq(st.dev_read_lines, 2);
+    ck_assert_uint_eq(st.dev_read_hits, 0);
+    ck_assert_uint_eq(st.dram_reads, 2);
+    ck_assert_int_lt(vio_cache_find(vio_memsys_llc(ms), 0x40000 / 64), 0);
+    vio_memsys_dma_write(ms, VIO_DMA_TO_LLC_DDIO, 0x50000, 64, 0);
+    vio_ps hit = vio_memsys_dev_read(ms, 0x50000, 64, 0);
+    ck_assert_int_lt(hit, miss);
+    vio_memsys_stream(ms, 1, VIO_STREAM_WRITE, 0x60000, 64, 0); /* modified in core 1 */
+    vio_ps snoop = vio_memsys_dev_read(ms, 0x60000, 64, 0);
+    vio_memsys_get_stats(ms, &st);
+    ck_assert_uint_eq(st.dev_read_hits, 2);
+    ck_assert_int_gt(snoop, hit);
+    ck_assert_int_lt(vio_memsys_dev_read(ms, 0x60000, 64, 0), snoop); /* clean now: from the LLC */
+    ck_assert_uint_eq(vio_memsys_dev_read(ms, 0x60000, 0, 0), 0);
+    vio_memsys_destroy(ms);
+}
+END_TEST
+
 START_TEST(test_ddio_lines_stay_in_io_regions)
 {
     /* A ring written by the device, read by a core, written again. Without a second
@@ -339,6 +367,7 @@ int main(void)
     tcase_add_test(tc, test_non_inclusive_llc_and_snoop_filter);
     tcase_add_test(tc, test_partial_dma_write_merges);
     tcase_add_test(tc, test_ddio_lines_stay_in_io_regions);
+    tcase_add_test(tc, test_device_read_does_not_allocate);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

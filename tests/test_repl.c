@@ -152,6 +152,43 @@ START_TEST(test_random_is_seeded_uniform_and_masked)
 }
 END_TEST
 
+/* A cyclic working set of 1.5x the cache, in a cache of 256 sets x 4 ways: SRRIP
+ * (like LRU) evicts every line before its reuse, DRRIP's set dueling switches the
+ * follower sets to bimodal insertion and keeps most of the resident lines. Within
+ * capacity both hit every time after the first pass. */
+static double cyclic_hit_rate(enum vio_repl_kind k, uint32_t lines)
+{
+    vio_cache_config cfg = {.size_bytes = 256 * 4 * 64, .ways = 4, .repl = k, .seed = 1, .stream = 2};
+    vio_cache *c = NULL;
+    ck_assert_int_eq(vio_cache_create(&cfg, &c, NULL), VIO_OK);
+    uint64_t hits = 0, refs = 0;
+    for (int pass = 0; pass < 40; pass++)
+        for (uint64_t l = 0; l < lines; l++) {
+            int64_t s = vio_cache_find(c, l);
+            if (pass >= 20) {
+                refs++;
+                hits += s >= 0;
+            }
+            if (s >= 0)
+                vio_cache_touch(c, s);
+            else
+                vio_cache_insert(c, l, VIO_CACHE_ALL_WAYS, 0, NULL);
+        }
+    vio_cache_destroy(c);
+    return (double)hits / (double)refs;
+}
+
+START_TEST(test_drrip_resists_thrashing)
+{
+    ck_assert(cyclic_hit_rate(VIO_REPL_SRRIP, 1536) < 0.05);
+    double d = cyclic_hit_rate(VIO_REPL_DRRIP, 1536);
+    /* The best any policy can do is to keep 1024 of the 1536 lines: 2/3. */
+    ck_assert_msg(d > 0.45 && d <= 0.67, "drrip hit rate %.3f under a 1.5x cyclic set", d);
+    ck_assert(cyclic_hit_rate(VIO_REPL_DRRIP, 1024) > 0.999);
+    ck_assert(cyclic_hit_rate(VIO_REPL_SRRIP, 1024) > 0.999);
+}
+END_TEST
+
 START_TEST(test_every_policy_in_a_cache)
 {
     /* Through the cache: every policy keeps the way mask, never loses a resident line
@@ -199,6 +236,7 @@ int main(void)
     tcase_add_test(tc, test_srrip_is_scan_resistant);
     tcase_add_test(tc, test_random_is_seeded_uniform_and_masked);
     tcase_add_test(tc, test_every_policy_in_a_cache);
+    tcase_add_test(tc, test_drrip_resists_thrashing);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

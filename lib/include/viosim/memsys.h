@@ -92,6 +92,14 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
 /* A read by the I/O agent (the IOMMU's page walker): looked up in the LLC, filled
  * from DRAM on a miss; no core's private cache is involved. Returns its latency. */
 vio_ps vio_memsys_io_read(vio_memsys *ms, uint64_t addr, vio_ps now);
+/* A device read of [addr, addr+bytes) (PCIe read of a transmit buffer: PCIeRdCur,
+ * "read current"): served by the LLC, by a core's private copy (snooped; a modified
+ * one is written down to the LLC and kept clean by its owner), else by DRAM. It
+ * never allocates: a miss leaves the caches as they were, and a hit leaves the
+ * line's replacement state alone (a read by the I/O agent is not a reuse by a
+ * core). Returns the latency of the slowest line (the device issues the reads of a
+ * buffer back to back); counted in dev_read_lines / dev_read_hits. */
+vio_ps vio_memsys_dev_read(vio_memsys *ms, uint64_t addr, uint32_t bytes, vio_ps now);
 /* Inbound DMA of [addr, addr+bytes): no core latency; updates caches and counters.
  * A line only partly covered (a 16 B descriptor write-back) is merged into the
  * line's current data: where no cache holds it, the I/O agent reads it from DRAM
@@ -110,6 +118,8 @@ typedef struct vio_memsys_stats {
     uint64_t sf_back_invalidations;     /* ... of them, caused by a snoop-filter eviction */
     uint64_t dma_partial_lines;         /* device writes covering part of a line (merged, not overwritten) */
     uint64_t dma_reuse_allocs;          /* device writes placed in the second I/O region */
+    uint64_t dev_read_lines;            /* device reads (PCIeRdCur), lines */
+    uint64_t dev_read_hits;             /* ... served by the LLC or a private cache */
 } vio_memsys_stats;
 
 void vio_memsys_get_stats(const vio_memsys *ms, vio_memsys_stats *out);

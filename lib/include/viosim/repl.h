@@ -30,7 +30,7 @@ extern "C" {
 /* Policy indices: row k of the table is policy k (a test checks each row's
  * name). A scenario names a policy and the loader finds its row by that name
  * (vio_axis_replacement, viosim/strategy.h). */
-enum vio_repl_kind { VIO_REPL_LRU = 0, VIO_REPL_RANDOM, VIO_REPL_PLRU, VIO_REPL_SRRIP, VIO_REPL_COUNT };
+enum vio_repl_kind { VIO_REPL_LRU = 0, VIO_REPL_RANDOM, VIO_REPL_PLRU, VIO_REPL_SRRIP, VIO_REPL_DRRIP, VIO_REPL_COUNT };
 
 typedef struct vio_repl vio_repl;
 

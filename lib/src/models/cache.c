@@ -26,6 +26,9 @@ struct vio_cache {
     uint32_t ways, sets;
     uint64_t set_mask;  /* sets - 1 when sets is a power of two, else 0 (use modulo) */
     unsigned set_bits;  /* width of one fold group of the hash (0 with one set) */
+    /* Hash index with sets = 2^low_bits x slices (slices odd, > 1): see vio_cache_set_of. */
+    unsigned low_bits;
+    uint32_t slices;
     enum vio_cache_index index;
     uint32_t all;       /* mask of every way */
     uint64_t *tag;      /* line address per slot, EMPTY_LINE when invalid */
@@ -82,7 +85,13 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
         while ((1ULL << c->set_bits) < sets)
             c->set_bits++;
     } else {
-        c->set_bits = 16; /* fold 16-bit groups, then reduce modulo the set count */
+        /* Not a power of two (Skylake-SP: 18 slices x 2048 sets = 36864 = 2^12 x 9):
+         * the power-of-two factor is indexed like a power-of-two cache, the odd
+         * factor by a slice hash (vio_cache_set_of). */
+        while (((sets >> c->low_bits) & 1u) == 0)
+            c->low_bits++;
+        c->slices = (uint32_t)(sets >> c->low_bits);
+        c->set_bits = c->low_bits ? c->low_bits : 16;
     }
     *out = c;
     return VIO_OK;
@@ -112,14 +121,27 @@ uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line)
 {
     if (c->sets == 1)
         return 0; /* one set: nothing to select (and a fold of 0-bit groups would never end) */
-    if (c->index == VIO_CACHE_INDEX_HASH) {
-        /* XOR-fold every higher group of index-width bits onto the low ones. */
-        uint64_t h = line;
-        for (uint64_t x = line >> c->set_bits; x; x >>= c->set_bits)
-            h ^= x;
-        line = h;
-    }
-    return c->set_mask ? (uint32_t)(line & c->set_mask) : (uint32_t)(line % c->sets);
+    if (c->index != VIO_CACHE_INDEX_HASH)
+        return c->set_mask ? (uint32_t)(line & c->set_mask) : (uint32_t)(line % c->sets);
+    /* XOR-fold every higher group of index-width bits onto the low ones. */
+    uint64_t h = line;
+    for (uint64_t x = line >> c->set_bits; x; x >>= c->set_bits)
+        h ^= x;
+    if (c->set_mask)
+        return (uint32_t)(h & c->set_mask);
+    /* A slice count that is not a power of two: the slice is a hash of the whole
+     * line address, the set within the slice its (folded) low bits, as on Intel
+     * parts whose slice hash maps every address bit onto 18 or 28 slices (Maurice
+     * et al., RAID 2015; Yarom et al., "Mapping the Intel last-level cache", IACR
+     * ePrint 2015/905). A plain fold reduced modulo the set count would load two
+     * thirds of the sets twice as much as the rest; every slice gets the same share
+     * here. The mixer is the splitmix64 finaliser (any balanced hash would do). */
+    uint64_t z = line + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    uint32_t slice = (uint32_t)(z % c->slices);
+    return (slice << c->low_bits) | (uint32_t)(h & ((1ull << c->low_bits) - 1u));
 }
 
 int64_t vio_cache_find(const vio_cache *c, uint64_t line)

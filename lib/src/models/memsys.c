@@ -176,6 +176,19 @@ vio_ps vio_memsys_io_read(vio_memsys *ms, uint64_t addr, vio_ps now)
     return ms->cfg.ideal ? 0 : vio__ms_io_read(ms, addr / VIO_LINE_BYTES, now);
 }
 
+vio_ps vio_memsys_dev_read(vio_memsys *ms, uint64_t addr, uint32_t bytes, vio_ps now)
+{
+    if (bytes == 0 || ms->cfg.ideal)
+        return 0;
+    vio_ps max = 0;
+    for (uint64_t line = addr / VIO_LINE_BYTES, last = (addr + bytes - 1) / VIO_LINE_BYTES; line <= last; line++) {
+        vio_ps lat = vio__ms_dev_read(ms, line, now);
+        if (lat > max)
+            max = lat;
+    }
+    return max;
+}
+
 void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t addr, uint32_t bytes, vio_ps now)
 {
     if (bytes == 0 || ms->cfg.ideal)

@@ -347,6 +347,39 @@ vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
     return lat;
 }
 
+vio_ps vio__ms_dev_read(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    ms->accesses++;
+    ms->st.dev_read_lines++;
+    vio_cache *d = dir_of(ms);
+    int64_t ds = vio_cache_find(d, line);
+    uint64_t sh = ds >= 0 ? vio_cache_sharers(d, ds) : 0;
+    uint32_t df = ds >= 0 ? vio_cache_flags(d, ds) : 0;
+    if (sh && (df & VIO_LINE_INNER_MODIFIED)) {
+        /* Modified in a core: snooped; the owner keeps a clean copy, the data goes down. */
+        for (uint64_t o = sh; o;) {
+            unsigned b = (unsigned)__builtin_ctzll(o);
+            o &= o - 1;
+            for (uint32_t c = b; c < ms->cfg.cores; c += 64u)
+                downgrade(ms, c, line);
+        }
+        vio_cache_set_flags(d, ds, df & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
+        llc_receive(ms, line, 1, now);
+        ms->st.dev_read_hits++;
+        return ms->c2c_ps;
+    }
+    if (vio_cache_find(ms->llc, line) >= 0) {
+        ms->st.dev_read_hits++;
+        return ms->llc_ps;
+    }
+    if (sh) { /* clean in a core's private cache only (non-inclusive): forwarded */
+        ms->st.dev_read_hits++;
+        return ms->c2c_ps;
+    }
+    ms->st.dram_reads++;
+    return ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
+}
+
 void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
 {
     ms->accesses++;

@@ -14,7 +14,8 @@ struct vio_repl {
     uint32_t leaves;            /* plru: ways rounded up to a power of two (>= 2) */
     uint64_t clock;             /* lru: stamp source; 64 bits never wrap in a run */
     uint64_t *state;            /* sets * words */
-    vio_rng rng;                /* random: the structure's own stream */
+    vio_rng rng;                /* random, drrip: the structure's own stream */
+    uint32_t psel;              /* drrip: the policy selector, 0..PSEL_MAX */
 };
 
 /* ---- lru: one stamp per way, the smallest in the mask is the victim ---- */
@@ -149,6 +150,43 @@ static void srrip_drop(vio_repl *r, uint64_t *set, uint32_t way)
     set[0] = rrpv_set(set[0], way, 3);
 }
 
+/* ---- drrip: dynamic RRIP (Jaleel et al., ISCA 2010, Sec. 4). Two groups of
+ * leader sets always insert with SRRIP (RRPV 2) or with bimodal RRIP (BRRIP:
+ * RRPV 3, "distant", except one fill in 32 at 2); a 10-bit saturating selector
+ * counts their misses (a miss in an SRRIP leader counts up, in a BRRIP leader
+ * down) and every other set inserts as the leaders that miss less. Under a cyclic
+ * working set larger than the cache, SRRIP (like LRU) evicts each line before its
+ * reuse, while BRRIP keeps most of the resident lines and lets only the new ones
+ * churn: the hit rate degrades gradually with the overload instead of collapsing.
+ * Hits and victims are SRRIP's. Set dueling of this kind is what Wong measured on
+ * Ivy Bridge's L3 (blog.stuffedcow.net, 2013: an adaptive policy resembling DIP /
+ * DRRIP). */
+
+#define PSEL_MAX 1023u
+#define LEADER_PERIOD 64u /* one SRRIP and one BRRIP leader in every 64 sets */
+#define BRRIP_NEAR_ONE_IN 32u
+
+static void drrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
+{
+    uint32_t s = (uint32_t)((size_t)(set - r->state) / r->words), k = s % LEADER_PERIOD;
+    int brrip;
+    if (k == 0) { /* SRRIP leader: a fill is a miss */
+        brrip = 0;
+        if (r->psel < PSEL_MAX)
+            r->psel++;
+    } else if (k == LEADER_PERIOD / 2 + 1) { /* BRRIP leader */
+        brrip = 1;
+        if (r->psel > 0)
+            r->psel--;
+    } else {
+        brrip = r->psel > PSEL_MAX / 2;
+    }
+    uint32_t v = 2;
+    if (brrip && vio_rng_below(&r->rng, BRRIP_NEAR_ONE_IN) != 0)
+        v = 3;
+    set[0] = rrpv_set(set[0], way, v);
+}
+
 static const vio_repl_policy table[VIO_REPL_COUNT] = {
     [VIO_REPL_LRU] = {"lru", "true least-recently-used: the way touched longest ago is evicted",
      "textbook baseline (Hennessy & Patterson, Computer Architecture, 6th ed., Sec. 2.3 / App. B)",
@@ -164,6 +202,10 @@ static const vio_repl_policy table[VIO_REPL_COUNT] = {
      "ISCA 2010; Intel L3 since Ivy Bridge uses this quad-age family (Wong, blog.stuffedcow.net 2013; "
      "Abel & Reineke, nanoBench, ISPASS 2019: QLRU variants)",
      {plru_words, srrip_hit, srrip_fill, srrip_victim, srrip_drop}},
+    [VIO_REPL_DRRIP] = {"drrip", "dynamic RRIP: set dueling between SRRIP and bimodal (thrash-resistant) insertion",
+     "Jaleel et al., ISCA 2010, Sec. 4 (DRRIP, 10-bit PSEL, BRRIP epsilon 1/32); adaptive L3 insertion on "
+     "Intel since Ivy Bridge (Wong, blog.stuffedcow.net 2013, \"Intel Ivy Bridge cache replacement policy\")",
+     {plru_words, srrip_hit, drrip_fill, srrip_victim, srrip_drop}},
 };
 
 const vio_repl_policy *vio_repl_table(void) { return table; }
@@ -220,7 +262,8 @@ int vio_repl_create(enum vio_repl_kind kind, uint32_t sets, uint32_t ways, uint6
             free(r);
             return vio_err_set(err, VIO_ENOMEM, "replacement: out of memory for %u sets", sets);
         }
-        if (kind == VIO_REPL_SRRIP) /* every way starts at "distant" */
+        r->psel = PSEL_MAX / 2 + 1; /* drrip: start undecided, leaning to neither */
+        if (kind == VIO_REPL_SRRIP || kind == VIO_REPL_DRRIP) /* every way starts at "distant" */
             for (uint32_t s = 0; s < sets; s++)
                 r->state[s] = UINT64_MAX;
     }
