@@ -12,7 +12,7 @@ FUZZ_PKGS   = clang libclang-rt-dev
 BUILD_FUZZ  ?= build-fuzz
 FUZZ_SECONDS ?= 300
 
-.PHONY: all deps build build-san demo test test-fast bench fuzz docs golden clean
+.PHONY: all deps build build-san demo test test-fast bench fuzz docs golden validation clean
 
 all: build
 
@@ -50,6 +50,11 @@ demo: build
 test: build build-san
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 VIOSIM_CONTEXTS=thread ctest --output-on-failure -j $(JOBS)
+
+# docs/validation.md and docs/figures/validation-*.png from scratch (the tests also
+# run inside `make test`, as ctest -L validation).
+validation: build
+	scripts/validate.sh
 
 bench: build
 	$(BUILD)/bench/viosim-bench

@@ -105,7 +105,7 @@ static FILE *csv_open(const char *name)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     ck_assert_msg(f != NULL, "cannot write %s", path);
-    fprintf(f, "# x published viosim\n");
+    fprintf(f, "x,published,viosim\n");
     return f;
 }
 
@@ -114,7 +114,7 @@ static void report(FILE *f, const char *what, double x, double pub, double sim, 
     printf("%-6s x=%-6g published %6.1f %%  viosim %6.1f %%  diff %+6.1f pp  %s\n", what, x, pub, sim, sim - pub,
            fabs(sim - pub) <= tol ? "pass" : "MISS");
     if (f)
-        fprintf(f, "%g %.2f %.2f\n", x, pub, sim);
+        fprintf(f, "%g,%.2f,%.2f\n", x, pub, sim);
 }
 
 START_TEST(test_ddio_ways)

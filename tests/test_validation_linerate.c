@@ -50,7 +50,7 @@ START_TEST(test_line_rate)
         snprintf(path, sizeof path, "%s/linerate.csv", dir);
         f = fopen(path, "w");
         ck_assert_msg(f != NULL, "cannot write %s", path);
-        fprintf(f, "# wire_gbps frame_bytes published_mpps viosim_mpps (constant, poisson arrivals)\n");
+        fprintf(f, "wire_gbps,frame_bytes,published_mpps,viosim_constant_mpps,viosim_poisson_mpps\n");
     }
     static const struct {
         uint32_t mbps, size;
@@ -62,7 +62,7 @@ START_TEST(test_line_rate)
         printf("line rate %u B at %u Gb/s: published %.2f Mpps, viosim %.3f (constant) %.3f (poisson)\n", t[i].size,
                t[i].mbps / 1000, t[i].mpps, c, p);
         if (f)
-            fprintf(f, "%u %u %.4f %.4f %.4f\n", t[i].mbps / 1000, t[i].size, t[i].mpps, c, p);
+            fprintf(f, "%u,%u,%.4f,%.4f,%.4f\n", t[i].mbps / 1000, t[i].size, t[i].mpps, c, p);
         /* Integral picoseconds: within 0.1 % of the exact figure. */
         ck_assert_msg(fabs(c - t[i].mpps) / t[i].mpps < 1e-3, "%.4f Mpps vs %.4f", c, t[i].mpps);
         ck_assert_msg(fabs(p - t[i].mpps) / t[i].mpps < 1e-3, "%.4f Mpps vs %.4f", p, t[i].mpps);
