@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export VIOSIM_VALIDATION_OUT="$work"
 status=0
-for t in test_validation_ddio test_validation_linerate test_validation_iotlb; do
+for t in test_validation_ddio test_validation_linerate test_validation_queueing test_validation_iotlb; do
   if ! build/tests/$t >"$work/$t.log" 2>&1; then status=1; fi
 done
 mkdir -p docs/figures
@@ -47,12 +47,20 @@ for r in rows("linerate.csv"):
     ok = abs(c - p) / p < 1e-3 and abs(q - p) / p < 1e-3
     lr.append("| %s B | %s GbE | %.2f | %.3f | %.3f | 0.1 %% | %s |" % (r["frame_bytes"], r["wire_gbps"], p, c, q,
               "pass" if ok else "**miss**"))
+qt = ["| model | rho | packets | theory (us) | viosim (us) | difference | tolerance | verdict |",
+      "|---|---|---|---|---|---|---|---|"]
+for r in rows("queueing.csv"):
+    th, v = float(r["theory_us"]), float(r["viosim_us"])
+    d = (v - th) / th
+    qt.append("| %s | %s | %s | %.2f | %.2f | %+.2f %% | 2 %% | %s |" % (r["model"], r["rho"], r["packets"], th, v,
+              100 * d, "pass" if abs(d) < 0.02 else "**miss**"))
 iotlb = [l.rstrip() for l in open(os.path.join(work, "test_validation_iotlb.log")) if l.startswith("iotlb validation")]
 text = open("scripts/validation.md.in").read()
 text = text.replace("@WAYS@", table("ddio-ways.csv", "DDIO ways", 10))
 text = text.replace("@CORES@", table("ddio-cores.csv", "cores", 10))
 text = text.replace("@RATE@", table("ddio-rate.csv", "rate (Gb/s)", 10))
 text = text.replace("@LINERATE@", "\n".join(lr))
+text = text.replace("@QUEUEING@", "\n".join(qt))
 text = text.replace("@IOTLB@", "\n".join(iotlb))
 tmp = "docs/validation.md.tmp"
 open(tmp, "w").write(text)

@@ -144,8 +144,8 @@ START_TEST(defaults_filled)
         "'tlp_payload':256},'preset':'none'},'seed':1,'tenants':[],'traffic':{'flows':[{'arrival':'poisson','dst':0,'rate_gbps':10.0,"
         "'size':1500}],'load':1.0,'packets':100000},'variants':[{'coalesce_ns':0,'coalesce_packets':1,"
         "'copy':'guest','dma':'dram','host_poll':false,'io_control':'none','iommu':'off','name':'baseline','notify':'exit'}],"
-        "'vms':[{'budget':64,'core':1,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256},"
-        "{'budget':64,'core':2,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256}]}");
+        "'vms':[{'budget':64,'core':1,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256,'service':'fixed'},"
+        "{'budget':64,'core':2,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256,'service':'fixed'}]}");
     ck_assert_str_eq(s->canonical_json, want);
     free(want);
     vio_scenario_destroy(s);
@@ -189,7 +189,7 @@ START_TEST(err_unknown_key)
                "io_reuse_ways, io_ways, l1, l2, llc, mlp, nic, pcie, preset)");
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
                "s.json: vms[0]: unknown key \"cpu\" (expected one of: budget, core, fetch_cycles, irq_cycles, process_cycles, "
-               "ring_entries)");
+               "ring_entries, service)");
 }
 END_TEST
 

@@ -82,6 +82,9 @@ typedef struct vio_host_params {
     uint32_t shared_ring_entries; /* slots of the US11412059 shared LLC ring */
 } vio_host_params;
 
+/* How a guest's per-packet work (process_cycles) varies from packet to packet. */
+enum vio_service { VIO_SERVICE_FIXED = 0, VIO_SERVICE_EXPONENTIAL };
+
 typedef struct vio_vm_params {
     uint32_t core;
     uint32_t ring_entries;   /* guest receive ring (virtio rx queue) */
@@ -89,6 +92,7 @@ typedef struct vio_vm_params {
     uint32_t process_cycles; /* guest work per packet after reading it */
     uint32_t irq_cycles;     /* guest interrupt handler entry/exit */
     uint32_t fetch_cycles;   /* copy on fetch: issuing the fetch command to the host */
+    int service;             /* enum vio_service: process_cycles fixed, or its mean */
 } vio_vm_params;
 
 /* The interrupt and exit path (cycles unless named otherwise), shared by all

@@ -112,6 +112,7 @@ static int build_agents(vio_datapath *dp)
         g->agent = 1 + W + v;
         dp->agents[g->agent] = (dp_agent){DP_AGENT_GUEST, v, g->core, &vio__guest_ops};
         vio_hist_init(&g->latency);
+        vio_rng_seed(&g->service_rng, s->seed, 0x7365727600000000ULL + v); /* stream "serv"+v */
         bad |= ring_init(&g->ring, s->vms[v].ring_entries) || fifo_init(&g->in, s->vms[v].ring_entries, g->agent);
     }
     return bad ? -1 : 0;

@@ -71,7 +71,10 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
         resumed = 0;
         dp_pkt p = dp_fifo_pop(&g->in);
         t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_READ, p.buf, p.bytes, t);
-        t += dp_cycles(dp, vm->process_cycles);
+        if (vm->service == VIO_SERVICE_EXPONENTIAL)
+            t += (vio_ps)vio_rng_exp_ps(&g->service_rng, (double)dp_cycles(dp, vm->process_cycles));
+        else
+            t += dp_cycles(dp, vm->process_cycles);
         vio_hist_add(&g->latency, t - p.t_arrive);
         g->delivered++;
         g->bytes += p.bytes;

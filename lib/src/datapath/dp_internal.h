@@ -10,6 +10,7 @@
 #include "viosim/iommu.h"
 #include "viosim/tenant.h"
 #include "viosim/memsys.h"
+#include "viosim/rng.h"
 #include "viosim/pcie.h"
 #include "viosim/qos.h"
 #include "viosim/stats.h"
@@ -91,6 +92,7 @@ typedef struct dp_guest {
     int want_kick;                        /* vhost ran out of this guest's rx buffers: it asked for a kick */
     vio_ps host_poll, guest_spin;         /* its core's halt polling in root mode / idle polling in guest mode */
     uint32_t last_worker;                 /* the worker that last delivered to it: it pays the signals */
+    vio_rng service_rng;                  /* vms[].service exponential: its own stream */
 } dp_guest;
 
 /* The agents, built from the scenario: the NIC, every host worker, every guest.

@@ -263,6 +263,11 @@ static const vio_param rows[] = {
     {"vms[].process_cycles", VIO_PT_U32, "cycles", "1000", 0, 100000000, NULL,
      "Guest work per packet after reading it.",
      "estimate: guest protocol processing up to a socket enqueue, ~0.4 us at 2.6 GHz", VM(process_cycles), 0},
+    {"vms[].service", VIO_PT_ENUM, "", "\"fixed\"", 0, 0, "fixed|exponential",
+     "Per-packet work: every packet costs process_cycles, or an exponential draw of that mean (from the VM's own "
+     "stream seeded from the scenario seed), e.g. to check the model against M/M/1.",
+     "modelling choice: fixed work per packet; exponential is the textbook M/M/1 service (Kleinrock, "
+     "Queueing Systems vol. 1, 1975, Sec. 3.2)", VM(service), 0},
     {"vms[].irq_cycles", VIO_PT_U32, "cycles", "500", 0, 100000000, NULL,
      "Guest interrupt handler entry/exit.",
      "estimate: guest-side handler and NAPI schedule only; exits and injection are in irq.*",
