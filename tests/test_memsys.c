@@ -292,29 +292,34 @@ START_TEST(test_partial_dma_write_merges)
 END_TEST
 
 /* A device read (PCIeRdCur) never allocates: a miss goes to DRAM and leaves the
- * LLC as it was; a line in the LLC or in a core's cache is a hit; a line modified
- * in a core is snooped and left clean there (a second read is no longer a snoop). */
+ * LLC as it was; a line in the LLC is an LLC hit; a line modified in a core is
+ * snooped, and "read current" leaves it modified there (the next read snoops again). */
 START_TEST(test_device_read_does_not_allocate)
 {
     vio_memsys_config c = base_cfg();
     vio_memsys *ms = make_cfg(&c);
     vio_memsys_stats st;
-    vio_ps miss = vio_memsys_dev_read(ms, 0x40000, 128, 0);
+    uint32_t hits = 7;
+    vio_ps miss = vio_memsys_dev_read(ms, 0x40000, 128, 0, &hits);
     vio_memsys_get_stats(ms, &st);
+    ck_assert_uint_eq(hits, 0);
     ck_assert_uint_eq(st.dev_read_lines, 2);
-    ck_assert_uint_eq(st.dev_read_hits, 0);
+    ck_assert_uint_eq(st.dev_read_llc_hits + st.dev_read_snoops, 0);
     ck_assert_uint_eq(st.dram_reads, 2);
     ck_assert_int_lt(vio_cache_find(vio_memsys_llc(ms), 0x40000 / 64), 0);
     vio_memsys_dma_write(ms, VIO_DMA_TO_LLC_DDIO, 0x50000, 64, 0);
-    vio_ps hit = vio_memsys_dev_read(ms, 0x50000, 64, 0);
+    vio_ps hit = vio_memsys_dev_read(ms, 0x50000, 64, 0, &hits);
+    ck_assert_uint_eq(hits, 1);
     ck_assert_int_lt(hit, miss);
     vio_memsys_stream(ms, 1, VIO_STREAM_WRITE, 0x60000, 64, 0); /* modified in core 1 */
-    vio_ps snoop = vio_memsys_dev_read(ms, 0x60000, 64, 0);
+    vio_ps snoop = vio_memsys_dev_read(ms, 0x60000, 64, 0, NULL);
     vio_memsys_get_stats(ms, &st);
-    ck_assert_uint_eq(st.dev_read_hits, 2);
+    ck_assert_uint_eq(st.dev_read_llc_hits, 1);
+    ck_assert_uint_eq(st.dev_read_snoops, 1);
     ck_assert_int_gt(snoop, hit);
-    ck_assert_int_lt(vio_memsys_dev_read(ms, 0x60000, 64, 0), snoop); /* clean now: from the LLC */
-    ck_assert_uint_eq(vio_memsys_dev_read(ms, 0x60000, 0, 0), 0);
+    ck_assert_int_eq(vio_memsys_dev_read(ms, 0x60000, 64, 0, NULL), snoop); /* still modified in core 1 */
+    ck_assert_uint_eq(vio_memsys_dev_read(ms, 0x60000, 0, 0, &hits), 0);
+    ck_assert_uint_eq(hits, 0);
     vio_memsys_destroy(ms);
 }
 END_TEST

@@ -83,7 +83,7 @@ static double replay(uint32_t io_ways, uint32_t queues, uint32_t slots, uint32_t
                     } else if (!full || r > 0) {
                         (void)vio_memsys_stream(ms, core, VIO_STREAM_READ, desc, DESC_BYTES, now);
                         (void)vio_memsys_stream(ms, core, VIO_STREAM_READ, buf, HEADER_BYTES, now);
-                        (void)vio_memsys_dev_read(ms, buf, bytes, now);
+                        (void)vio_memsys_dev_read(ms, buf, bytes, now, NULL);
                     }
                 }
             }

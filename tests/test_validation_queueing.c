@@ -54,8 +54,8 @@ START_TEST(test_single_server_queue)
         const char *service;
         double rho;
         uint64_t packets;
-    } t[] = {{"exponential", 0.5, 1000000}, {"exponential", 0.8, 1000000}, {"fixed", 0.5, 1000000},
-             {"fixed", 0.8, 1000000}, {"fixed", 0.01, 20000}};
+    } t[] = {{"exponential", 0.5, 500000}, {"exponential", 0.8, 1000000}, {"fixed", 0.5, 300000},
+             {"fixed", 0.8, 300000}, {"fixed", 0.01, 20000}};
     const char *dir = getenv("VIOSIM_VALIDATION_OUT");
     FILE *f = NULL;
     if (dir && *dir) {

@@ -30,6 +30,7 @@ enum vio_access_class {
     VIO_CLS_CPU_WRITE,     /* a core writing (copy destination) */
     VIO_CLS_DMA_WRITE,     /* an inbound device write (DMA, DDIO) */
     VIO_CLS_WALK,          /* an IOMMU page-walk read */
+    VIO_CLS_DEV_READ,      /* a device's non-allocating read (PCIeRdCur: TX payload, descriptor) */
     VIO_CLS_COUNT
 };
 

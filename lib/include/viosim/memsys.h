@@ -92,14 +92,17 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
 /* A read by the I/O agent (the IOMMU's page walker): looked up in the LLC, filled
  * from DRAM on a miss; no core's private cache is involved. Returns its latency. */
 vio_ps vio_memsys_io_read(vio_memsys *ms, uint64_t addr, vio_ps now);
-/* A device read of [addr, addr+bytes) (PCIe read of a transmit buffer: PCIeRdCur,
- * "read current"): served by the LLC, by a core's private copy (snooped; a modified
- * one is written down to the LLC and kept clean by its owner), else by DRAM. It
- * never allocates: a miss leaves the caches as they were, and a hit leaves the
- * line's replacement state alone (a read by the I/O agent is not a reuse by a
- * core). Returns the latency of the slowest line (the device issues the reads of a
- * buffer back to back); counted in dev_read_lines / dev_read_hits. */
-vio_ps vio_memsys_dev_read(vio_memsys *ms, uint64_t addr, uint32_t bytes, vio_ps now);
+/* A device's read of [addr, addr+bytes) (PCIeRdCur: a NIC reading a TX payload or
+ * descriptor). It does NOT allocate: a line in the LLC is served there, a line a
+ * core holds (the directory says so) is snooped out of that core's cache, and any
+ * other line comes from DRAM without filling any cache, since DDIO allocates only on
+ * device writes (Farshin et al., USENIX ATC 2020, sec. 2; Intel DDIO technology
+ * brief). "Read current" takes a snapshot: no coherence state changes (a modified
+ * owner stays the owner) and no replacement state is touched. The lines of one
+ * request are looked up in parallel: returns the slowest line's latency; *hit_lines
+ * (if not NULL) counts the lines served by the LLC or a core's cache. Contrast
+ * vio_memsys_io_read, which fills the LLC (an IOMMU page walk's read). */
+vio_ps vio_memsys_dev_read(vio_memsys *ms, uint64_t addr, uint32_t bytes, vio_ps now, uint32_t *hit_lines);
 /* Inbound DMA of [addr, addr+bytes): no core latency; updates caches and counters.
  * A line only partly covered (a 16 B descriptor write-back) is merged into the
  * line's current data: where no cache holds it, the I/O agent reads it from DRAM
@@ -118,8 +121,9 @@ typedef struct vio_memsys_stats {
     uint64_t sf_back_invalidations;     /* ... of them, caused by a snoop-filter eviction */
     uint64_t dma_partial_lines;         /* device writes covering part of a line (merged, not overwritten) */
     uint64_t dma_reuse_allocs;          /* device writes placed in the second I/O region */
-    uint64_t dev_read_lines;            /* device reads (PCIeRdCur), lines */
-    uint64_t dev_read_hits;             /* ... served by the LLC or a private cache */
+    uint64_t dev_read_lines;            /* lines read by devices (vio_memsys_dev_read) */
+    uint64_t dev_read_llc_hits;         /* ... served by the LLC (ddio-bench's PCIeRdCur hits) */
+    uint64_t dev_read_snoops;           /* ... served by a core's private cache (snoop) */
 } vio_memsys_stats;
 
 void vio_memsys_get_stats(const vio_memsys *ms, vio_memsys_stats *out);

@@ -176,16 +176,29 @@ vio_ps vio_memsys_io_read(vio_memsys *ms, uint64_t addr, vio_ps now)
     return ms->cfg.ideal ? 0 : vio__ms_io_read(ms, addr / VIO_LINE_BYTES, now);
 }
 
-vio_ps vio_memsys_dev_read(vio_memsys *ms, uint64_t addr, uint32_t bytes, vio_ps now)
+vio_ps vio_memsys_dev_read(vio_memsys *ms, uint64_t addr, uint32_t bytes, vio_ps now, uint32_t *hit_lines)
 {
-    if (bytes == 0 || ms->cfg.ideal)
+    if (hit_lines)
+        *hit_lines = 0;
+    if (bytes == 0)
         return 0;
+    uint64_t first = addr / VIO_LINE_BYTES, last = (addr + bytes - 1) / VIO_LINE_BYTES;
     vio_ps max = 0;
-    for (uint64_t line = addr / VIO_LINE_BYTES, last = (addr + bytes - 1) / VIO_LINE_BYTES; line <= last; line++) {
-        vio_ps lat = vio__ms_dev_read(ms, line, now);
+    uint32_t hits = 0;
+    for (uint64_t line = first; line <= last; line++) {
+        int hit = 0;
+        vio_ps lat = ms->cfg.ideal ? 0 : vio__ms_dev_read(ms, line, now, &hit);
+        if (ms->cfg.ideal) { /* ideal memory: every line is there, at no cost */
+            ms->st.dev_read_lines++;
+            ms->st.dev_read_llc_hits++;
+            hit = 1;
+        }
+        hits += (uint32_t)hit;
         if (lat > max)
             max = lat;
     }
+    if (hit_lines)
+        *hit_lines = hits;
     return max;
 }
 

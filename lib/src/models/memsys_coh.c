@@ -347,35 +347,30 @@ vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
     return lat;
 }
 
-vio_ps vio__ms_dev_read(vio_memsys *ms, uint64_t line, vio_ps now)
+vio_ps vio__ms_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
 {
     ms->accesses++;
     ms->st.dev_read_lines++;
+    int64_t s = vio_cache_find(ms->llc, line);
+    vio_cache_count(ms->llc, VIO_CLS_DEV_READ, s >= 0);
     vio_cache *d = dir_of(ms);
-    int64_t ds = vio_cache_find(d, line);
-    uint64_t sh = ds >= 0 ? vio_cache_sharers(d, ds) : 0;
-    uint32_t df = ds >= 0 ? vio_cache_flags(d, ds) : 0;
-    if (sh && (df & VIO_LINE_INNER_MODIFIED)) {
-        /* Modified in a core: snooped; the owner keeps a clean copy, the data goes down. */
-        for (uint64_t o = sh; o;) {
-            unsigned b = (unsigned)__builtin_ctzll(o);
-            o &= o - 1;
-            for (uint32_t c = b; c < ms->cfg.cores; c += 64u)
-                downgrade(ms, c, line);
-        }
-        vio_cache_set_flags(d, ds, df & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
-        llc_receive(ms, line, 1, now);
-        ms->st.dev_read_hits++;
+    int64_t ds = ms->sf ? vio_cache_find(ms->sf, line) : s;
+    uint64_t holders = ds >= 0 ? vio_cache_sharers(d, ds) : 0;
+    int modified = ds >= 0 && (vio_cache_flags(d, ds) & VIO_LINE_INNER_MODIFIED);
+    if (holders && (modified || s < 0)) {
+        /* The newest data is in a core's cache (modified there, or clean there and not
+         * in a non-inclusive LLC): the home agent snoops it out; nothing changes state. */
+        ms->st.dev_read_snoops++;
+        *hit = 1;
         return ms->c2c_ps;
     }
-    if (vio_cache_find(ms->llc, line) >= 0) {
-        ms->st.dev_read_hits++;
+    if (s >= 0) {
+        ms->st.dev_read_llc_hits++;
+        *hit = 1;
         return ms->llc_ps;
     }
-    if (sh) { /* clean in a core's private cache only (non-inclusive): forwarded */
-        ms->st.dev_read_hits++;
-        return ms->c2c_ps;
-    }
+    /* A miss is served from DRAM and fills nothing: DDIO allocates on writes only. */
+    *hit = 0;
     ms->st.dram_reads++;
     return ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
 }

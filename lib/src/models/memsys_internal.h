@@ -43,8 +43,9 @@ vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wri
 vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint64_t line, vio_ps now);
 /* A read by the I/O agent (page walker): LLC, then DRAM. */
 vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now);
-/* A non-allocating device read (PCIeRdCur) of one line. */
-vio_ps vio__ms_dev_read(vio_memsys *ms, uint64_t line, vio_ps now);
+/* A device's non-allocating read of one line (PCIeRdCur); *hit: served by the LLC
+ * or a core's cache. */
+vio_ps vio__ms_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit);
 /* An inbound device write of `bytes` (1..64) of one line. */
 void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now);
 /* CLDEMOTE by `core`: `line` leaves the core's private caches for the LLC, as an
