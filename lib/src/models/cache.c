@@ -234,7 +234,7 @@ const char *vio_access_class_name(enum vio_access_class cls)
 {
     static const char *const names[VIO_CLS_COUNT] = {
         [VIO_CLS_CPU_READ] = "cpu_read", [VIO_CLS_CPU_WRITE] = "cpu_write", [VIO_CLS_DMA_WRITE] = "dma_write",
-        [VIO_CLS_WALK] = "walk"};
+        [VIO_CLS_WALK] = "walk", [VIO_CLS_DEV_READ] = "dev_read"};
     return (unsigned)cls < VIO_CLS_COUNT ? names[cls] : "?";
 }
 
