@@ -104,8 +104,17 @@ int cli_mkdirs(const char *dir, char *msg, size_t len);
 /* Load SCENARIO (or the embedded default when NULL) with extra sets. */
 int cli_load(const char *scenario, const char *const *sets, size_t nsets, vio_scenario **s, vio_err *err);
 
+/* vio_run of the variants `only` (every one when nonly is 0) with the progress
+ * display the options ask for (cmd_run.c). */
+int cli_run_variants(const cli_opts *o, const vio_scenario *s, const uint32_t *only, uint32_t nonly,
+                     vio_run_opts *opts, json_t **doc, vio_run_perf *perf, vio_err *err);
+/* Write `doc` to DIR/results.json with the signals held, so an interrupt never
+ * leaves half a file; VIO_OK, VIO_EINTR or the write's error (cmd_run.c). */
+int cli_write_results(const json_t *doc, const char *dir, char *path, size_t len, vio_err *err);
+
 /* The commands. */
 int cmd_run(cli_opts *o);
+int cmd_replay(cli_opts *o); /* run --replay */
 int cmd_check(cli_opts *o);
 int cmd_list(cli_opts *o);
 int cmd_sweep(cli_opts *o);

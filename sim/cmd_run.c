@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The indices of the --variant names, in the order given (a repeat runs once). */
 static int pick_variants(const vio_scenario *s, const cli_opts *o, uint32_t *idx, uint32_t *n)
@@ -28,10 +29,79 @@ static int pick_variants(const vio_scenario *s, const cli_opts *o, uint32_t *idx
     return 0;
 }
 
+/* The display of a run in progress: the bar counts finished variants; the
+ * detail names each running one with its packets and simulated time. */
+typedef struct run_progress {
+    progress bar;
+    const vio_scenario *s;
+    const uint32_t *order; /* the variants in the order vio_run finishes them */
+    uint32_t n, done;
+    vio_variant_progress last[VIO_MAX_VARIANTS];
+} run_progress;
+
+static void show_progress(run_progress *rp)
+{
+    size_t len = 0;
+    double partial = 0;
+    rp->bar.detail[0] = '\0';
+    for (uint32_t i = rp->done; i < rp->n; i++) {
+        const vio_variant_progress *p = &rp->last[rp->order[i]];
+        if (!p->total || len >= sizeof rp->bar.detail)
+            continue;
+        partial += (double)p->packets / (double)p->total;
+        int w = snprintf(rp->bar.detail + len, sizeof rp->bar.detail - len, "%s%s %.0f %% of %llu packets, %.3f ms "
+                         "simulated", len ? "; " : "", rp->s->variants[rp->order[i]].name,
+                         100.0 * (double)p->packets / (double)p->total, (unsigned long long)p->total,
+                         (double)p->now / 1e9);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    rp->bar.partial = partial;
+    progress_update(&rp->bar, rp->done);
+}
+
 static void on_progress(void *ctx, uint32_t done, uint32_t total)
 {
     (void)total;
-    progress_update(ctx, done);
+    run_progress *rp = ctx;
+    rp->done = done;
+    show_progress(rp);
+}
+
+static void on_variant_progress(void *ctx, const vio_variant_progress *p)
+{
+    run_progress *rp = ctx;
+    if (p->variant < VIO_MAX_VARIANTS)
+        rp->last[p->variant] = *p;
+    show_progress(rp);
+}
+
+/* Run the variants `only` (all when nonly is 0) with a progress display:
+ * the bar on a terminal after a second, plain lines every 10 s otherwise
+ * (from the start with --progress), nothing with --quiet or --no-progress. */
+int cli_run_variants(const cli_opts *o, const vio_scenario *s, const uint32_t *only, uint32_t nonly,
+                     vio_run_opts *opts, json_t **doc, vio_run_perf *perf, vio_err *err)
+{
+    char what[128];
+    snprintf(what, sizeof what, "run %s", s->name);
+    run_progress *rp = calloc(1, sizeof *rp);
+    uint32_t all[VIO_MAX_VARIANTS];
+    for (uint32_t i = 0; i < s->nvariants && i < VIO_MAX_VARIANTS; i++)
+        all[i] = i;
+    if (rp) {
+        double delay = o->progress > 0 ? 0 : isatty(STDERR_FILENO) ? 1.0 : 10.0;
+        *rp = (run_progress){.s = s, .order = nonly ? only : all, .n = nonly ? nonly : s->nvariants};
+        progress_start(&rp->bar, what, "variants", rp->n, o->quiet, o->progress, delay);
+        if (rp->bar.mode) {
+            opts->progress = on_progress;
+            opts->variant_progress = on_variant_progress;
+            opts->progress_ctx = rp;
+        }
+    }
+    int rc = vio_run(s, -1, opts, doc, perf, err);
+    if (rp)
+        progress_end(&rp->bar);
+    free(rp);
+    return rc;
 }
 
 static int write_text(const char *path, const char *text, char *msg, size_t len)
@@ -59,6 +129,7 @@ static int run_sensitivity(cli_opts *o, const vio_scenario *s, const char *outdi
     so.run.only = NULL;
     so.run.nonly = 0;
     so.run.progress = NULL;
+    so.run.variant_progress = NULL;
     json_t *doc = NULL;
     int rc = vio_sensitivity(o->npositional ? o->positional[0] : NULL, o->sets, o->nsets, &so, &doc, &err);
     if (rc != VIO_OK)
@@ -122,8 +193,22 @@ static int run_sensitivity(cli_opts *o, const vio_scenario *s, const char *outdi
     return status;
 }
 
+int cli_write_results(const json_t *doc, const char *dir, char *path, size_t len, vio_err *err)
+{
+    snprintf(path, len, "%s/results.json", dir);
+    /* A signal now waits until the file is whole and in place, or was never started. */
+    cli_signals_block(1);
+    int rc = vio_run_interrupted() ? VIO_EINTR : vio_write_json_atomic(doc, path, err);
+    if (rc == VIO_EINTR)
+        vio_err_set(err, rc, "interrupted by signal %d before results.json was written", vio_run_interrupted());
+    cli_signals_block(0);
+    return rc;
+}
+
 int cmd_run(cli_opts *o)
 {
+    if (o->replay)
+        return cmd_replay(o);
     vio_err err = {{0}};
     vio_scenario *s = NULL;
     int rc = cli_load(o->npositional ? o->positional[0] : NULL, o->sets, o->nsets, &s, &err);
@@ -165,27 +250,11 @@ int cmd_run(cli_opts *o)
         vio_scenario_destroy(s);
         return status;
     }
-    /* Progress after a second, on a terminal (or with --progress): variants finished, time. */
-    char what[128];
-    snprintf(what, sizeof what, "run %s", s->name);
-    progress bar;
-    progress_start(&bar, what, "variants", nonly ? nonly : s->nvariants, o->quiet, o->progress, 1.0);
-    if (bar.mode) {
-        opts.progress = on_progress;
-        opts.progress_ctx = &bar;
-    }
     vio_run_perf *perf = calloc(s->nvariants, sizeof *perf);
     json_t *doc = NULL;
-    rc = vio_run(s, -1, &opts, &doc, perf, &err);
-    progress_end(&bar);
+    rc = cli_run_variants(o, s, only, nonly, &opts, &doc, perf, &err);
     if (rc == VIO_OK) {
-        snprintf(path, sizeof path, "%s/results.json", outdir);
-        /* A signal now waits until the file is whole and in place, or was never started. */
-        cli_signals_block(1);
-        rc = vio_run_interrupted() ? VIO_EINTR : vio_write_json_atomic(doc, path, &err);
-        if (rc == VIO_EINTR)
-            vio_err_set(&err, rc, "interrupted by signal %d before results.json was written", vio_run_interrupted());
-        cli_signals_block(0);
+        rc = cli_write_results(doc, outdir, path, sizeof path, &err);
         if (rc == VIO_OK && !o->quiet) {
             vio_print_summary(stdout, s, doc, perf, nonly ? only : NULL, nonly);
             printf("results: %s\n", path);

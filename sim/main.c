@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const int run_opts[] = {OPT_OUTPUT, OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_JOBS,        OPT_ENGINE,
-                               OPT_QUIET,  OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,     OPT_SENSITIVITY, OPT_MAX_MEMORY,
-                               OPT_HELP,   0};
+static const int run_opts[] = {OPT_OUTPUT,      OPT_SEED,    OPT_SET,      OPT_VARIANT,     OPT_JOBS,
+                               OPT_ENGINE,      OPT_QUIET,   OPT_PROGRESS, OPT_NO_PROGRESS, OPT_LOG,
+                               OPT_SENSITIVITY, OPT_REPLAY,  OPT_MAX_MEMORY, OPT_HELP,      0};
 static const int check_opts[] = {OPT_SEED, OPT_SET, OPT_VARIANT, OPT_HELP, 0};
 static const int list_opts[] = {OPT_MARKDOWN, OPT_HELP, 0};
 static const int sweep_opts[] = {OPT_OUTPUT, OPT_JOBS,      OPT_SEED,     OPT_SET,         OPT_VARIANT, OPT_ENGINE,
@@ -24,9 +24,14 @@ static const int merge_opts[] = {OPT_QUIET, OPT_HELP, 0};
 static const int plot_opts[] = {OPT_FORMAT, OPT_QUIET, OPT_HELP, 0};
 
 static const cli_cmd commands[] = {
-    {"run", "[SCENARIO] [-o DIR] [--seed=N] [--set=PATH=VALUE]... [--variant=NAME]... [-j N]",
+    {"run", "[SCENARIO] [-o DIR] [--seed=N] [--set=PATH=VALUE]... [--variant=NAME]... [-j N] | --replay=RESULTS",
      "Simulate every variant of SCENARIO (default: the embedded scenarios/default.json) on the same arrival "
-     "sequence, print a summary and write DIR/results.json (DIR defaults to results/<scenario name>).",
+     "sequence, print a summary and write DIR/results.json (DIR defaults to results/<scenario name>). Progress "
+     "(variants done, and each running variant's packets and simulated time) goes to stderr: a bar on a terminal "
+     "after a second, a plain line every 10 s otherwise. With --replay=RESULTS, rerun the resolved scenario, seed "
+     "and variants a results.json recorded, on the engine it names (or --engine), and exit 0 if every field is "
+     "identical, 1 naming the first field that differs (JSON path, expected, got); with -o DIR the rerun's "
+     "results.json is written there.",
      run_opts, 1, cmd_run},
     {"check", "SCENARIO [--seed=N] [--set=PATH=VALUE]... [--variant=NAME]...",
      "Validate SCENARIO and print it on stdout with every default filled in (the canonical JSON, alone); "

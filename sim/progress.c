@@ -29,7 +29,7 @@ void progress_start(progress *p, const char *what, const char *unit, uint64_t to
     else if (isatty(STDERR_FILENO))
         p->mode = 1;
     else
-        p->mode = force > 0 || delay == 0 ? 2 : 0;
+        p->mode = 2;
     p->start = p->last = now_s();
 }
 
@@ -50,19 +50,22 @@ void progress_update(progress *p, uint64_t done)
     p->shown = 1;
     char e[32], r[32] = "?";
     clock_text(e, sizeof e, el);
-    if (done > 0)
-        clock_text(r, sizeof r, el / (double)done * (double)(p->total - done));
+    double part = done < p->total ? p->partial : 0, got = (double)done + part;
+    if (got > 0)
+        clock_text(r, sizeof r, el / got * ((double)p->total - got));
+    const char *sep = p->detail[0] && done < p->total ? "; " : "";
+    const char *detail = *sep ? p->detail : "";
     if (p->mode == 1) {
         char bar[31];
-        size_t fill = p->total ? (size_t)(30 * done / p->total) : 30;
+        size_t fill = p->total ? (size_t)(30 * got / (double)p->total) : 30;
         for (size_t i = 0; i < 30; i++)
             bar[i] = i < fill ? '#' : '.';
         bar[30] = '\0';
-        fprintf(stderr, "\r\033[K%s [%s] %llu/%llu %s, elapsed %s, remaining %s", p->what, bar,
-                (unsigned long long)done, (unsigned long long)p->total, p->unit, e, r);
+        fprintf(stderr, "\r\033[K%s [%s] %llu/%llu %s, elapsed %s, remaining %s%s%s", p->what, bar,
+                (unsigned long long)done, (unsigned long long)p->total, p->unit, e, r, sep, detail);
     } else {
-        fprintf(stderr, "%s: %llu/%llu %s done, elapsed %s, remaining %s\n", p->what, (unsigned long long)done,
-                (unsigned long long)p->total, p->unit, e, r);
+        fprintf(stderr, "%s: %llu/%llu %s done, elapsed %s, remaining %s%s%s\n", p->what, (unsigned long long)done,
+                (unsigned long long)p->total, p->unit, e, r, sep, detail);
     }
     fflush(stderr);
 }

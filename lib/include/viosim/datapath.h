@@ -61,6 +61,18 @@ uint64_t vio_datapath_events(const vio_datapath *dp);
 uint64_t vio_datapath_cache_accesses(const vio_datapath *dp);
 uint64_t vio_datapath_delivered(const vio_datapath *dp);
 
+/* How far a run has got, for a progress display (never part of the results). */
+typedef struct vio_datapath_progress {
+    uint64_t packets; /* arrivals the NIC has taken off the wire so far */
+    uint64_t total;   /* traffic.packets: arrivals the run will have */
+    vio_ps now;       /* the model clock */
+} vio_datapath_progress;
+typedef void (*vio_datapath_progress_cb)(void *ctx, const vio_datapath_progress *p);
+/* Have `cb` called from inside the run (either engine) once every `every`
+ * events (0: 65536), and not at all by default. One compare per event is all
+ * the hot path pays; the callback must only read (results cannot change). */
+void vio_datapath_set_progress(vio_datapath *dp, vio_datapath_progress_cb cb, void *ctx, uint64_t every);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
 #define VIOSIM_RUN_H
 
 #include "viosim/scenario.h"
+#include "viosim/time.h"
 #include "viosim/viosim.h"
 
 #include <jansson.h>
@@ -19,6 +20,14 @@ enum vio_engine_kind {
     VIO_ENGINE_SEQUENTIAL,  /* the reference loop in plain C; identical results */
 };
 
+/* How far one running variant has got (see vio_run_opts.variant_progress). */
+typedef struct vio_variant_progress {
+    uint32_t variant; /* its index in the scenario */
+    uint64_t packets; /* arrivals the NIC has taken off the wire so far */
+    uint64_t total;   /* traffic.packets */
+    vio_ps now;       /* its model clock */
+} vio_variant_progress;
+
 typedef struct vio_run_opts {
     unsigned jobs;               /* parallel variants; 0 = 1 */
     enum vio_engine_kind engine;
@@ -30,6 +39,11 @@ typedef struct vio_run_opts {
      * and once per finished variant: variants finished so far out of total. */
     void (*progress)(void *ctx, uint32_t done, uint32_t total);
     void *progress_ctx;
+    /* Called in the calling process, with progress_ctx, for each running
+     * variant about every 100 ms of its work (a child reports through a pipe;
+     * a report the pipe cannot take at once is dropped, never waited for).
+     * NULL: the children do not report, and pay nothing. */
+    void (*variant_progress)(void *ctx, const vio_variant_progress *p);
 } vio_run_opts;
 
 /* Per-variant figures that are not part of results.json because they depend on
@@ -56,6 +70,44 @@ int vio_run_interrupted(void);
 /* Write a JSON document to `path` atomically: a temporary file in the same
  * directory, fsync, then rename, so a reader never sees half a file. */
 int vio_write_json_atomic(const json_t *doc, const char *path, vio_err *err);
+
+/* The document as a reader of the file vio_write_json_atomic writes gets it
+ * back (reals at the file's precision), so a rerun compares exactly with a
+ * loaded results.json. NULL when out of memory. */
+json_t *vio_results_as_written(const json_t *doc);
+
+/* ---- replaying a results document (`viosim run --replay`) ---- */
+
+/* What a results document (viosim-results/1) recorded: its resolved scenario
+ * (scenario.resolved, loaded as a scenario named scenario.source), the
+ * variants it ran (indices into s, in its order) and the engine of the first. */
+typedef struct vio_replay_plan {
+    vio_scenario *s;
+    uint32_t *only;
+    uint32_t nonly;
+    enum vio_engine_kind engine;
+    char version[64], git[64]; /* tool.version and tool.git as recorded */
+    int same_version;          /* both equal this library's */
+} vio_replay_plan;
+
+/* `path` names the document in messages. VIO_EINVAL, naming path and the JSON
+ * path, when `doc` is not a results document with a resolved scenario (files
+ * written before it was recorded cannot be replayed) or names a variant the
+ * scenario does not have. On error nothing needs freeing. */
+int vio_replay_plan_load(const json_t *doc, const char *path, vio_replay_plan *p, vio_err *err);
+void vio_replay_plan_free(vio_replay_plan *p);
+
+/* The first difference between two results documents. */
+typedef struct vio_results_diff {
+    char path[256];           /* JSON path: "variants[1].latency_ns.mean" */
+    char want[160], got[160]; /* the values as JSON text, "(absent)" when missing, cut with "..." */
+} vio_results_diff;
+
+/* Walk `want` in its order (then the keys only `got` has), skipping fields whose
+ * path matches one of `skip` ("tool", "variants[*].engine": [*] any index).
+ * Returns the number of differing fields, 0 when identical; the first is in *d. */
+size_t vio_results_compare(const json_t *want, const json_t *got, const char *const *skip, size_t nskip,
+                           vio_results_diff *d);
 
 #ifdef __cplusplus
 }

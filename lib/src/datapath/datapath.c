@@ -133,6 +133,7 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     dp->dma = vio_axis_row(&vio_axis_dma, (size_t)dp->v->dma);
     dp->copy = vio_axis_row(&vio_axis_copy, (size_t)dp->v->copy);
     dp->notify = vio_axis_row(&vio_axis_notify, (size_t)dp->v->notify);
+    dp->progress_at = UINT64_MAX;
     dp->freq = s->platform.freq_mhz;
     dp->nworkers = s->nworkers;
     dp->nagents = 1 + dp->nworkers + s->nvms;
@@ -328,6 +329,19 @@ void vio_datapath_step(vio_datapath *dp, uint32_t agent, vio_ps now)
         vio__agenda_set(&dp->agenda, j, vio_datapath_next(dp, j));
     }
     dp->nstale = 0;
+    if (dp->events >= dp->progress_at) {
+        dp->progress_at = dp->events + dp->progress_every;
+        vio_datapath_progress p = {.packets = dp->arrivals.count, .total = dp->s->traffic.packets, .now = dp->now};
+        dp->progress_cb(dp->progress_ctx, &p);
+    }
+}
+
+void vio_datapath_set_progress(vio_datapath *dp, vio_datapath_progress_cb cb, void *ctx, uint64_t every)
+{
+    dp->progress_cb = cb;
+    dp->progress_ctx = ctx;
+    dp->progress_every = every ? every : 65536;
+    dp->progress_at = cb ? dp->events + dp->progress_every : UINT64_MAX;
 }
 
 vio_ps vio_datapath_now(const vio_datapath *dp) { return dp->now; }

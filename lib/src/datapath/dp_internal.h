@@ -161,6 +161,10 @@ struct vio_datapath {
     /* totals */
     uint64_t offered, dropped_nic, dropped_guest_ring, dropped_shared;
     uint64_t events, dma_writes;
+    /* progress: cb called when events reaches progress_at (UINT64_MAX: never) */
+    uint64_t progress_at, progress_every;
+    vio_datapath_progress_cb progress_cb;
+    void *progress_ctx;
     vio_ps first_arrival, last_done;
     vio_ps overrun; /* the first event past VIO_MAX_SIM_PS (then every agent stops), or 0 */
     /* Statistics registered by name where their counters live (results: "stats"). */

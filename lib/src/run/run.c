@@ -28,15 +28,39 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* A child's progress reports: one record per write, at most every 100 ms, into
+ * a non-blocking pipe (a record is far below PIPE_BUF, so it arrives whole or
+ * not at all). The datapath calls in every 16384 events: a clock read per call. */
+typedef struct child_progress {
+    int fd;
+    uint32_t variant;
+    double last;
+} child_progress;
+
+static void report_progress(void *ctx, const vio_datapath_progress *p)
+{
+    child_progress *c = ctx;
+    double t = now_s();
+    if (t - c->last < 0.1)
+        return;
+    c->last = t;
+    vio_variant_progress rec = {.variant = c->variant, .packets = p->packets, .total = p->total, .now = p->now};
+    ssize_t w = write(c->fd, &rec, sizeof rec);
+    (void)w; /* a full pipe drops the report: the parent is busy, the next one will do */
+}
+
 /* Run one variant in this process; returns a JSON object {"result": ..., "perf": ...}
- * or {"error": msg, "code": n}. */
-static json_t *run_variant_here(const vio_scenario *s, uint32_t v, const vio_run_opts *opts)
+ * or {"error": msg, "code": n}. `progress_fd` >= 0: report progress there. */
+static json_t *run_variant_here(const vio_scenario *s, uint32_t v, const vio_run_opts *opts, int progress_fd)
 {
     vio_err err = {{0}};
     vio_datapath *dp = NULL;
     double t0 = now_s();
     int rc = vio_datapath_create(s, v, &dp, &err);
     vio_engine_stats st = {0};
+    child_progress cp = {.fd = progress_fd, .variant = v}; /* the first report comes at once */
+    if (rc == VIO_OK && progress_fd >= 0)
+        vio_datapath_set_progress(dp, report_progress, &cp, 16384);
     if (rc == VIO_OK) {
         if (opts->engine == VIO_ENGINE_SEQUENTIAL) {
             rc = vio_datapath_run_sequential(dp, &err);
@@ -110,7 +134,8 @@ static struct {
     child *kids;
     uint32_t *idx;
     uint32_t n;
-} run_state;
+    int progress_fd[2]; /* the children's progress pipe, -1 when not reporting */
+} run_state = {.progress_fd = {-1, -1}};
 
 static void free_run_state(void)
 {
@@ -154,7 +179,9 @@ static int start_child(const vio_scenario *s, uint32_t v, const vio_run_opts *op
         signal(SIGHUP, SIG_DFL);
         sigprocmask(SIG_SETMASK, &old, NULL);
         close(fds[0]);
-        json_t *o = run_variant_here(s, v, opts);
+        if (run_state.progress_fd[0] >= 0)
+            close(run_state.progress_fd[0]);
+        json_t *o = run_variant_here(s, v, opts, run_state.progress_fd[1]);
         char *text = json_dumps(o, JSON_COMPACT);
         json_decref(o);
         size_t n = text ? strlen(text) : 0, off = 0;
@@ -182,17 +209,37 @@ static int start_child(const vio_scenario *s, uint32_t v, const vio_run_opts *op
     return VIO_OK;
 }
 
+/* Pass every whole record waiting in the progress pipe to the callback. */
+static void drain_progress(const vio_run_opts *opts, int fd)
+{
+    vio_variant_progress recs[64];
+    for (;;) {
+        ssize_t r = read(fd, recs, sizeof recs);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return;
+        for (size_t i = 0; i < (size_t)r / sizeof *recs; i++)
+            opts->variant_progress(opts->progress_ctx, &recs[i]);
+    }
+}
+
 /* Read the child's whole answer, reap it, and turn it into a result. */
 static int finish_child(const vio_scenario *s, uint32_t v, child *c, json_t **result, vio_run_perf *perf,
                         const vio_run_opts *opts, uint32_t done, uint32_t total, vio_err *err)
 {
+    int pfd_progress = run_state.progress_fd[0];
     for (;;) {
-        if (opts->progress) {
-            /* Wake up now and then while the child works, so a progress display stays alive. */
-            struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-            int pr = poll(&pfd, 1, 200);
-            if (pr == 0 || (pr < 0 && errno == EINTR)) {
-                opts->progress(opts->progress_ctx, done, total);
+        if (opts->progress || pfd_progress >= 0) {
+            /* Wake up now and then while the child works, so a progress display
+             * stays alive; pass on what the running children report. */
+            struct pollfd pfd[2] = {{.fd = c->fd, .events = POLLIN}, {.fd = pfd_progress, .events = POLLIN}};
+            int pr = poll(pfd, pfd_progress >= 0 ? 2 : 1, 200);
+            if (pr > 0 && pfd_progress >= 0 && (pfd[1].revents & POLLIN))
+                drain_progress(opts, pfd_progress);
+            if (pr == 0 || (pr < 0 && errno == EINTR) || (pr > 0 && !pfd[0].revents)) {
+                if (opts->progress)
+                    opts->progress(opts->progress_ctx, done, total);
                 continue;
             }
         }
@@ -291,6 +338,17 @@ int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts_in, jso
     run_state.kids = kids;
     run_state.idx = idx;
     run_state.n = s->nvariants;
+    if (opts.variant_progress) {
+        /* Best effort: without the pipe the run goes on, only without reports. */
+        if (pipe(run_state.progress_fd) != 0) {
+            run_state.progress_fd[0] = run_state.progress_fd[1] = -1;
+        } else {
+            for (int i = 0; i < 2; i++) {
+                fcntl(run_state.progress_fd[i], F_SETFL, fcntl(run_state.progress_fd[i], F_GETFL) | O_NONBLOCK);
+                fcntl(run_state.progress_fd[i], F_SETFD, FD_CLOEXEC);
+            }
+        }
+    }
     int rc = VIO_OK;
     vio_err first_err = {{0}}; /* an interrupt overrides whatever the stopped children said */
     uint32_t next = 0, done = 0;
@@ -327,9 +385,23 @@ int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts_in, jso
         json_t *vars = json_array();
         for (uint32_t i = 0; i < n; i++)
             json_array_append(vars, results[i]);
-        *out = json_pack("{s:s,s:{s:s,s:s,s:s},s:{s:s,s:s,s:s,s:I},s:o}", "schema", "viosim-results/1", "tool",
-                         "name", "viosim", "version", vio_version(), "git", vio_git_version(), "scenario", "name",
-                         s->name, "source", source, "sha256", sha, "seed", (json_int_t)s->seed, "variants", vars);
+        /* The scenario as run, every default filled in: what `--replay` reruns. */
+        json_t *resolved = json_loads(s->canonical_json, 0, NULL);
+        *out = resolved ? json_pack("{s:s,s:{s:s,s:s,s:s},s:{s:s,s:s,s:s,s:I,s:o},s:o}", "schema", "viosim-results/1",
+                                    "tool", "name", "viosim", "version", vio_version(), "git", vio_git_version(),
+                                    "scenario", "name", s->name, "source", source, "sha256", sha, "seed",
+                                    (json_int_t)s->seed, "resolved", resolved, "variants", vars)
+                        : NULL;
+        if (!*out) {
+            if (!resolved)
+                json_decref(vars); /* else json_pack took it, even on failure */
+            rc = vio_err_set(err, VIO_ENOMEM, "out of memory assembling the results");
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        if (run_state.progress_fd[i] >= 0)
+            close(run_state.progress_fd[i]);
+        run_state.progress_fd[i] = -1;
     }
     free(idx);
     for (uint32_t v = 0; v < s->nvariants; v++)
@@ -341,6 +413,17 @@ int vio_run(const vio_scenario *s, int variant, const vio_run_opts *opts_in, jso
     free(results);
     free(kids);
     return rc;
+}
+
+/* How results files are written, and read back by vio_results_as_written. */
+#define RESULTS_DUMP_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(12))
+
+json_t *vio_results_as_written(const json_t *doc)
+{
+    char *text = json_dumps(doc, RESULTS_DUMP_FLAGS);
+    json_t *back = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    return back;
 }
 
 int vio_write_json_atomic(const json_t *doc, const char *path, vio_err *err)
@@ -360,7 +443,7 @@ int vio_write_json_atomic(const json_t *doc, const char *path, vio_err *err)
     mode_t mask = umask(0);
     umask(mask);
     (void)fchmod(fd, 0666 & ~mask);
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+    char *text = json_dumps(doc, RESULTS_DUMP_FLAGS);
     int rc = VIO_OK;
     if (!text) {
         rc = vio_err_set(err, VIO_ENOMEM, "%s: cannot serialise the results", path);
