@@ -108,6 +108,48 @@ START_TEST(test_sweep_figures)
 }
 END_TEST
 
+/* The IOMMU figures of a sweep: the IOTLB hit rate against the working set (the
+ * ring entries each queue cycles its buffers through), and, against the offered
+ * load, blocked transactions and cross-tenant bytes with throughput, drops and p99. */
+START_TEST(test_sweep_figures_iommu)
+{
+    char sw[1024], dir[1024], text[1024], path[1200];
+    snprintf(sw, sizeof sw, "%s", in_tmp("iotlb.sweep.json"));
+    snprintf(dir, sizeof dir, "%s", in_tmp("iotlb"));
+    snprintf(text, sizeof text,
+             "{ \"scenario\": \"%s\", \"replications\": 1, \"set\": { \"traffic.packets\": 1000 },"
+             "  \"grid\": [ { \"path\": \"platform.nic.ring_entries\", \"log2\": [64, 256] } ] }",
+             SCEN("iotlb-pressure.json"));
+    write_file(sw, text);
+    run_ok("sweep", sw, "-o", dir, "--quiet", "-j", "2");
+    run_ok("plot", dir, "--quiet", "--format=both");
+    assert_figure(dir, "iotlb-hit-rate");
+    assert_no_figure(dir, "cross-tenant-bytes"); /* no adversary in this scenario */
+    snprintf(path, sizeof path, "%s/plots/iotlb-hit-rate.csv", dir);
+    char *csv = vio_test_read_file(path);
+    ck_assert_msg(csv && !strncmp(csv, "platform.nic.ring_entries,no-iommu,no-iommu ci95,pasid-4k,", 58), "%s", csv);
+    free(csv);
+
+    snprintf(sw, sizeof sw, "%s", in_tmp("tenants.sweep.json"));
+    snprintf(dir, sizeof dir, "%s", in_tmp("tenants"));
+    snprintf(text, sizeof text,
+             "{ \"scenario\": \"%s\", \"replications\": 2, \"set\": { \"traffic.packets\": 1000 },"
+             "  \"grid\": [ { \"path\": \"traffic.load\", \"values\": [0.5, 1] } ] }",
+             SCEN("pasid-isolation.json"));
+    write_file(sw, text);
+    run_ok("sweep", sw, "-o", dir, "--quiet", "-j", "2");
+    run_ok("plot", dir, "--quiet");
+    const char *const drawn[] = {"cross-tenant-bytes", "iommu-blocked", "throughput", "drop-rate", "latency-p99"};
+    for (size_t i = 0; i < sizeof drawn / sizeof *drawn; i++) {
+        assert_figure(dir, drawn[i]);
+        snprintf(path, sizeof path, "%s/plots/%s.csv", dir, drawn[i]);
+        csv = vio_test_read_file(path);
+        ck_assert_msg(csv && !strncmp(csv, "traffic.load,", 13), "%s: %s", path, csv);
+        free(csv);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plot");
@@ -116,6 +158,7 @@ int main(void)
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
     tcase_add_test(tc, test_run_figures);
     tcase_add_test(tc, test_sweep_figures);
+    tcase_add_test(tc, test_sweep_figures_iommu);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }
