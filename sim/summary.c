@@ -38,6 +38,9 @@ static const row rows[] = {
     {"guest reads, other core (%)", "guest_reads.remote_core", 100, 1, ALWAYS, 0},
     {"guest reads from DRAM (%)", "guest_reads.dram", 100, 1, ALWAYS, 0},
     {"DMA LLC write hits (%)", "dma.llc_write_hit_rate", 100, 1, IF_DDIO, 0},
+    {"packets forwarded", "forward.packets", 1, 0, IF_NONZERO, REL},
+    {"device read LLC hits (%)", "dma.device_reads.llc_hit_rate", 100, 1, IF_NONZERO, 0},
+    {"NIC read-back (ns)", "forward.readback_mean_ns", 1, 1, IF_NONZERO, REL},
     {"unread DMA evictions", "dma.unread_evictions", 1, 0, IF_NONZERO, REL},
     {"interrupts", "interrupts.delivered", 1, 0, ALWAYS, REL},
     {"VM exits", "interrupts.vm_exits", 1, 0, ALWAYS, REL},
@@ -172,6 +175,12 @@ void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, cons
             vals[i] = p->wall_seconds > 0 ? (double)p->delivered / p->wall_seconds / 1e6 : 0;
         }
         print_row(out, "speed (M sim pkts/wall s)", vals, n, 3, 0);
+    }
+    /* The steady-state check (results' steady_state): a run whose halves differ. */
+    for (size_t i = 0; i < n; i++) {
+        const char *w = json_string_value(cli_json_at(json_array_get(vars, i), "steady_state.warning"));
+        if (w)
+            fprintf(out, "warning: variant %s: %s\n", json_string_value(json_object_get(json_array_get(vars, i), "name")), w);
     }
     free(vals);
 }

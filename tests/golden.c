@@ -16,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Short enough for `make test` under ASan, long enough to fill rings and caches. */
-static const char *const sets[] = {"traffic.packets=2000"};
+/* Short enough for `make test` under ASan, long enough to fill rings and caches.
+ * A scenario's warm-up keeps its share of the packets (traffic.warmup_packets
+ * scaled to the 2000). */
+#define GOLDEN_PACKETS 2000ull
 
 static void strip(json_t *doc)
 {
@@ -54,7 +56,16 @@ int main(int argc, char **argv)
     int write = argc > 4 && !strcmp(argv[4], "--write");
     vio_err err = {{0}};
     vio_scenario *s = NULL;
-    if (vio_scenario_load_file(argv[1], sets, sizeof sets / sizeof *sets, &s, &err) != VIO_OK) {
+    char warm[64] = "";
+    if (vio_scenario_load_file(argv[1], NULL, 0, &s, &err) == VIO_OK && s->traffic.warmup_packets > 0)
+        snprintf(warm, sizeof warm, "traffic.warmup_packets=%llu",
+                 (unsigned long long)(s->traffic.warmup_packets * GOLDEN_PACKETS / s->traffic.packets));
+    vio_scenario_destroy(s);
+    s = NULL;
+    char packets[64];
+    snprintf(packets, sizeof packets, "traffic.packets=%llu", GOLDEN_PACKETS);
+    const char *const sets[] = {packets, warm};
+    if (vio_scenario_load_file(argv[1], sets, warm[0] ? 2 : 1, &s, &err) != VIO_OK) {
         fprintf(stderr, "golden: %s\n", err.msg);
         return 1;
     }

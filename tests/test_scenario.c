@@ -139,13 +139,16 @@ START_TEST(defaults_filled)
         "'latency_ns':90},'freq_mhz':2600,'ideal_memory':false,'io_reuse_ways':0,'io_ways':2,'l1':{'hit_cycles':4,'replacement':'lru','size_kib':32,"
         "'ways':8},'l2':{'enabled':false,'hit_cycles':14,'replacement':'lru','size_kib':1024,'ways':16},"
         "'llc':{'hit_cycles':50,'inclusive':true,'index':'hash','replacement':'lru','sf_ways':12,'size_kib':11264,"
-        "'ways':11},'mlp':10,'nic':{'buffer_bytes':2048,'queues':0,'ring_entries':1024,"
-        "'wire_mbps':100000},'pcie':{'bandwidth_mbps':126032,'latency_ns':250,'tlp_overhead':24,"
+        "'ways':11},'mlp':10,'nic':{'buffer_bytes':2048,'queues':0,'read_tags':32,'ring_entries':1024,"
+        "'wire_mbps':100000},'pcie':{'bandwidth_mbps':126032,'latency_ns':250,'mrrs':512,'tlp_overhead':24,"
         "'tlp_payload':256},'preset':'none'},'seed':1,'tenants':[],'traffic':{'flows':[{'arrival':'poisson','dst':0,'rate_gbps':10.0,"
-        "'size':1500}],'load':1.0,'packets':100000},'variants':[{'coalesce_ns':0,'coalesce_packets':1,"
+        "'size':1500}],'load':1.0,'packets':100000,'steady_hit_pp':2.0,'steady_latency_pct':10.0,"
+        "'warmup_packets':0},'variants':[{'coalesce_ns':0,'coalesce_packets':1,"
         "'copy':'guest','dma':'dram','host_poll':false,'io_control':'none','iommu':'off','name':'baseline','notify':'exit'}],"
-        "'vms':[{'budget':64,'core':1,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256,'service':'fixed'},"
-        "{'budget':64,'core':2,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256,'service':'fixed'}]}");
+        "'vms':[{'budget':64,'core':1,'fetch_cycles':300,'forward':false,'irq_cycles':500,'kind':'vm',"
+        "'process_cycles':1000,'ring_entries':256,'service':'fixed','touch_bytes':0},"
+        "{'budget':64,'core':2,'fetch_cycles':300,'forward':false,'irq_cycles':500,'kind':'vm',"
+        "'process_cycles':1000,'ring_entries':256,'service':'fixed','touch_bytes':0}]}");
     ck_assert_str_eq(s->canonical_json, want);
     free(want);
     vio_scenario_destroy(s);
@@ -188,8 +191,8 @@ START_TEST(err_unknown_key)
                "s.json: platform: unknown key \"llc.ways\" (expected one of: c2c_cycles, cores, dram, freq_mhz, ideal_memory, "
                "io_reuse_ways, io_ways, l1, l2, llc, mlp, nic, pcie, preset)");
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
-               "s.json: vms[0]: unknown key \"cpu\" (expected one of: budget, core, fetch_cycles, irq_cycles, process_cycles, "
-               "ring_entries, service)");
+               "s.json: vms[0]: unknown key \"cpu\" (expected one of: budget, core, fetch_cycles, forward, irq_cycles, kind, "
+               "process_cycles, ring_entries, service, touch_bytes)");
 }
 END_TEST
 
@@ -235,7 +238,7 @@ START_TEST(integral_reals_accepted)
         load_ok("{" MIN_VMS ",'host':{'budget':32.0},'traffic':{'packets':1e6,'flows':[{'dst':0,'rate_gbps':1}]}}");
     ck_assert_uint_eq(s->host.budget, 32);
     ck_assert_uint_eq(s->traffic.packets, 1000000);
-    ck_assert_ptr_nonnull(strstr(s->canonical_json, "\"packets\":1000000}"));
+    ck_assert_ptr_nonnull(strstr(s->canonical_json, "\"packets\":1000000,"));
     ck_assert_ptr_nonnull(strstr(s->canonical_json, "\"budget\":32,"));
     vio_scenario_destroy(s);
 }

@@ -111,6 +111,8 @@ uint64_t vio_cache_misses(const vio_cache *c, enum vio_access_class cls);
 uint64_t vio_cache_evictions(const vio_cache *c);
 /* The name of an access class in statistics: cpu_read, cpu_write, dma_write, walk. */
 const char *vio_access_class_name(enum vio_access_class cls);
+/* Zero the per-class hit and miss counters and the evictions, keeping the contents. */
+void vio_cache_reset_stats(vio_cache *c);
 /* Register the per-class counters of the classes in `classes` (bit k: class k)
  * as PREFIX.<class>.{hits,misses}, and PREFIX.evictions (viosim/stats.h). */
 int vio_cache_register_stats(const vio_cache *c, vio_stats *st, const char *prefix, unsigned classes, vio_err *err);

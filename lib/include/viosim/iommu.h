@@ -320,6 +320,8 @@ const char *vio_iommu_fault_reason_text(vio_iommu_fault reason);
 unsigned vio_iommu_fault_code(vio_iommu_fault reason);
 const char *vio_iommu_source_name(vio_iommu_source src);         /* "iotlb", ... */
 void vio_iommu_stats_get(const vio_iommu *iommu, vio_iommu_stats *out);
+/* Zero the counters (global and per PASID), keeping every cache and table: the end of a warm-up. */
+void vio_iommu_reset_stats(vio_iommu *iommu);
 /* VIO_EINVAL (no message) when (requester_id, pasid) has no PASID entry. */
 int vio_iommu_pasid_stats_get(const vio_iommu *iommu, uint16_t requester_id, uint32_t pasid,
                               vio_iommu_pasid_stats *out);

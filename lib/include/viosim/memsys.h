@@ -127,6 +127,9 @@ typedef struct vio_memsys_stats {
 } vio_memsys_stats;
 
 void vio_memsys_get_stats(const vio_memsys *ms, vio_memsys_stats *out);
+/* Zero every counter (stats and per-core reads), keeping the caches' contents: the
+ * end of a warm-up. */
+void vio_memsys_reset_stats(vio_memsys *ms);
 /* Reads by one core, by the level that served them (guest hit rates per level). */
 uint64_t vio_memsys_core_reads(const vio_memsys *ms, uint32_t core, enum vio_level level);
 /* The shared LLC, read-only (tests inspect which ways lines sit in); NULL with ideal memory. */

@@ -56,6 +56,8 @@ typedef struct vio_platform {
     uint32_t pcie_latency_ns;     /* one-way posted write, NIC to memory controller */
     uint32_t pcie_tlp_payload;    /* max payload size (MPS) in bytes */
     uint32_t pcie_tlp_overhead;   /* header + framing + DLLP bytes per TLP */
+    uint32_t pcie_mrrs;           /* max read request size of the NIC's reads, bytes */
+    uint32_t nic_read_tags;       /* the NIC's outstanding read requests (tags) */
     uint32_t nic_ring_entries;    /* descriptors per receive queue */
     uint32_t nic_buffer_bytes;    /* bytes per receive buffer */
     uint32_t nic_queues;          /* receive queues; 0 = one per VM */
@@ -93,7 +95,15 @@ typedef struct vio_vm_params {
     uint32_t irq_cycles;     /* guest interrupt handler entry/exit */
     uint32_t fetch_cycles;   /* copy on fetch: issuing the fetch command to the host */
     int service;             /* enum vio_service: process_cycles fixed, or its mean */
+    int kind;                /* enum vio_consumer_kind */
+    uint32_t touch_bytes;    /* bytes of each packet the consumer reads (0: all of it) */
+    uint32_t forward;        /* copy none: the consumer sends each packet back out (the NIC reads it back) */
 } vio_vm_params;
+
+/* What consumes a receive queue (vms[].kind): a VM (a vCPU under KVM, its
+ * interrupts through viosim/vcpu.h), or a plain process on the host (DPDK on bare
+ * metal: no virtualization, native interrupts); a process needs copy none. */
+enum vio_consumer_kind { VIO_CONSUMER_VM = 0, VIO_CONSUMER_PROCESS };
 
 /* The interrupt and exit path (cycles unless named otherwise), shared by all
  * variants; the mechanisms are in viosim/vcpu.h. */
@@ -135,6 +145,9 @@ typedef struct vio_flow {
 
 typedef struct vio_traffic {
     uint64_t packets; /* total packets offered across flows */
+    uint64_t warmup_packets; /* the first arrivals, left out of every statistic */
+    double steady_hit_pp;    /* steady-state check: tolerated hit-rate difference of the halves, points */
+    double steady_latency_pct; /* ... and of their mean latency, percent of the smaller */
     double load;      /* multiplies every flow's rate (sweeps) */
     uint32_t nflows;
     vio_flow *flows;

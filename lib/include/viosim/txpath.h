@@ -105,6 +105,8 @@ int vio_tx_send_batch(vio_tx *tx, const vio_tx_frame *frames, uint32_t n, vio_ps
 int vio_tx_send(vio_tx *tx, uint32_t pasid, uint64_t desc_iova, uint64_t buf_iova, uint32_t bytes, vio_ps now,
                 vio_tx_result *out);
 void vio_tx_stats_get(const vio_tx *tx, vio_tx_stats *out);
+/* Zero the counters, keeping the link, tag and wire state: the end of a warm-up. */
+void vio_tx_reset_stats(vio_tx *tx);
 
 #ifdef __cplusplus
 }

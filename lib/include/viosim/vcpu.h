@@ -143,6 +143,8 @@ void vio_vcpu_set_sn(vio_vcpu *v, int sn);
 int vio_vcpu_irr(const vio_vcpu *v, uint8_t vector);
 
 void vio_vcpu_get_stats(const vio_vcpu *v, vio_vcpu_stats *out);
+/* Zero the counters, keeping the vCPU's state: the end of a warm-up. */
+void vio_vcpu_reset_stats(vio_vcpu *v);
 /* The current adaptive polling window (KVM's vcpu->halt_poll_ns). */
 uint64_t vio_vcpu_poll_window_ns(const vio_vcpu *v);
 

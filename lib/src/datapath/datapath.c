@@ -113,9 +113,59 @@ static int build_agents(vio_datapath *dp)
         dp->agents[g->agent] = (dp_agent){DP_AGENT_GUEST, v, g->core, &vio__guest_ops};
         vio_hist_init(&g->latency);
         vio_rng_seed(&g->service_rng, s->seed, 0x7365727600000000ULL + v); /* stream "serv"+v */
-        bad |= ring_init(&g->ring, s->vms[v].ring_entries) || fifo_init(&g->in, s->vms[v].ring_entries, g->agent);
+        /* Direct delivery: the NIC pushes straight from its ring (its own queue). */
+        uint32_t in_cap = s->vms[v].ring_entries;
+        if (dp->copy->direct && s->platform.nic_ring_entries > in_cap)
+            in_cap = s->platform.nic_ring_entries;
+        g->queue = v;
+        bad |= ring_init(&g->ring, s->vms[v].ring_entries) || fifo_init(&g->in, in_cap, g->agent);
+        if (!bad && dp->copy->direct && s->vms[v].forward) {
+            g->txf = calloc(s->vms[v].budget, sizeof *g->txf);
+            g->txslot = calloc(s->vms[v].budget, sizeof *g->txslot);
+            bad |= !g->txf || !g->txslot;
+        }
     }
     return bad ? -1 : 0;
+}
+
+/* The NIC's reads of a forwarded packet: PCIeRdCur, which DDIO serves from the
+ * LLC (or a core's cache) but never allocates for. */
+static vio_ps dev_read(void *ctx, uint64_t phys, uint32_t bytes, vio_ps now, uint32_t *llc_lines)
+{
+    return vio_memsys_dev_read(ctx, phys, bytes, now, llc_lines);
+}
+
+/* Direct delivery with a forwarding consumer: the NIC's transmit engine. */
+static int tx_init(vio_datapath *dp, vio_err *err)
+{
+    const vio_scenario *s = dp->s;
+    uint32_t budget = 0, fwd = 0;
+    for (uint32_t v = 0; v < s->nvms; v++) {
+        fwd |= s->vms[v].forward;
+        if (s->vms[v].budget > budget)
+            budget = s->vms[v].budget;
+    }
+    if (!dp->copy->direct || !fwd)
+        return VIO_OK;
+    const vio_platform *p = &s->platform;
+    vio_tx_config c;
+    vio_tx_config_default(&c);
+    c.mrrs = p->pcie_mrrs;
+    c.mps = p->pcie_tlp_payload;
+    c.tlp_overhead = p->pcie_tlp_overhead;
+    c.max_tags = p->nic_read_tags;
+    c.link_mbps = p->pcie_bandwidth_mbps;
+    c.link_latency = (vio_ps)p->pcie_latency_ns * VIO_PS_PER_NS;
+    c.wire_mbps = p->nic_wire_mbps;
+    c.desc_bytes = VIO_DESC_BYTES;
+    c.interrupt = false; /* the forwarder polls its transmit completions (not used: the slot is freed at read end) */
+    c.poll_interval = dp_cycles(dp, s->irq.poll_cycles);
+    c.mem_read = dev_read;
+    c.ctx = dp->mem;
+    int rc = vio_tx_create(&c, &dp->tx, err);
+    if (rc == VIO_OK && !(dp->txres = calloc(budget, sizeof *dp->txres)))
+        rc = vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
+    return rc;
 }
 
 static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, vio_err *err)
@@ -170,6 +220,12 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
             vio_datapath_destroy(dp);
             return rc;
         }
+    if ((rc = tx_init(dp, err)) != VIO_OK) {
+        vio_datapath_destroy(dp);
+        return rc;
+    }
+    /* The measured packets' halves, for the steady-state check. */
+    dp->half_at = s->traffic.warmup_packets + (s->traffic.packets - s->traffic.warmup_packets) / 2;
     if ((rc = vio__dp_register_stats(dp, err)) != VIO_OK) {
         vio_datapath_destroy(dp);
         return rc;
@@ -253,14 +309,48 @@ void vio_datapath_destroy(vio_datapath *dp)
         for (uint32_t v = 0; v < dp->s->nvms; v++) {
             free(dp->g[v].ring.free_at);
             free(dp->g[v].in.items);
+            free(dp->g[v].txf);
+            free(dp->g[v].txslot);
             vio_vcpu_destroy(dp->g[v].vcpu);
         }
     free(dp->g);
+    vio_tx_destroy(dp->tx);
+    free(dp->txres);
     free(dp->agents);
     free(dp->stale);
     free(dp->is_stale);
     vio__agenda_free(&dp->agenda);
     free(dp);
+}
+
+void vio__dp_reset_stats(vio_datapath *dp)
+{
+    vio_memsys_reset_stats(dp->mem);
+    if (dp->iommu)
+        vio_iommu_reset_stats(dp->iommu);
+    if (dp->tx)
+        vio_tx_reset_stats(dp->tx);
+    dp->tx_read_bytes = 0;
+    dp->readback_sum = 0;
+    dp->pcie.tlps = dp->pcie.wire_bytes = 0;
+    dp->pcie.busy = 0;
+    dp->events = dp->dma_writes = 0;
+    for (uint32_t i = 0; i < dp->nworkers; i++) {
+        dp_worker *w = &dp->w[i];
+        w->busy = 0;
+        w->batches = w->irqs = w->packets = w->fetches = 0;
+    }
+    for (uint32_t v = 0; v < dp->s->nvms; v++) {
+        dp_guest *g = &dp->g[v];
+        g->busy = g->host_poll = g->guest_spin = 0;
+        g->interrupts = g->vm_exits = g->posted = g->batches = 0;
+        g->signals = g->signals_suppressed = g->kicks = g->forwarded = 0;
+        vio_vcpu_reset_stats(g->vcpu);
+    }
+    for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {
+        dp_tenant *t = &dp->tn[v]; /* its DMA count keeps pacing attack_every */
+        t->blocked_packets = t->rejected_posts = t->cross_tenant_bytes = t->pasid_refused = t->policed = 0;
+    }
 }
 
 void vio__dp_broken(vio_datapath *dp, const char *fmt, ...)
@@ -352,7 +442,7 @@ vio_ps vio_datapath_end(const vio_datapath *dp)
     for (uint32_t i = 0; i < dp->nworkers; i++)
         if (dp->w[i].busy_until > end)
             end = dp->w[i].busy_until;
-    return end;
+    return dp->tx_done > end ? dp->tx_done : end;
 }
 
 int vio_datapath_run_sequential(vio_datapath *dp, vio_err *err)

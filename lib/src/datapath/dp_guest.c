@@ -1,5 +1,9 @@
 /* A guest: its vCPU woken by an interrupt (or spinning on its ring), NAPI
- * batches that read each packet's descriptor and payload and process it. */
+ * batches that read each packet's descriptor and payload and process it.
+ * With direct delivery (copy none) the same stage is the consumer of its own NIC
+ * queue: a VM behind an SR-IOV VF / SIOV interface, or a plain process (DPDK on
+ * bare metal); a forwarder posts each packet back to the NIC, which reads it
+ * over PCIe before the receive slot is free again. */
 #include "datapath/dp_internal.h"
 
 /* How an idle guest learns of its first pending packet, and when: the notify
@@ -45,12 +49,15 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
     }
     g->batches++;
     vio_ps batch_start = t;
+    int direct = dp->copy->direct;
+    dp_ring *nic = &dp->nic_rings[g->queue];
     for (uint32_t n = 0; n < vm->budget; n++) {
         const dp_pkt *head = dp_fifo_peek(&g->in, 0);
         if (!head || head->t_ready > batch_start)
             break;
         if (!resumed) {
-            uint64_t desc = dp_guest_desc(dp, g->vm, head->slot);
+            /* Its ring's descriptor: the NIC's completion itself with direct delivery. */
+            uint64_t desc = direct ? dp_nic_desc(dp, g->queue, head->slot) : dp_guest_desc(dp, g->vm, head->slot);
             t += vio_memsys_read(dp->mem, g->core, desc, t, NULL);
         }
         if (!resumed && dp->copy->ops.must_fetch && dp->copy->ops.must_fetch(dp, head, t)) {
@@ -70,21 +77,60 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
         }
         resumed = 0;
         dp_pkt p = dp_fifo_pop(&g->in);
-        t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_READ, p.buf, p.bytes, t);
+        /* It reads what it needs of the packet (a forwarder: the header line). */
+        uint32_t touch = vm->touch_bytes && vm->touch_bytes < p.bytes ? vm->touch_bytes : p.bytes;
+        t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_READ, p.buf, touch, t);
         if (vm->service == VIO_SERVICE_EXPONENTIAL)
             t += (vio_ps)vio_rng_exp_ps(&g->service_rng, (double)dp_cycles(dp, vm->process_cycles));
         else
             t += dp_cycles(dp, vm->process_cycles);
-        vio_hist_add(&g->latency, t - p.t_arrive);
-        g->delivered++;
-        g->bytes += p.bytes;
-        g->ring.free_at[p.slot] = t;
+        if (dp_measured(&p)) {
+            vio_hist_add(&g->latency, t - p.t_arrive);
+            dp->lat_sum[p.phase] += t - p.t_arrive;
+            dp->lat_n[p.phase]++;
+            g->delivered++;
+            g->bytes += p.bytes;
+        }
+        if (direct && vm->forward) {
+            /* Transmit descriptor into its ring (a store the NIC's read will snoop);
+             * the receive slot stays taken until the NIC has read the packet back. */
+            uint64_t txd = dp_tx_desc(dp, g->queue, p.slot);
+            t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_WRITE, txd, VIO_DESC_BYTES, t);
+            g->txf[g->ntx] = (vio_tx_frame){.desc_iova = txd, .buf_iova = p.buf, .bytes = p.bytes};
+            g->txslot[g->ntx++] = p.slot;
+            g->forwarded++;
+        } else if (direct) {
+            nic->free_at[p.slot] = t; /* the buffer goes back to the NIC's ring */
+        } else {
+            g->ring.free_at[p.slot] = t;
+        }
         if (p.shared != UINT32_MAX) {
             if (dp->shared_refs[p.shared] == 0) /* an invariant: a count never goes below zero */
                 vio__dp_broken(dp, "vm%u read shared ring slot %u, which no guest holds any more", g->vm, p.shared);
             else if (--dp->shared_refs[p.shared] == 0)
                 dp->shared.free_at[p.shared] = t; /* the last reader releases the shared slot */
         }
+    }
+    if (g->ntx) {
+        /* One doorbell for the batch (DPDK's tx_burst writes the tail once): a posted
+         * write that reaches the NIC a link latency later. The NIC fetches the
+         * descriptors, then reads each payload (requests of at most MRRS, one tag
+         * each, non-allocating reads: viosim/txpath.h); a slot is free once its
+         * payload is on the device. */
+        vio_ps bell = t + dp->pcie.latency;
+        if (vio_tx_send_batch(dp->tx, g->txf, g->ntx, bell, dp->txres) != VIO_OK) {
+            vio__dp_broken(dp, "vm%u: transmit batch of %u frames failed (out of memory)", g->vm, g->ntx);
+        } else {
+            for (uint32_t k = 0; k < g->ntx; k++) {
+                vio_ps done = dp->txres[k].payload_at;
+                nic->free_at[g->txslot[k]] = done;
+                dp->readback_sum += done - bell;
+                dp->tx_read_bytes += g->txf[k].bytes + VIO_DESC_BYTES;
+                if (done > dp->tx_done)
+                    dp->tx_done = done;
+            }
+        }
+        g->ntx = 0;
     }
     if (g->want_kick && g->ring.free_at[g->ring.produced % g->ring.entries] <= t) {
         /* Buffers are back after vhost ran out: the one kick the event index asks for. */

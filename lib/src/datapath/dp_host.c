@@ -24,14 +24,14 @@ static vio_ps worker_next(const vio_datapath *dp, uint32_t index)
     return t > w->busy_until ? t : w->busy_until;
 }
 
-/* A destination whose ring has no free slot at t loses this packet. */
-int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t)
+/* A destination whose ring has no free slot at t loses this packet (counted if m: measured). */
+int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, uint64_t m)
 {
     if (dp_guest_slot_free(g, t))
         return 0;
     g->want_kick = 1; /* out of rx buffers: vhost asks for a kick when the guest adds some */
-    g->dropped++;
-    dp->dropped_guest_ring++;
+    g->dropped += m;
+    dp->dropped_guest_ring += m;
     return 1;
 }
 

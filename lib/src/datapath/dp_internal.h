@@ -15,6 +15,7 @@
 #include "viosim/qos.h"
 #include "viosim/stats.h"
 #include "viosim/traffic.h"
+#include "viosim/txpath.h"
 #include "viosim/vcpu.h"
 
 #include "util/agenda.h"
@@ -45,7 +46,14 @@ typedef struct dp_pkt {
     uint32_t bytes, flow;
     uint32_t queue, slot; /* NIC ring slot (host input) or guest ring slot (guest input) */
     uint32_t shared;      /* shared LLC ring slot, or UINT32_MAX */
+    uint8_t phase;        /* DP_WARMUP, or the half of the measured packets it belongs to */
 } dp_pkt;
+
+/* Which statistics a packet counts in: none during the warm-up
+ * (traffic.warmup_packets), else one of the two halves of the measured packets
+ * that the steady-state check compares. */
+enum dp_phase { DP_WARMUP = 0, DP_FIRST_HALF = 1, DP_SECOND_HALF = 2 };
+static inline uint64_t dp_measured(const dp_pkt *p) { return p->phase != DP_WARMUP; }
 
 /* A bounded FIFO; capacity is the sum of the rings feeding it, so it never
  * overflows. It knows the agent it feeds: a push marks that agent's agenda
@@ -93,6 +101,12 @@ typedef struct dp_guest {
     vio_ps host_poll, guest_spin;         /* its core's halt polling in root mode / idle polling in guest mode */
     uint32_t last_worker;                 /* the worker that last delivered to it: it pays the signals */
     vio_rng service_rng;                  /* vms[].service exponential: its own stream */
+    /* Direct delivery (copy none): its own NIC queue, and the frames a forwarder
+     * posted for transmit in the current batch (one doorbell per batch). */
+    uint32_t queue;
+    vio_tx_frame *txf;
+    uint32_t *txslot, ntx;
+    uint64_t forwarded;
 } dp_guest;
 
 /* The agents, built from the scenario: the NIC, every host worker, every guest.
@@ -152,6 +166,19 @@ struct vio_datapath {
     vio_ps *shared_fetched;
     /* guests */
     dp_guest *g;
+    /* Direct delivery, forwarding: the NIC's transmit engine (read requests, tags,
+     * completions) reading each forwarded packet back; NULL when no one forwards. */
+    vio_tx *tx;
+    vio_tx_result *txres;
+    uint64_t tx_read_bytes;
+    vio_ps readback_sum, tx_done;
+    /* Warm-up and the steady-state check: arrivals so far, the first arrival of
+     * the second measured half, latency sums per phase, the DMA counters when the
+     * second half began. */
+    uint64_t arrived, half_at;
+    uint64_t lat_sum[3], lat_n[3];
+    uint64_t half1_dma_lines, half1_dma_hits;
+    int half1_done;
     /* PASID-tagged I/O (NULL tenants: no tenant machinery in this variant) */
     vio_iommu *iommu;
     vio_tenants *tenants;
@@ -189,12 +216,15 @@ void vio__dp_broken(vio_datapath *dp, const char *fmt, ...)
 int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err);
 
 /* dp_host.c, for the copy strategies: whether g's ring has no free slot at t (then
- * the packet is dropped for g and vhost asks for a kick), and putting one
+ * the packet is dropped for g, counted if m, and vhost asks for a kick), and putting one
  * destination's copy on g's ring (`buf` its payload, `shared` its shared slot or
  * UINT32_MAX) with the used descriptor written at *t. */
-int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t);
+int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, uint64_t m);
 void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
                      vio_ps *t);
+/* datapath.c: the end of the warm-up: zero every time-based counter (caches,
+ * cores, exits, the link), keeping all state. */
+void vio__dp_reset_stats(vio_datapath *dp);
 
 /* dp_stats.c: register the statistics of the models and agents (results "stats"). */
 int vio__dp_register_stats(vio_datapath *dp, vio_err *err);
@@ -235,6 +265,7 @@ static inline void dp_wake(vio_datapath *dp, uint32_t agent)
 #define VIO_ADDR_GUEST_DESC (3ULL << 43)
 #define VIO_ADDR_GUEST_BUF (4ULL << 43)
 #define VIO_ADDR_SHARED_BUF (5ULL << 43)
+#define VIO_ADDR_TX_DESC (6ULL << 43) /* copy none: the consumers' transmit descriptors */
 #define VIO_REGION_ALIGN (2ULL << 20)
 #define VIO_DESC_BYTES 16u
 #define VIO_RX_VECTOR 0x30 /* the guest's virtio-net rx interrupt vector (any non-reserved vector) */
@@ -285,6 +316,10 @@ static inline uint64_t dp_guest_buf(const vio_datapath *dp, uint32_t vm, uint32_
 static inline uint64_t dp_guest_desc(const vio_datapath *dp, uint32_t vm, uint32_t slot)
 {
     return VIO_ADDR_GUEST_DESC + vm * dp->guest_desc_span + (uint64_t)slot * VIO_DESC_BYTES;
+}
+static inline uint64_t dp_tx_desc(const vio_datapath *dp, uint32_t q, uint32_t slot)
+{
+    return VIO_ADDR_TX_DESC + q * dp->nic_desc_span + (uint64_t)slot * VIO_DESC_BYTES;
 }
 static inline uint64_t dp_shared_buf(const vio_datapath *dp, uint32_t slot)
 {

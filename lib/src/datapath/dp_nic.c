@@ -19,12 +19,31 @@ static uint32_t steer(const vio_datapath *dp, const vio_flow *f, uint32_t flow)
     return (uint32_t)((h >> 32) % dp->nqueues);
 }
 
-/* A packet lost at the NIC: every destination's copy counts as dropped. */
-static void nic_drop(vio_datapath *dp, const vio_flow *f, uint64_t *where)
+/* A packet lost at the NIC: every destination's copy counts as dropped (if measured). */
+static void nic_drop(vio_datapath *dp, const vio_flow *f, uint64_t *where, uint64_t m)
 {
-    *where += f->ndst;
+    *where += m * f->ndst;
     for (uint32_t i = 0; i < f->ndst; i++)
-        dp->g[f->dst[i]].dropped++;
+        dp->g[f->dst[i]].dropped += m;
+}
+
+/* Which statistics this arrival counts in. The warm-up ends as its first measured
+ * packet reaches the NIC: everything the NIC does is split there exactly, the
+ * cores' counters from that moment on. The second half's start records the DMA
+ * counters, so the halves' hit rates are exact per packet too. */
+static uint8_t arrival_phase(vio_datapath *dp)
+{
+    uint64_t i = dp->arrived++, warm = dp->s->traffic.warmup_packets;
+    if (i == warm && warm > 0)
+        vio__dp_reset_stats(dp);
+    if (i == dp->half_at) {
+        vio_memsys_stats ms;
+        vio_memsys_get_stats(dp->mem, &ms);
+        dp->half1_dma_lines = ms.dma_lines;
+        dp->half1_dma_hits = ms.dma_llc_hits;
+        dp->half1_done = 1;
+    }
+    return i < warm ? DP_WARMUP : i < dp->half_at ? DP_FIRST_HALF : DP_SECOND_HALF;
 }
 
 static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
@@ -36,20 +55,22 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
     dp->events++;
     vio_arrival_hash_add(&dp->arrivals, &a);
     const vio_flow *f = &dp->s->traffic.flows[a.flow];
-    if (!dp->have_first) {
+    uint8_t phase = arrival_phase(dp);
+    uint64_t m = phase != DP_WARMUP;
+    if (!dp->have_first && m) { /* throughput and utilisations span the measured packets */
         dp->first_arrival = a.t_arrive;
         dp->have_first = 1;
     }
-    /* Every (packet, destination) pair is offered once: offered = delivered + dropped. */
-    dp->offered += f->ndst;
+    /* Every measured (packet, destination) pair is offered once: offered = delivered + dropped. */
+    dp->offered += m * f->ndst;
     for (uint32_t i = 0; i < f->ndst; i++)
-        dp->g[f->dst[i]].offered++;
+        dp->g[f->dst[i]].offered += m;
     uint32_t q = steer(dp, f, a.flow);
     dp_ring *r = &dp->nic_rings[q];
     uint32_t slot = (uint32_t)(r->produced % r->entries);
     if (r->free_at[slot] > now) {
         /* Ring full: the NIC has no descriptor for it and drops it on the floor. */
-        nic_drop(dp, f, &dp->dropped_nic);
+        nic_drop(dp, f, &dp->dropped_nic, m);
         return;
     }
     r->produced++;
@@ -59,14 +80,14 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
     int admitted = dp->tn ? vio__pasid_dma(dp, q, slot, a.bytes, now, &buf, &translation) : 1;
     if (admitted < 0) { /* the queue pair's rate limit (io_control rate-limit) drops it */
         r->free_at[slot] = now;
-        nic_drop(dp, f, &dp->dropped_policed);
+        nic_drop(dp, f, &dp->dropped_policed, m);
         return;
     }
     if (!admitted) {
         /* Blocked by the IOMMU: nothing is written; the device reports the fault
          * and returns the descriptor at once. */
         r->free_at[slot] = now;
-        nic_drop(dp, f, &dp->dropped_iommu);
+        nic_drop(dp, f, &dp->dropped_iommu, m);
         return;
     }
     /* Payload, then the descriptor write-back: two posted writes on the link,
@@ -78,8 +99,11 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
     vio_memsys_dma_write(dp->mem, target, dp_nic_desc(dp, q, slot), VIO_DESC_BYTES, landed);
     dp->dma_writes += 2;
     dp_pkt p = {.t_arrive = a.t_arrive, .t_ready = landed, .buf = buf, .bytes = a.bytes, .flow = a.flow,
-                .queue = q, .slot = slot, .shared = UINT32_MAX};
-    dp_push(dp, &dp->w[dp->queue_worker[q]].in, &p); /* the worker serving queue q */
+                .queue = q, .slot = slot, .shared = UINT32_MAX, .phase = phase};
+    if (dp->copy->direct) /* direct delivery: queue q is its consumer's own ring */
+        dp_push(dp, &dp->g[q].in, &p);
+    else
+        dp_push(dp, &dp->w[dp->queue_worker[q]].in, &p); /* the worker serving queue q */
 }
 
 const dp_agent_ops vio__nic_ops = {"nic", nic_next, nic_step};

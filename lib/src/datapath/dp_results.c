@@ -19,6 +19,56 @@ json_t *vio__latency_json(const vio_hist *h)
 }
 
 
+/* The steady-state check: the two halves of the measured packets, their DMA write
+ * hit rates (split exactly at the second half's first arrival) and mean latencies,
+ * and a warning when they differ by more than the scenario's tolerances. */
+static json_t *steady_json(const vio_datapath *dp, const vio_memsys_stats *ms)
+{
+    const vio_traffic *tr = &dp->s->traffic;
+    int ddio = dp->dma->llc_write_hits;
+    uint64_t l1 = dp->half1_done ? dp->half1_dma_lines : ms->dma_lines;
+    uint64_t h1 = dp->half1_done ? dp->half1_dma_hits : ms->dma_llc_hits;
+    uint64_t l2 = ms->dma_lines - l1, h2 = ms->dma_llc_hits - h1;
+    double hit[2] = {ratio(h1, l1), ratio(h2, l2)};
+    double lat[2] = {dp->lat_n[1] ? (double)dp->lat_sum[1] / (double)dp->lat_n[1] / 1000.0 : 0.0,
+                     dp->lat_n[2] ? (double)dp->lat_sum[2] / (double)dp->lat_n[2] / 1000.0 : 0.0};
+    uint64_t n1 = dp->half_at - tr->warmup_packets, n2 = tr->packets - dp->half_at;
+    json_t *halves = json_array();
+    for (int i = 0; i < 2; i++) {
+        json_t *h = json_pack("{s:I,s:I,s:f}", "packets", (json_int_t)(i ? n2 : n1), "delivered",
+                              (json_int_t)dp->lat_n[i + 1], "latency_mean_ns", lat[i]);
+        json_object_set_new(h, "dma_write_hit_rate", ddio ? json_real(hit[i]) : json_null());
+        json_array_append_new(halves, h);
+    }
+    double dpp = (hit[1] - hit[0]) * 100.0;
+    double lo = lat[0] < lat[1] ? lat[0] : lat[1];
+    double drel = lo > 0 ? (lat[1] - lat[0]) / lo : 0.0;
+    int both = dp->lat_n[1] > 0 && dp->lat_n[2] > 0;
+    int hit_bad = ddio && l1 && l2 && (dpp > tr->steady_hit_pp || -dpp > tr->steady_hit_pp);
+    int lat_bad = both && (drel * 100.0 > tr->steady_latency_pct || -drel * 100.0 > tr->steady_latency_pct);
+    char warn[320] = "";
+    if (hit_bad || lat_bad) {
+        int n = snprintf(warn, sizeof warn, "not in steady state:");
+        if (hit_bad && n > 0 && (size_t)n < sizeof warn)
+            n += snprintf(warn + n, sizeof warn - (size_t)n,
+                          " DMA write hit rate %.1f %% then %.1f %% (%+.1f points, tolerance %g);", hit[0] * 100.0,
+                          hit[1] * 100.0, dpp, tr->steady_hit_pp);
+        if (lat_bad && n > 0 && (size_t)n < sizeof warn)
+            n += snprintf(warn + n, sizeof warn - (size_t)n, " mean latency %.1f ns then %.1f ns (%+.1f %%, tolerance %g %%);",
+                          lat[0], lat[1], drel * 100.0, tr->steady_latency_pct);
+        if (n > 0 && (size_t)n < sizeof warn)
+            snprintf(warn + n, sizeof warn - (size_t)n, " raise traffic.warmup_packets or traffic.packets");
+    }
+    json_t *o = json_pack("{s:I,s:o,s:{s:f,s:f},s:b,s:b}", "warmup_packets", (json_int_t)tr->warmup_packets,
+                          "halves", halves, "tolerance", "dma_write_hit_rate_points", tr->steady_hit_pp,
+                          "latency_mean_percent", tr->steady_latency_pct, "comparable", both, "steady",
+                          !(hit_bad || lat_bad));
+    json_object_set_new(o, "dma_write_hit_rate_change_points", ddio ? json_real(dpp) : json_null());
+    json_object_set_new(o, "latency_mean_change_percent", json_real(drel * 100.0));
+    json_object_set_new(o, "warning", warn[0] ? json_string(warn) : json_null());
+    return o;
+}
+
 json_t *vio__datapath_results(const vio_datapath *dp)
 {
     const vio_scenario *s = dp->s;
@@ -40,12 +90,14 @@ json_t *vio__datapath_results(const vio_datapath *dp)
         posted += g->posted;
         for (int l = 0; l < VIO_LVL_COUNT; l++)
             gl[l] += vio_memsys_core_reads(dp->mem, g->core, (enum vio_level)l);
-        json_array_append_new(vms, json_pack("{s:i,s:i,s:{s:I,s:I,s:I},s:o,s:I,s:I}", "vm", (int)v, "core",
-                                             (int)g->core, "packets", "offered", (json_int_t)g->offered,
-                                             "delivered", (json_int_t)g->delivered, "dropped",
-                                             (json_int_t)g->dropped, "latency_ns", vio__latency_json(&g->latency),
-                                             "interrupts", (json_int_t)g->interrupts, "vm_exits",
-                                             (json_int_t)g->vm_exits));
+        json_array_append_new(vms, json_pack("{s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I}", "vm", (int)v, "core",
+                                             (int)g->core, "kind",
+                                             s->vms[v].kind == VIO_CONSUMER_PROCESS ? "process" : "vm", "packets",
+                                             "offered", (json_int_t)g->offered, "delivered",
+                                             (json_int_t)g->delivered, "dropped", (json_int_t)g->dropped,
+                                             "latency_ns", vio__latency_json(&g->latency), "interrupts",
+                                             (json_int_t)g->interrupts, "vm_exits", (json_int_t)g->vm_exits,
+                                             "forwarded", (json_int_t)g->forwarded));
     }
     vio_ps span = dp->last_done > dp->first_arrival ? dp->last_done - dp->first_arrival : 0;
     double secs = (double)span / 1e12;
@@ -133,6 +185,22 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                                             (json_int_t)ms.dma_lines, "llc_write_hit_rate",
                                             dp->dma->llc_write_hits ? ratio(ms.dma_llc_hits, ms.dma_lines) : 0.0,
                                             "unread_evictions", (json_int_t)ms.dma_unread_evictions));
+    /* The devices' reads (PCIeRdCur): the NIC reading forwarded packets back. DDIO
+     * serves them from the LLC (or a core's cache) and never allocates for them. */
+    json_object_set_new(json_object_get(o, "dma"), "device_reads",
+                        json_pack("{s:I,s:I,s:I,s:f,s:f}", "lines", (json_int_t)ms.dev_read_lines, "llc_hits",
+                                  (json_int_t)ms.dev_read_llc_hits, "snooped", (json_int_t)ms.dev_read_snoops,
+                                  "llc_hit_rate", ratio(ms.dev_read_llc_hits, ms.dev_read_lines), "cache_hit_rate",
+                                  ratio(ms.dev_read_llc_hits + ms.dev_read_snoops, ms.dev_read_lines)));
+    vio_tx_stats tx = {0};
+    if (dp->tx)
+        vio_tx_stats_get(dp->tx, &tx);
+    json_object_set_new(o, "forward",
+                        json_pack("{s:I,s:I,s:I,s:f,s:I}", "packets", (json_int_t)tx.packets, "read_requests",
+                                  (json_int_t)tx.reads, "read_bytes", (json_int_t)dp->tx_read_bytes,
+                                  "readback_mean_ns", tx.packets ? ns(dp->readback_sum) / (double)tx.packets : 0.0,
+                                  "tag_waits", (json_int_t)tx.tag_waits));
+    json_object_set_new(o, "steady_state", steady_json(dp, &ms));
     json_object_set_new(o, "interrupts",
                         json_pack("{s:I,s:I,s:I,s:I}", "delivered", (json_int_t)irqs, "vm_exits", (json_int_t)exits,
                                   "posted", (json_int_t)posted, "host_irqs",
@@ -152,7 +220,8 @@ json_t *vio__datapath_results(const vio_datapath *dp)
         ex.wakeups_polled += st.wakeups_polled;
         ex.wakeups_blocked += st.wakeups_blocked;
         signals += g->signals;
-        suppressed += g->delivered - g->signals; /* taken by a poll without an interrupt */
+        /* taken by a poll without an interrupt (signals after a warm-up may include its packets) */
+        suppressed += g->delivered > g->signals ? g->delivered - g->signals : 0;
         kicks += g->kicks;
         hpoll += g->host_poll;
         gspin += g->guest_spin;

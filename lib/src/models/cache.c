@@ -230,6 +230,13 @@ uint64_t vio_cache_hits(const vio_cache *c, enum vio_access_class cls) { return 
 uint64_t vio_cache_misses(const vio_cache *c, enum vio_access_class cls) { return c->misses[cls]; }
 uint64_t vio_cache_evictions(const vio_cache *c) { return c->evictions; }
 
+void vio_cache_reset_stats(vio_cache *c)
+{
+    for (int k = 0; k < VIO_CLS_COUNT; k++)
+        c->hits[k] = c->misses[k] = 0;
+    c->evictions = 0;
+}
+
 const char *vio_access_class_name(enum vio_access_class cls)
 {
     static const char *const names[VIO_CLS_COUNT] = {

@@ -65,6 +65,13 @@ int vio__block(vio_iommu *m, vio__pasid_rec *p, const vio_dma_req *req, vio_ps n
 
 void vio_iommu_stats_get(const vio_iommu *m, vio_iommu_stats *out) { *out = m->st; }
 
+void vio_iommu_reset_stats(vio_iommu *m)
+{
+    m->st = (vio_iommu_stats){0};
+    for (size_t i = 0; i < m->n_pas; i++)
+        m->pas[i].st = (vio_iommu_pasid_stats){0};
+}
+
 int vio_iommu_pasid_stats_get(const vio_iommu *m, uint16_t rid, uint32_t pasid, vio_iommu_pasid_stats *out)
 {
     const vio__pasid_rec *p = pasid <= VIO_PASID_MAX ? vio__pasid_find(m, rid, pasid) : NULL;

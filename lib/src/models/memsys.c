@@ -217,6 +217,23 @@ void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t a
 
 void vio_memsys_get_stats(const vio_memsys *ms, vio_memsys_stats *out) { *out = ms->st; }
 
+void vio_memsys_reset_stats(vio_memsys *ms)
+{
+    ms->st = (vio_memsys_stats){0};
+    for (size_t i = 0; i < (size_t)ms->cfg.cores * VIO_LVL_COUNT; i++)
+        ms->core_reads[i] = 0;
+    for (uint32_t c = 0; ms->l1 && c < ms->cfg.cores; c++) {
+        if (ms->l1[c])
+            vio_cache_reset_stats(ms->l1[c]);
+        if (ms->l2 && ms->l2[c])
+            vio_cache_reset_stats(ms->l2[c]);
+    }
+    if (ms->llc)
+        vio_cache_reset_stats(ms->llc);
+    if (ms->sf)
+        vio_cache_reset_stats(ms->sf);
+}
+
 uint64_t vio_memsys_core_reads(const vio_memsys *ms, uint32_t core, enum vio_level level)
 {
     return ms->core_reads[(size_t)core * VIO_LVL_COUNT + level];
@@ -248,6 +265,10 @@ int vio_memsys_register_stats(const vio_memsys *ms, vio_stats *st, const char *p
          offsetof(vio_memsys_stats, dma_partial_lines)},
         {"dma.reuse_allocs", "device writes placed in the second I/O region (io_reuse_ways)",
          offsetof(vio_memsys_stats, dma_reuse_allocs)},
+        {"dma.device_read_lines", "lines read by devices (PCIeRdCur, non-allocating)",
+         offsetof(vio_memsys_stats, dev_read_lines)},
+        {"dma.device_read_llc_hits", "... served by the LLC", offsetof(vio_memsys_stats, dev_read_llc_hits)},
+        {"dma.device_read_snoops", "... served by a core's private cache", offsetof(vio_memsys_stats, dev_read_snoops)},
     };
     int rc = VIO_OK;
     for (size_t i = 0; rc == VIO_OK && i < sizeof counters / sizeof counters[0]; i++)

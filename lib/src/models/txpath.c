@@ -8,9 +8,23 @@
 #define ETH_FRAMING 20u /* preamble + SFD (8) + minimum inter-frame gap (12), IEEE 802.3 */
 #define MSI_BYTES 4u    /* an MSI-X message is a 4-byte (DWORD) memory write */
 
+/* One direction of the link: the transfers placed on it that have not ended, as
+ * sorted, disjoint busy intervals. A transfer takes the first gap long enough at
+ * or after its ready time. A batch works out its frames' transfers ahead of time
+ * (frame n's payload completions may be placed microseconds ahead), so a single
+ * "free from" time would make a later batch's descriptor fetch, ready earlier,
+ * queue behind them: the link would look busy while idle and a forwarder's reads
+ * would serialise frame by frame. */
+typedef struct lane {
+    vio_ps *s, *e;
+    uint32_t n, cap;
+} lane;
+
 struct vio_tx {
     vio_tx_config cfg;
-    vio_ps up_free, down_free, wire_free, wb_free; /* when each serialiser is idle */
+    lane up, down;                  /* request and write-back headers upstream; completions downstream */
+    int oom;
+    vio_ps wire_free, wb_free;      /* when the wire and the write-back engine are idle */
     vio_ps *tag_free;                              /* when each read tag is free again */
     vio_tx_stats st;
 };
@@ -46,11 +60,74 @@ void vio_tx_destroy(vio_tx *tx)
 {
     if (!tx)
         return;
+    free(tx->up.s);
+    free(tx->up.e);
+    free(tx->down.s);
+    free(tx->down.e);
     free(tx->tag_free);
     free(tx);
 }
 
 static vio_ps later(vio_ps a, vio_ps b) { return a > b ? a : b; }
+
+/* Forget the intervals that end by `floor` (no later transfer is ready before it). */
+static void lane_prune(lane *l, vio_ps floor)
+{
+    uint32_t k = 0;
+    while (k < l->n && l->e[k] <= floor)
+        k++;
+    if (k) {
+        memmove(l->s, l->s + k, (l->n - k) * sizeof *l->s);
+        memmove(l->e, l->e + k, (l->n - k) * sizeof *l->e);
+        l->n -= k;
+    }
+}
+
+/* Place a transfer of `dur` ready at `ready`: returns its start. */
+static vio_ps lane_place(vio_tx *tx, lane *l, vio_ps ready, vio_ps dur)
+{
+    vio_ps t = ready;
+    uint32_t i = 0;
+    for (; i < l->n; i++) {
+        if (l->e[i] <= t)
+            continue;
+        if (l->s[i] >= t + dur)
+            break;
+        t = l->e[i];
+    }
+    if (dur == 0)
+        return t;
+    if (i > 0 && l->e[i - 1] == t) { /* extends its predecessor */
+        l->e[i - 1] = t + dur;
+        if (i < l->n && l->s[i] == t + dur) { /* and closes the gap to its successor */
+            l->e[i - 1] = l->e[i];
+            memmove(l->s + i, l->s + i + 1, (l->n - i - 1) * sizeof *l->s);
+            memmove(l->e + i, l->e + i + 1, (l->n - i - 1) * sizeof *l->e);
+            l->n--;
+        }
+        return t;
+    }
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 64;
+        vio_ps *s = realloc(l->s, cap * sizeof *s);
+        if (s)
+            l->s = s;
+        vio_ps *e = s ? realloc(l->e, cap * sizeof *e) : NULL;
+        if (e)
+            l->e = e;
+        if (!s || !e) {
+            tx->oom = 1;
+            return t;
+        }
+        l->cap = cap;
+    }
+    memmove(l->s + i + 1, l->s + i, (l->n - i) * sizeof *l->s);
+    memmove(l->e + i + 1, l->e + i, (l->n - i) * sizeof *l->e);
+    l->s[i] = t;
+    l->e[i] = t + dur;
+    l->n++;
+    return t;
+}
 
 /* Translate one request at *t (adds its latency); false when blocked. */
 static bool translate(vio_tx *tx, uint32_t pasid, uint64_t iova, uint32_t len, vio_dma_kind kind, vio_ps *t,
@@ -79,17 +156,17 @@ static vio_ps read_req(vio_tx *tx, uint64_t phys, uint32_t bytes, vio_ps t, vio_
     if (tx->tag_free[tag] > t)
         tx->st.tag_waits++;
     /* The request TLP (a header) upstream. */
-    vio_ps s = later(later(t, tx->tag_free[tag]), tx->up_free);
-    tx->up_free = s + vio_bytes_to_ps(c->tlp_overhead, c->link_mbps);
-    vio_ps at_host = tx->up_free + c->link_latency;
+    vio_ps hdr = vio_bytes_to_ps(c->tlp_overhead, c->link_mbps);
+    vio_ps s = lane_place(tx, &tx->up, later(t, tx->tag_free[tag]), hdr);
+    vio_ps at_host = s + hdr + c->link_latency;
     /* The memory access. */
     uint32_t llc = 0, lines = (uint32_t)((phys + bytes - 1) / LINE - phys / LINE + 1);
     vio_ps ready = at_host + c->mem_read(c->ctx, phys, bytes, at_host, &llc);
     /* Completions downstream, at most MPS bytes each. */
     uint32_t cpls = (bytes + c->mps - 1) / c->mps;
-    vio_ps d = later(ready, tx->down_free);
-    tx->down_free = d + vio_bytes_to_ps((uint64_t)bytes + (uint64_t)cpls * c->tlp_overhead, c->link_mbps);
-    vio_ps at_dev = tx->down_free + c->link_latency;
+    vio_ps xfer = vio_bytes_to_ps((uint64_t)bytes + (uint64_t)cpls * c->tlp_overhead, c->link_mbps);
+    vio_ps d = lane_place(tx, &tx->down, ready, xfer);
+    vio_ps at_dev = d + xfer + c->link_latency;
     tx->tag_free[tag] = at_dev;
     out->reads++;
     out->lines += lines;
@@ -110,6 +187,11 @@ int vio_tx_send_batch(vio_tx *tx, const vio_tx_frame *frames, uint32_t n, vio_ps
     if (!tx || !frames || !out)
         return VIO_EINVAL;
     const vio_tx_config *c = &tx->cfg;
+    /* Calls come in (nearly) non-decreasing `now`: what ended well before it cannot
+     * matter any more (10 us of slack for callers whose clocks interleave). */
+    vio_ps floor = now > 10 * VIO_PS_PER_US ? now - 10 * VIO_PS_PER_US : 0;
+    lane_prune(&tx->up, floor);
+    lane_prune(&tx->down, floor);
     size_t cap = n;
     for (uint32_t k = 0; k < n; k++) {
         if (frames[k].bytes == 0)
@@ -186,8 +268,9 @@ int vio_tx_send_batch(vio_tx *tx, const vio_tx_frame *frames, uint32_t n, vio_ps
             vio_ps t = o->wire_done;
             uint64_t phys;
             if (translate(tx, frames[k].pasid, frames[k].desc_iova, c->desc_bytes, VIO_DMA_CPL_WRITE, &t, &phys, o)) {
-                vio_ps s = later(later(t, tx->wb_free), tx->up_free);
-                tx->wb_free = s + vio_bytes_to_ps((uint64_t)c->desc_bytes + c->tlp_overhead, c->link_mbps);
+                vio_ps wbx = vio_bytes_to_ps((uint64_t)c->desc_bytes + c->tlp_overhead, c->link_mbps);
+                vio_ps s = lane_place(tx, &tx->up, later(t, tx->wb_free), wbx);
+                tx->wb_free = s + wbx;
                 vio_ps wb = tx->wb_free + c->link_latency;
                 if (c->interrupt) {
                     tx->wb_free += vio_bytes_to_ps(MSI_BYTES + c->tlp_overhead, c->link_mbps);
@@ -207,7 +290,7 @@ int vio_tx_send_batch(vio_tx *tx, const vio_tx_frame *frames, uint32_t n, vio_ps
         tx->st.lines += o->lines;
         tx->st.llc_lines += o->llc_lines;
     }
-    int rc = dead ? VIO_OK : VIO_ENOMEM;
+    int rc = dead && !tx->oom ? VIO_OK : VIO_ENOMEM;
     free(dead);
     free(left);
     free(q);
@@ -222,3 +305,10 @@ int vio_tx_send(vio_tx *tx, uint32_t pasid, uint64_t desc_iova, uint64_t buf_iov
 }
 
 void vio_tx_stats_get(const vio_tx *tx, vio_tx_stats *out) { *out = tx->st; }
+
+void vio_tx_reset_stats(vio_tx *tx)
+{
+    vio_ps last = tx->st.last_wire_done;
+    tx->st = (vio_tx_stats){0};
+    tx->st.last_wire_done = last;
+}

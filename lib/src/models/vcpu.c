@@ -289,4 +289,5 @@ void vio_vcpu_set_sn(vio_vcpu *v, int sn)
 }
 int vio_vcpu_irr(const vio_vcpu *v, uint8_t vector) { return (int)((v->virr[vector / 64] >> (vector % 64)) & 1); }
 void vio_vcpu_get_stats(const vio_vcpu *v, vio_vcpu_stats *out) { *out = v->st; }
+void vio_vcpu_reset_stats(vio_vcpu *v) { v->st = (vio_vcpu_stats){0}; }
 uint64_t vio_vcpu_poll_window_ns(const vio_vcpu *v) { return v->poll_ns; }

@@ -137,6 +137,16 @@ static const vio_param rows[] = {
      "Max payload size (MPS) of one TLP.", PCIE_PAPER, SC(platform.pcie_tlp_payload), 0},
     {"platform.pcie.tlp_overhead", VIO_PT_U32, "bytes", "24", 0, 256, NULL,
      "Header, framing and DLLP bytes per TLP.", PCIE_PAPER, SC(platform.pcie_tlp_overhead), 0},
+    {"platform.pcie.mrrs", VIO_PT_U32, "bytes", "512", 64, 4096, NULL,
+     "Max read request size of the NIC's reads (copy none, forward: reading each packet back); a read never "
+     "crosses a 4 KiB boundary.",
+     "PCIe Base Specification, Device Control register: Max_Read_Request_Size default 512 B; " PCIE_PAPER,
+     SC(platform.pcie_mrrs), 0},
+    {"platform.nic.read_tags", VIO_PT_U32, "requests", "32", 1, 1024, NULL,
+     "Read requests the NIC keeps outstanding (tags); throughput of its reads is at most tags x MRRS / read "
+     "latency.",
+     "PCIe Base Specification: 32 with 5-bit tags (Extended Tag off); NICs that enable Extended or 10-bit tags "
+     "allow more, an estimate per device", SC(platform.nic_read_tags), 0},
     {"platform.nic.ring_entries", VIO_PT_U32, "descriptors", "1024", 2, 65536, NULL,
      "Descriptors per NIC receive queue.", "common NIC driver default (mlx5 rx ring size)",
      SC(platform.nic_ring_entries), 0},
@@ -276,10 +286,40 @@ static const vio_param rows[] = {
      "Copy on fetch (copy \"llc-on-fetch\"): guest cost of issuing the fetch command (a doorbell to the host).",
      "estimate: one posted MMIO/doorbell write plus bookkeeping, comparable to host.notify_cycles",
      VM(fetch_cycles), 0},
+    {"vms[].kind", VIO_PT_ENUM, "", "\"vm\"", 0, 0, "vm|process",
+     "What consumes this receive queue: a VM (its vCPU's interrupts and exits as irq.*), or a plain process on "
+     "bare metal (DPDK; needs copy none on every variant): no exits, a native interrupt (host.irq_cycles, and "
+     "irq.wake_ns as the thread sleeps in epoll) or polling.",
+     "baseline: a VM", VM(kind), 0},
+    {"vms[].touch_bytes", VIO_PT_U32, "bytes", "0", 0, 9216, NULL,
+     "Bytes of each packet the consumer reads after its descriptor (0: the whole packet); a forwarder that "
+     "looks at headers only touches 64 (one line).",
+     "convention: the whole packet, as a receiver that consumes its payload", VM(touch_bytes), 0},
+    {"vms[].forward", VIO_PT_BOOL, "", "false", 0, 1, NULL,
+     "Copy none only: the consumer sends each packet back out of the NIC (a forwarder): it writes a transmit "
+     "descriptor, rings the doorbell once per batch, the NIC reads the buffer back over PCIe (non-allocating "
+     "reads) and the receive slot is released when that read completes.",
+     "baseline: a receiver", VM(forward), 0},
 
     /* ---- traffic ---- */
     {"traffic.packets", VIO_PT_U64, "packets", "100000", 1, 1e10, NULL, "Total packets offered across flows.",
      "estimate: enough for stable percentiles, short enough for a test run", SC(traffic.packets), 0},
+    {"traffic.warmup_packets", VIO_PT_U64, "packets", "0", 0, 1e10, NULL,
+     "The first arrivals left out of every statistic (counters, histograms, hit rates, throughput); less than "
+     "traffic.packets. Counters of the NIC's work are split exactly at the first measured arrival, those of the "
+     "cores from that moment on.",
+     "convention: none, every packet measured; set it so that rings and caches reach steady state "
+     "(results' steady_state tells)", SC(traffic.warmup_packets), 0},
+    {"traffic.steady_hit_pp", VIO_PT_DOUBLE, "points", "2", 0, 100, NULL,
+     "Steady-state check: the DMA write hit rates of the two halves of the measured packets may differ by this "
+     "many percentage points before results warn.",
+     "convention: a fifth of the 10-point tolerance of the DDIO validation targets (issue 9), so a run that "
+     "drifts more cannot support a figure within them", SC(traffic.steady_hit_pp), 0},
+    {"traffic.steady_latency_pct", VIO_PT_DOUBLE, "%", "10", 0, 10000, NULL,
+     "Steady-state check: the mean latencies of the two halves may differ by this percentage of the smaller "
+     "before results warn.",
+     "convention: 10 %, above the sampling noise of a half's mean over a few thousand Poisson arrivals at "
+     "moderate load, well below a queue that keeps growing", SC(traffic.steady_latency_pct), 0},
     {"traffic.load", VIO_PT_DOUBLE, "", "1.0", 0, 100, NULL, "Multiplies every flow's rate (load sweeps).",
      "convention", SC(traffic.load), VIO_PF_MIN_EXCLUSIVE},
     {"traffic.flows[].dst", VIO_PT_U32, "", NULL, 0, VIO_MAX_VMS - 1, "broadcast",
@@ -311,7 +351,8 @@ static const vio_param rows[] = {
      "baseline of the design: the NIC writes to DRAM and the host copies (DDIO, on by default on Xeon since Sandy Bridge-EP, is the \"ddio\" variant)", VA(dma), 0},
     {"variants[].copy", VIO_PT_ENUM, "", "\"guest\"", 0, 0, VIO_AXIS_CHOICES("copy"),
      "How the host hands a packet to the guests: a copy into each guest's buffer, or one copy into a ring in "
-     "the LLC shared with the VMs (US11412059), eager or on the guest's fetch; `viosim list` gives each.",
+     "the LLC shared with the VMs (US11412059), eager or on the guest's fetch; or none: direct delivery, the NIC DMAs into the "
+     "consumer's own ring (SR-IOV VF, SIOV, bare-metal DPDK), no host work; `viosim list` gives each.",
      "baseline: vhost copies into each guest's buffer", VA(copy), 0},
     {"variants[].notify", VIO_PT_ENUM, "", "\"exit\"", 0, 0, VIO_AXIS_CHOICES("notify"),
      "How an idle guest learns of a packet: an interrupt (emulated through a VM exit, or posted) or spinning on "

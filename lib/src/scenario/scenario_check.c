@@ -234,6 +234,64 @@ static int check_workers(const vio__ld *ld)
     return VIO_OK;
 }
 
+/* Direct delivery (copy none): each consumer owns its NIC queue; a process
+ * consumer and forwarding exist only there; warm-up leaves packets to measure. */
+static int check_direct(const vio__ld *ld)
+{
+    const vio_scenario *s = ld->s;
+    char path[64];
+    if (s->traffic.warmup_packets >= s->traffic.packets)
+        return vio__ld_fail(ld, "traffic.warmup_packets",
+                            "expected fewer than traffic.packets (%llu), got %llu: nothing would be measured",
+                            (unsigned long long)s->traffic.packets, (unsigned long long)s->traffic.warmup_packets);
+    int none = 0;
+    for (uint32_t i = 0; i < s->nvariants; i++) {
+        const vio_variant *v = &s->variants[i];
+        int direct = ((const dp_copy_strategy *)vio_axis_row(&vio_axis_copy, (size_t)v->copy))->direct;
+        int iommu = ((const dp_iommu_mode *)vio_axis_row(&vio_axis_iommu, (size_t)v->iommu))->page_size != 0;
+        none |= direct;
+        for (uint32_t m = 0; m < s->nvms; m++) {
+            if (direct)
+                continue;
+            if (s->vms[m].kind == VIO_CONSUMER_PROCESS) {
+                snprintf(path, sizeof path, "vms[%u].kind", m);
+                return vio__ld_fail(ld, path,
+                                    "a process consumer needs copy \"none\" on every variant (variants[%u] \"%s\" "
+                                    "has a host copy into guest memory)", i, v->name);
+            }
+            if (s->vms[m].forward) {
+                snprintf(path, sizeof path, "vms[%u].forward", m);
+                return vio__ld_fail(ld, path,
+                                    "forwarding is modelled with copy \"none\" only (variants[%u] \"%s\" copies "
+                                    "through the host, whose transmit path is not modelled)", i, v->name);
+            }
+        }
+        if (direct && iommu)
+            for (uint32_t m = 0; m < s->nvms; m++)
+                if (s->vms[m].forward) {
+                    snprintf(path, sizeof path, "variants[%u].iommu", i);
+                    return vio__ld_fail(ld, path,
+                                        "expected \"off\" with copy \"none\" and a forwarding consumer (vms[%u]): "
+                                        "the NIC's read-back is not translated by the IOMMU model yet", m);
+                }
+    }
+    if (!none)
+        return VIO_OK;
+    /* The NIC delivers straight into the consumer's ring: one queue per consumer. */
+    if (s->platform.nic_queues != 0)
+        return vio__ld_fail(ld, "platform.nic.queues",
+                            "expected 0 (one queue per consumer) when a variant has copy \"none\", got %u",
+                            s->platform.nic_queues);
+    for (uint32_t f = 0; f < s->traffic.nflows; f++)
+        if (s->traffic.flows[f].ndst != 1) {
+            snprintf(path, sizeof path, "traffic.flows[%u].dst", f);
+            return vio__ld_fail(ld, path,
+                                "expected one consumer when a variant has copy \"none\" (the NIC delivers into "
+                                "one queue; replicating a packet to several is not modelled)");
+        }
+    return VIO_OK;
+}
+
 int vio__ld_check(const vio__ld *ld)
 {
     const vio_scenario *s = ld->s;
@@ -257,6 +315,8 @@ int vio__ld_check(const vio__ld *ld)
     if ((rc = check_duration(ld)))
         return rc;
     if ((rc = check_tenants(ld)))
+        return rc;
+    if ((rc = check_direct(ld)))
         return rc;
     /* Each VM owns its core: the model has no vCPU scheduler, and the host core runs the host path. */
     for (uint32_t i = 0; i < s->nvms; i++) {

@@ -9,7 +9,10 @@
  *   llc-on-fetch  US11412059's variant: the shared slot is reserved and the
  *                 destinations notified at once, but the copy waits for the first
  *                 destination's fetch command (dp_host.c host_fetch); the payload
- *                 stays in the NIC buffer until then. */
+ *                 stays in the NIC buffer until then.
+ *   none          direct delivery: no host at all; the NIC DMAs into the
+ *                 consumer's own ring (dp_nic.c) and the consumer reads it there
+ *                 (dp_guest.c), a forwarder handing it back to the NIC. */
 #include "datapath/dp_internal.h"
 #include "datapath/strategies/strategies.h"
 
@@ -18,7 +21,7 @@ static int copy_to_guests(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
     const vio_flow *f = &dp->s->traffic.flows[p->flow];
     for (uint32_t i = 0; i < f->ndst; i++) {
         dp_guest *g = &dp->g[f->dst[i]];
-        if (vio__dp_guest_ring_full(dp, g, *t))
+        if (vio__dp_guest_ring_full(dp, g, *t, dp_measured(p)))
             continue;
         uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
         uint64_t dst = dp_guest_buf(dp, g->vm, slot);
@@ -34,6 +37,7 @@ static int copy_to_guests(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
 static int copy_to_shared(vio_datapath *dp, const dp_worker *w, const dp_pkt *p, vio_ps *t, int eager)
 {
     const vio_flow *f = &dp->s->traffic.flows[p->flow];
+    uint64_t m = dp_measured(p); /* drops count only for measured packets */
     uint32_t sslot = (uint32_t)(dp->shared.produced % dp->shared.entries);
     /* Which destinations take the packet is decided once, before the copy: a ring
      * that frees a slot while the host copies does not join late, so the slot's
@@ -47,11 +51,11 @@ static int copy_to_shared(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
     }
     if (dp->shared.free_at[sslot] > *t || accepted == 0) {
         for (uint32_t i = 0; i < f->ndst; i++)
-            dp->g[f->dst[i]].dropped++;
+            dp->g[f->dst[i]].dropped += m;
         if (dp->shared.free_at[sslot] > *t)
-            dp->dropped_shared += f->ndst;
+            dp->dropped_shared += m * f->ndst;
         else
-            dp->dropped_guest_ring += f->ndst;
+            dp->dropped_guest_ring += m * f->ndst;
         return 0;
     }
     if (dp->shared_refs[sslot] != 0)
@@ -73,8 +77,8 @@ static int copy_to_shared(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
             vio__dp_deliver(dp, w, g, *p, dst, sslot, t);
         } else {
             g->want_kick = 1; /* out of rx buffers: vhost asks for a kick */
-            g->dropped++;
-            dp->dropped_guest_ring++;
+            g->dropped += m;
+            dp->dropped_guest_ring += m;
         }
     }
     return !eager; /* on fetch, the payload stays in the NIC buffer until fetched */
@@ -96,14 +100,26 @@ static int not_fetched(const vio_datapath *dp, const dp_pkt *head, vio_ps t)
     return dp->shared_fetched[head->shared] > t;
 }
 
+/* Direct delivery: the NIC pushes to the consumer itself (dp_nic.c), never to a
+ * host worker; reaching this would be a model bug. */
+static int copy_none(vio_datapath *dp, const dp_worker *w, const dp_pkt *p, vio_ps *t)
+{
+    (void)t;
+    vio__dp_broken(dp, "host worker %u handed packet of queue %u under copy none", w->index, p->queue);
+    return 0;
+}
+
 static const dp_copy_strategy table[] = {
-    {"guest", "baseline: the host copies each packet into every destination guest's buffer", VIO_STREAM_WRITE, 1,
+    {"guest", "baseline: the host copies each packet into every destination guest's buffer", VIO_STREAM_WRITE, 1, 0,
      {copy_to_guests, NULL}},
     {"llc", "US11412059: the host copies each packet once into a ring in the LLC shared with the VMs",
-     VIO_STREAM_WRITE_LLC, 1, {copy_llc, NULL}},
+     VIO_STREAM_WRITE_LLC, 1, 0, {copy_llc, NULL}},
     {"llc-on-fetch",
      "US11412059: the copy into the shared LLC ring happens when the first destination guest sends a fetch command",
-     VIO_STREAM_WRITE_LLC, 2, {copy_llc_on_fetch, not_fetched}},
+     VIO_STREAM_WRITE_LLC, 2, 0, {copy_llc_on_fetch, not_fetched}},
+    {"none",
+     "direct delivery: the NIC DMAs into the consumer's own ring (SR-IOV VF, SIOV, bare-metal DPDK); no host copy",
+     VIO_STREAM_WRITE, 1, 1, {copy_none, NULL}},
 };
 
 const vio_axis vio_axis_copy = {"copy", "variants[].copy", "how the host hands a packet to the guests",

@@ -6,7 +6,9 @@
  *   posted  a posted interrupt (APICv): the vector is delivered without an exit.
  *   poll    no interrupt: the guest core spins on its ring and notices a packet
  *           at its next check.
- * The interrupt paths themselves are modelled in viosim/vcpu.h (models/vcpu.c). */
+ * The interrupt paths themselves are modelled in viosim/vcpu.h (models/vcpu.c).
+ * A process consumer (vms[].kind process, direct delivery) takes a native
+ * interrupt instead: no vCPU, no exit, its thread woken from epoll. */
 #include "datapath/dp_internal.h"
 #include "datapath/strategies/strategies.h"
 
@@ -34,7 +36,10 @@ static vio_ps irq_noticed(const vio_datapath *dp, const dp_guest *g)
  * vCPU is woken; a polling one is not interrupted out of guest mode). */
 static vio_ps irq_latency(const vio_datapath *dp, const dp_guest *g, vio_ps raised)
 {
-    (void)dp;
+    /* A process taking interrupts sleeps in epoll on its queue's eventfd (VFIO,
+     * DPDK's rx interrupt mode): the scheduler wakes its thread. */
+    if (dp->s->vms[g->vm].kind == VIO_CONSUMER_PROCESS)
+        return (vio_ps)dp->s->irq.wake_ns * VIO_PS_PER_NS;
     vio_vcpu_cost c;
     vio_vcpu_preview_wake(g->vcpu, g->busy_until, VIO_RX_VECTOR, raised, &c);
     return c.latency;
@@ -43,6 +48,15 @@ static vio_ps irq_latency(const vio_datapath *dp, const dp_guest *g, vio_ps rais
 static void irq_take(vio_datapath *dp, dp_guest *g, vio_ps wake, vio_ps now, vio_ps *t)
 {
     (void)now;
+    const vio_vm_params *vm = &dp->s->vms[g->vm];
+    if (vm->kind == VIO_CONSUMER_PROCESS) {
+        /* Bare metal: a native MSI-X (the kernel's handler, as the host's own,
+         * host.irq_cycles), then the woken thread's handling; no VM, no exit. */
+        *t += dp_cycles(dp, (uint64_t)dp->s->host.irq_cycles + vm->irq_cycles);
+        g->interrupts++;
+        g->signals++;
+        return;
+    }
     vio_vcpu_cost c;
     vio_vcpu_idle(g->vcpu, g->busy_until);
     vio_vcpu_deliver(g->vcpu, VIO_RX_VECTOR, wake, &c); /* now = wake + c.latency */
@@ -57,8 +71,11 @@ static void irq_take(vio_datapath *dp, dp_guest *g, vio_ps wake, vio_ps now, vio
     g->posted += dp->notify->vcpu_mode == VIO_VCPU_POSTED;
     g->signals++;
     /* The signal (irqfd, then posting or an IPI: vio_vcpu_send) is paid by the
-     * worker that delivered, at its next batch (dp_host.c deliver). */
-    dp->w[g->last_worker].debt += dp_cycles(dp, dp->s->host.notify_cycles) + c.sender;
+     * worker that delivered, at its next batch (dp_host.c deliver). With direct
+     * delivery the device's MSI-X needs no host core: posted, VT-d's interrupt
+     * remapping posts it in hardware; emulated, the MSI itself causes the exit. */
+    if (!dp->copy->direct)
+        dp->w[g->last_worker].debt += dp_cycles(dp, dp->s->host.notify_cycles) + c.sender;
     *t += dp_cycles(dp, dp->s->vms[g->vm].irq_cycles) + c.eoi;
 }
 

@@ -42,6 +42,7 @@ typedef struct dp_copy_strategy {
     const char *name, *help;
     enum vio_stream_op desc_write; /* how the host writes the used descriptor it hands the guest */
     unsigned guest_steps;          /* guest steps per destination copy, at most (resource estimate) */
+    int direct;                    /* no host: the NIC delivers into the consumer's own ring (ops unused) */
     dp_copy_ops ops;
 } dp_copy_strategy;
 
