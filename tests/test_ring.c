@@ -69,7 +69,7 @@ START_TEST(test_nic_ring_full_drops_then_recovers)
     /* Arrivals 100 ns apart, the host still in its 1 ms wake-up: 4 accepted, 2 dropped. */
     ck_assert_uint_eq(dp->nic_rings[0].produced, 4);
     ck_assert_uint_eq(dp->dropped_nic, 2);
-    ck_assert_uint_eq(dp->w[0].in.len + dp->w[0].packets, 4);
+    ck_assert_uint_eq(dp->nic_in[0].len + dp->w[0].packets, 4);
     vio_err err = {{0}};
     ck_assert_msg(vio_datapath_run_sequential(dp, &err) == VIO_OK, "%s", err.msg);
     /* The other 6 arrivals also came while the host slept (they are 100 ns apart): dropped too. */

@@ -91,7 +91,8 @@ START_TEST(defaults_filled)
     ck_assert_uint_eq(p->nic_queues, 0);
     ck_assert_uint_eq(p->nic_wire_mbps, 100000);
     ck_assert_uint_eq(s->host.core, 0);
-    ck_assert_uint_eq(s->host.budget, 64);
+    ck_assert_uint_eq(s->host.budget, 256);
+    ck_assert_uint_eq(s->host.budget_bytes, 524288);
     ck_assert_uint_eq(s->host.batch_cycles, 200);
     ck_assert_uint_eq(s->host.classify_cycles, 150);
     ck_assert_uint_eq(s->host.irq_cycles, 1000);
@@ -128,7 +129,7 @@ START_TEST(defaults_filled)
     ck_assert_uint_eq(s->variants[0].host_poll, 0);
     /* The canonical text shows every default, keys sorted. */
     char *want = q(
-        "{'host':{'batch_cycles':200,'budget':64,'classify_cycles':150,'core':0,'irq_cycles':1000,"
+        "{'host':{'batch_cycles':200,'budget':256,'budget_bytes':524288,'classify_cycles':150,'core':0,'irq_cycles':1000,"
         "'notify_cycles':300,'shared_ring_entries':512,'workers':[]},'iommu':{'ats_rtt_ns':546,'devtlb_entries':0,'fault_log':8,"
         "'iotlb_entries':64,'iotlb_hit_ns':5,'iotlb_ways':32,'psc_entries':32,'walk_overhead_ns':100,'walkers':4},"
         "'irq':{'eoi_cycles':200,'exit_entry_cycles':1559,'guest_halt_poll_ns':0,'halt_poll_grow':2,"
@@ -432,7 +433,7 @@ END_TEST
 START_TEST(canonical_stable)
 {
     vio_scenario *a = load_ok("{'traffic':{'flows':[{'rate_gbps':10,'dst':0}]},'vms':[{'core':1},{'core':2}],"
-                              "'seed':7,'host':{'budget':64}}");
+                              "'seed':7,'host':{'budget':256}}");
     vio_scenario *b = load_ok("{ 'seed' : 7.0, 'vms':[{'core':1.0},{'core':2}],\n"
                               "  'traffic':{'flows':[{'dst':0,'rate_gbps':10.0,'size':1500,'arrival':'poisson'}]}}");
     vio_scenario *c = load_ok("{'seed':8," MIN_VMS "," MIN_FLOWS "}");

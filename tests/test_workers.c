@@ -2,6 +2,8 @@
  * NIC queues to workers, and the SimGrid engine's clock. */
 #include "support.h"
 
+#include "datapath/dp_internal.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +132,112 @@ START_TEST(test_simgrid_clock_follows_model_time)
 }
 END_TEST
 
+/* One worker owning both queues; queue 0 flooded (small packets far above what
+ * the worker can serve), queue 1 lightly loaded. */
+static const char *flood =
+    "{\"name\":\"flood\",\"platform\":{\"cores\":4,\"nic\":{\"ring_entries\":256}},"
+    "\"host\":{\"core\":0,\"budget\":%u,\"budget_bytes\":%u},\"vms\":[{\"core\":1},{\"core\":2}],"
+    "\"traffic\":{\"packets\":6000,\"flows\":[{\"dst\":0,\"rate_gbps\":40,\"size\":%u},"
+    "{\"dst\":1,\"rate_gbps\":0.5,\"size\":%u}]},\"variants\":[{\"name\":\"baseline\"}]}";
+
+typedef struct turns {
+    uint64_t turns, contested; /* worker turns with packets; turns that found both queues ready */
+    uint32_t max_served, max_waits;
+    uint64_t max_bytes, max_bypassed; /* most bytes in one turn; most q0 packets served while q1 waited */
+} turns;
+
+/* Run the datapath step by step; around every worker step, see what it took off each queue. */
+static turns watch_turns(uint32_t budget, uint32_t budget_bytes, uint32_t size)
+{
+    char json[1024];
+    snprintf(json, sizeof json, flood, budget, budget_bytes, size, size);
+    vio_scenario *s = vio_test_load(json, NULL, 0);
+    vio_datapath *dp = NULL;
+    vio_err err = {{0}};
+    ck_assert_int_eq(vio_datapath_create(s, 0, &dp, &err), VIO_OK);
+    ck_assert_uint_eq(dp->nworkers, 1);
+    ck_assert_uint_eq(dp->w[0].nq, 2);
+    turns r = {0};
+    uint32_t waits = 0;      /* consecutive turns queue 1 was ready and not served */
+    uint64_t bypassed = 0;   /* queue-0 packets served since queue 1 became ready */
+    vio_ps t;
+    uint32_t a;
+    while ((a = vio_datapath_first(dp, &t)) != UINT32_MAX) {
+        if (a != dp->w[0].agent) {
+            vio_datapath_step(dp, a, t);
+            continue;
+        }
+        uint32_t before[2], ready[2];
+        uint64_t bytes = 0;
+        for (int q = 0; q < 2; q++) {
+            const dp_pkt *h = dp_fifo_peek(&dp->nic_in[q], 0);
+            before[q] = dp->nic_in[q].len;
+            ready[q] = h && h->t_ready <= t;
+        }
+        vio_datapath_step(dp, a, t);
+        uint32_t served[2] = {before[0] - dp->nic_in[0].len, before[1] - dp->nic_in[1].len};
+        if (!served[0] && !served[1])
+            continue;
+        /* One queue per turn, at most one budget of packets. */
+        ck_assert_msg(!(served[0] && served[1]), "one turn served both queues (%u + %u)", served[0], served[1]);
+        int q = served[0] ? 0 : 1;
+        ck_assert(ready[q]);
+        bytes = (uint64_t)served[q] * size;
+        r.turns++;
+        r.contested += ready[0] && ready[1];
+        if (served[q] > r.max_served)
+            r.max_served = served[q];
+        if (bytes > r.max_bytes)
+            r.max_bytes = bytes;
+        /* Queue 1 ready at a turn's start but not served: that turn is the flood's, and the next must be its. */
+        if (ready[1] && q == 0) {
+            waits++;
+            bypassed += served[0];
+        } else if (q == 1) {
+            waits = 0;
+            bypassed = 0;
+        }
+        if (waits > r.max_waits)
+            r.max_waits = waits;
+        if (bypassed > r.max_bypassed)
+            r.max_bypassed = bypassed;
+    }
+    ck_assert_msg(vio_datapath_check_finished(dp, &err) == VIO_OK, "%s", err.msg);
+    /* The flood really is one: the NIC dropped some of queue 0's packets. */
+    ck_assert_uint_gt(dp->dropped_nic, 0);
+    vio_datapath_destroy(dp);
+    vio_scenario_destroy(s);
+    return r;
+}
+
+START_TEST(test_a_flooded_queue_does_not_starve_the_other)
+{
+    turns r = watch_turns(16, 1 << 20, 64);
+    /* Not vacuous: many turns found both queues with packets ready. */
+    ck_assert_msg(r.contested >= 20, "only %llu contested turns", (unsigned long long)r.contested);
+    /* Round-robin: a ready queue 1 waits one turn at most, behind one budget of the flood. */
+    ck_assert_msg(r.max_waits <= 1, "queue 1 was passed over %u turns in a row", r.max_waits);
+    ck_assert_msg(r.max_bypassed <= 16, "queue 1 waited while %llu flood packets were served",
+                  (unsigned long long)r.max_bypassed);
+    /* The packet budget bounds a turn, and the flood fills it. */
+    ck_assert_uint_eq(r.max_served, 16);
+}
+END_TEST
+
+START_TEST(test_the_byte_budget_bounds_a_turn)
+{
+    /* 1500-byte packets, 4000 bytes a turn: the turn ends after the packet that
+     * reaches the weight (vhost checks after each), so 3 packets, never more. */
+    turns r = watch_turns(256, 4000, 1500);
+    ck_assert_uint_eq(r.max_served, 3);
+    ck_assert_uint_le(r.max_bytes, 4000 + 1500 - 1);
+    ck_assert_msg(r.max_waits <= 1, "queue 1 was passed over %u turns in a row", r.max_waits);
+    /* The packet weight alone (bytes unbounded) lets the same flood take longer turns. */
+    turns big = watch_turns(256, 1 << 30, 1500);
+    ck_assert_uint_gt(big.max_served, 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("workers");
@@ -139,6 +247,8 @@ int main(void)
     tcase_add_test(tc, test_queue_map_routes_each_queue_to_its_worker);
     tcase_add_test(tc, test_worker_errors_name_the_path);
     tcase_add_test(tc, test_simgrid_clock_follows_model_time);
+    tcase_add_test(tc, test_a_flooded_queue_does_not_starve_the_other);
+    tcase_add_test(tc, test_the_byte_budget_bounds_a_turn);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

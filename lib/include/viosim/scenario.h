@@ -76,7 +76,8 @@ typedef struct vio_worker_params {
 
 typedef struct vio_host_params {
     uint32_t core;      /* the single default worker's core when host.workers is absent */
-    uint32_t budget;            /* packets per poll batch (vhost: 64..256) */
+    uint32_t budget;            /* packets per turn on one queue (vhost-net: VHOST_NET_PKT_WEIGHT) */
+    uint32_t budget_bytes;      /* bytes per turn on one queue (vhost-net: VHOST_NET_WEIGHT) */
     uint32_t batch_cycles;      /* fixed cost of one poll batch */
     uint32_t classify_cycles;   /* per packet: parse headers, find destination(s) */
     uint32_t irq_cycles;        /* host-side cost of taking the NIC's MSI-X */

@@ -74,20 +74,22 @@ static void map_queues(vio_datapath *dp)
 static int build_agents(vio_datapath *dp)
 {
     const vio_scenario *s = dp->s;
-    uint32_t W = dp->nworkers, slots = dp->nqueues * s->platform.nic_ring_entries;
+    uint32_t W = dp->nworkers;
     int bad = vio__agenda_init(&dp->agenda, dp->nagents) != 0;
     dp->agents = calloc(dp->nagents, sizeof *dp->agents);
     dp->stale = calloc(dp->nagents, sizeof *dp->stale);
     dp->is_stale = calloc(dp->nagents, sizeof *dp->is_stale);
     dp->nic_rings = calloc(dp->nqueues, sizeof *dp->nic_rings);
     dp->queue_worker = calloc(dp->nqueues, sizeof *dp->queue_worker);
+    dp->nic_in = calloc(dp->nqueues, sizeof *dp->nic_in);
     dp->w = calloc(W, sizeof *dp->w);
     dp->g = calloc(s->nvms, sizeof *dp->g);
     dp->accept = calloc(s->nvms, sizeof *dp->accept);
     dp->shared_refs = calloc(s->host.shared_ring_entries, sizeof *dp->shared_refs);
     dp->shared_src = calloc(s->host.shared_ring_entries, sizeof *dp->shared_src);
     dp->shared_fetched = calloc(s->host.shared_ring_entries, sizeof *dp->shared_fetched);
-    bad |= !dp->agents || !dp->stale || !dp->is_stale || !dp->nic_rings || !dp->queue_worker || !dp->w || !dp->g ||
+    bad |= !dp->agents || !dp->stale || !dp->is_stale || !dp->nic_rings || !dp->queue_worker || !dp->nic_in ||
+           !dp->w || !dp->g ||
            !dp->accept || !dp->shared_refs || !dp->shared_src || !dp->shared_fetched;
     if (bad)
         return -1;
@@ -101,9 +103,18 @@ static int build_agents(vio_datapath *dp)
         w->core = s->workers[i].core;
         w->agent = 1 + i;
         dp->agents[w->agent] = (dp_agent){DP_AGENT_WORKER, i, w->core, &vio__worker_ops};
-        /* Sized for every NIC slot and one fetch per guest: they never overflow. */
-        bad |= fifo_init(&w->in, slots, w->agent) || fifo_init(&w->fetch_in, s->nvms, w->agent);
+        /* One fetch per guest at most: it never overflows. */
+        bad |= fifo_init(&w->fetch_in, s->nvms, w->agent);
+        for (uint32_t q = 0; q < dp->nqueues; q++)
+            w->nq += dp->queue_worker[q] == i;
+        bad |= !(w->queues = calloc(w->nq ? w->nq : 1, sizeof *w->queues));
+        for (uint32_t q = 0, k = 0; !bad && q < dp->nqueues; q++)
+            if (dp->queue_worker[q] == i)
+                w->queues[k++] = q;
     }
+    /* A queue holds at most its ring's slots: the NIC fills a slot only once the host freed it. */
+    for (uint32_t q = 0; !bad && q < dp->nqueues; q++)
+        bad |= fifo_init(&dp->nic_in[q], s->platform.nic_ring_entries, dp->w[dp->queue_worker[q]].agent);
     bad |= bad || ring_init(&dp->shared, s->host.shared_ring_entries);
     for (uint32_t v = 0; !bad && v < s->nvms; v++) {
         dp_guest *g = &dp->g[v];
@@ -294,9 +305,13 @@ void vio_datapath_destroy(vio_datapath *dp)
             free(dp->nic_rings[q].free_at);
     free(dp->nic_rings);
     free(dp->queue_worker);
+    if (dp->nic_in)
+        for (uint32_t q = 0; q < dp->nqueues; q++)
+            free(dp->nic_in[q].items);
+    free(dp->nic_in);
     if (dp->w)
         for (uint32_t i = 0; i < dp->nworkers; i++) {
-            free(dp->w[i].in.items);
+            free(dp->w[i].queues);
             free(dp->w[i].fetch_in.items);
         }
     free(dp->w);
@@ -477,10 +492,14 @@ int vio_datapath_check_finished(const vio_datapath *dp, vio_err *err)
             return vio_err_set(err, VIO_ERUN, "%s: variant %s: vm%u stopped with %u packets undelivered",
                                dp->s->source, dp->v->name, v, dp->g[v].in.len);
     }
+    for (uint32_t q = 0; q < dp->nqueues; q++)
+        if (dp->nic_in[q].len)
+            return vio_err_set(err, VIO_ERUN, "%s: variant %s: host worker %u stopped with %u packets of NIC queue %u",
+                               dp->s->source, dp->v->name, dp->queue_worker[q], dp->nic_in[q].len, q);
     for (uint32_t i = 0; i < dp->nworkers; i++)
-        if (dp->w[i].in.len || dp->w[i].fetch_in.len)
-            return vio_err_set(err, VIO_ERUN, "%s: variant %s: host worker %u stopped with %u packets in its queue",
-                               dp->s->source, dp->v->name, i, dp->w[i].in.len + dp->w[i].fetch_in.len);
+        if (dp->w[i].fetch_in.len)
+            return vio_err_set(err, VIO_ERUN, "%s: variant %s: host worker %u stopped with %u fetch commands",
+                               dp->s->source, dp->v->name, i, dp->w[i].fetch_in.len);
     if (vio_traffic_peek(dp->traffic) != VIO_PS_NEVER)
         return vio_err_set(err, VIO_ERUN, "%s: variant %s: traffic not exhausted", dp->s->source, dp->v->name);
     if (delivered + dropped != dp->offered)

@@ -1,24 +1,38 @@
-/* A host worker (a vhost-like thread on its own core): poll batches that take
- * received packets off its NIC queues, classify them, copy them (into each
- * guest's buffer, or once into the LLC ring shared with the VMs) and notify the
- * destination guests; with copy on fetch it also serves the guests' fetch
- * commands for the packets it handled. */
+/* A host worker (a vhost-like thread on its own core): turns that take
+ * received packets off one of its NIC queues, classify them, copy them (into
+ * each guest's buffer, or once into the LLC ring shared with the VMs) and notify
+ * the destination guests; with copy on fetch it also serves the guests' fetch
+ * commands for the packets it handled.
+ *
+ * A worker owning several queues serves them as vhost-net's worker thread runs
+ * its work list: one queue's handler per turn (handle_rx), which stops once a
+ * weight is reached (host.budget packets or host.budget_bytes bytes,
+ * vhost_exceeds_weight) and requeues that queue behind the others with work
+ * (vhost_poll_queue). Here the next turn goes to the next owned queue, in
+ * index order after the one just served, that has a packet ready: a flooded
+ * queue delays another by at most one turn. (vhost's list is in the order the
+ * queues were kicked; under load, with every queue requeued, that is this
+ * rotation.) */
 #include "datapath/dp_internal.h"
 
-/* The earliest work waiting for the host: a received packet or a guest's fetch command. */
-static vio_ps host_work_at(const dp_worker *w)
+/* The earliest work waiting for the host: a received packet on one of its
+ * queues or a guest's fetch command. */
+static vio_ps host_work_at(const vio_datapath *dp, const dp_worker *w)
 {
-    const dp_pkt *p = dp_fifo_peek(&w->in, 0), *f = dp_fifo_peek(&w->fetch_in, 0);
-    vio_ps t = p ? p->t_ready : VIO_PS_NEVER;
-    if (f && f->t_ready < t)
-        t = f->t_ready;
+    const dp_pkt *f = dp_fifo_peek(&w->fetch_in, 0);
+    vio_ps t = f ? f->t_ready : VIO_PS_NEVER;
+    for (uint32_t k = 0; k < w->nq; k++) {
+        const dp_pkt *p = dp_fifo_peek(&dp->nic_in[w->queues[k]], 0);
+        if (p && p->t_ready < t)
+            t = p->t_ready;
+    }
     return t;
 }
 
 static vio_ps worker_next(const vio_datapath *dp, uint32_t index)
 {
     const dp_worker *w = &dp->w[index];
-    vio_ps t = host_work_at(w);
+    vio_ps t = host_work_at(dp, w);
     if (t == VIO_PS_NEVER)
         return t;
     return t > w->busy_until ? t : w->busy_until;
@@ -104,7 +118,7 @@ static void worker_step(vio_datapath *dp, uint32_t index, vio_ps now)
     const dp_pkt *head;
     /* An idle worker is woken by the NIC's MSI-X or a guest's fetch doorbell
      * (unless it spins on the rings). */
-    if (!dp->v->host_poll && host_work_at(w) > w->busy_until) {
+    if (!dp->v->host_poll && host_work_at(dp, w) > w->busy_until) {
         t += dp_cycles(dp, s->host.irq_cycles);
         w->irqs++;
     }
@@ -116,14 +130,29 @@ static void worker_step(vio_datapath *dp, uint32_t index, vio_ps now)
         dp_pkt req = dp_fifo_pop(&w->fetch_in);
         host_fetch(dp, w, &req, &t);
     }
-    /* One poll batch: every descriptor completed by the batch start, up to the budget.
-     * Ring state the batch consults is what the other stages had published by
-     * `now`: a batch sees the rings as of its start, as vhost reads avail once. */
-    for (uint32_t n = 0; n < s->host.budget; n++) {
-        head = dp_fifo_peek(&w->in, 0);
+    /* This turn's queue: the first owned one, from the rotation's place, with a
+     * packet ready (none when the turn was only for fetch commands). */
+    dp_fifo *in = NULL;
+    for (uint32_t k = 0; k < w->nq && !in; k++) {
+        uint32_t j = (w->rr + k) % w->nq;
+        head = dp_fifo_peek(&dp->nic_in[w->queues[j]], 0);
+        if (head && head->t_ready <= now) {
+            in = &dp->nic_in[w->queues[j]];
+            w->rr = (j + 1) % w->nq;
+        }
+    }
+    /* One turn: every descriptor of that queue completed by the turn's start,
+     * until a weight is reached; the packet that reaches the byte weight is the
+     * turn's last (vhost checks after each packet). Ring state the turn consults
+     * is what the other stages had published by `now`: a turn sees the rings as
+     * of its start, as vhost reads avail once. */
+    uint64_t bytes = 0;
+    for (uint32_t n = 0; in && n < s->host.budget && bytes < s->host.budget_bytes; n++) {
+        head = dp_fifo_peek(in, 0);
         if (!head || head->t_ready > now)
             break;
-        dp_pkt p = dp_fifo_pop(&w->in);
+        dp_pkt p = dp_fifo_pop(in);
+        bytes += p.bytes;
         host_packet(dp, w, &p, &t);
         w->packets++;
     }

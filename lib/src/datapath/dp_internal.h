@@ -73,11 +73,13 @@ typedef struct dp_ring {
     vio_ps *free_at;
 } dp_ring;
 
-/* One host worker (a vhost-like thread on its own core) and the NIC queues it serves. */
+/* One host worker (a vhost-like thread on its own core) and the NIC queues it
+ * serves, round-robin: each turn serves one queue (dp_host.c). */
 typedef struct dp_worker {
     uint32_t index, core, agent;
-    dp_fifo in;       /* packets its queues received */
-    dp_fifo fetch_in; /* copy on fetch: guests' fetch commands for packets it handled */
+    uint32_t *queues, nq; /* the NIC queues it owns, ascending; their packets wait in dp->nic_in[q] */
+    uint32_t rr;          /* where the next turn starts looking: the owned queue after the last served */
+    dp_fifo fetch_in;     /* copy on fetch: guests' fetch commands for packets it handled */
     vio_ps busy_until, busy;
     vio_ps debt; /* signals the guests took since its last batch, paid at its next */
     uint64_t batches, irqs, packets, fetches;
@@ -152,6 +154,7 @@ struct vio_datapath {
     /* NIC */
     dp_ring *nic_rings;
     uint32_t *queue_worker; /* the worker serving each NIC queue */
+    dp_fifo *nic_in;        /* per NIC queue: received packets waiting for its worker (the fifo's owner) */
     uint32_t buf_stride; /* bytes between receive buffers, a whole number of lines */
     uint64_t nic_buf_span, nic_desc_span, guest_buf_span, guest_desc_span; /* per queue / VM */
     /* host workers */

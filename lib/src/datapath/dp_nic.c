@@ -103,7 +103,7 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
     if (dp->copy->direct) /* direct delivery: queue q is its consumer's own ring */
         dp_push(dp, &dp->g[q].in, &p);
     else
-        dp_push(dp, &dp->w[dp->queue_worker[q]].in, &p); /* the worker serving queue q */
+        dp_push(dp, &dp->nic_in[q], &p); /* wakes the worker serving queue q */
 }
 
 const dp_agent_ops vio__nic_ops = {"nic", nic_next, nic_step};

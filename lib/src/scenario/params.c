@@ -38,6 +38,10 @@
 #define REPL_LRU_SRC "modelling choice: true LRU, the behaviour of earlier versions; presets set the measured policy"
 #define OPT_MANUAL "Intel 64 and IA-32 Architectures Optimization Reference Manual (Skylake-SP)"
 #define NAPI "Linux NAPI_POLL_WEIGHT (64 packets per poll)"
+/* A vhost-net handler (handle_rx) stops when vhost_exceeds_weight() says so and requeues its
+ * virtqueue's work behind the others the worker has (vhost_poll_queue). */
+#define VHOST_WEIGHT "Linux drivers/vhost/net.c: handle_rx stops once vhost_exceeds_weight() finds either weight reached " \
+                     "and requeues the queue's work behind the worker's others"
 #define KVM_VMCALL                                                                                            \
     "kvm-unit-tests x86/vmexit.c `vmcall`: 1559 cycles on a Skylake-SP server (Wanpeng Li, [PATCH] KVM: VMX: "         \
     "Micro-optimize vmexit time when not exposing PMU, kvm@vger.kernel.org, 12 Mar 2020)"
@@ -183,8 +187,16 @@ static const vio_param rows[] = {
      "Listed on one, listed on all, and every queue is served by exactly one worker.",
      "convention: queues spread round-robin, as one vhost worker per virtqueue pair (Linux vhost-net) would",
      WK(queues), VIO_PF_CODE | VIO_PF_LIST},
-    {"host.budget", VIO_PT_U32, "packets", "64", 1, 4096, NULL, "Packets per host poll batch.", NAPI,
+    {"host.budget", VIO_PT_U32, "packets", "256", 1, 4096, NULL,
+     "Packets per turn: a worker serves one of its queues until this many packets (or host.budget_bytes), then "
+     "goes on to its next queue with work, round-robin.",
+     VHOST_WEIGHT "; VHOST_NET_PKT_WEIGHT = 256 packets, the best of 128..1024 in its PVP test (Linux commit "
+     "db688c24eada, \"vhost_net: use packet weight for rx handler, too\", 2018)",
      SC(host.budget), 0},
+    {"host.budget_bytes", VIO_PT_U32, "bytes", "524288", 1, 1073741824, NULL,
+     "Bytes per turn: a turn ends after the packet that brings its bytes to this (packet sizes; the 12-byte "
+     "virtio-net header is not counted).",
+     VHOST_WEIGHT "; VHOST_NET_WEIGHT = 0x80000 = 512 KiB", SC(host.budget_bytes), 0},
     {"host.batch_cycles", VIO_PT_U32, "cycles", "200", 0, 100000000, NULL, "Fixed cost of one poll batch.",
      "estimate: read the NIC ring head and refill descriptors once per batch, a few cache misses",
      SC(host.batch_cycles), 0},
