@@ -126,6 +126,16 @@ void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, cons
     for (size_t i = 0; i < n; i++)
         fprintf(out, " %22s", json_string_value(json_object_get(json_array_get(vars, i), "name")));
     fputc('\n', out);
+    /* The copy primitive of each variant; the idealised LLC store is only an upper bound. */
+    fprintf(out, "%-26s", "copy engine");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *c = json_object_get(json_array_get(vars, i), "copy");
+        const char *e = json_string_value(json_object_get(c, "engine"));
+        char cell[40];
+        snprintf(cell, sizeof cell, "%s%s", e ? e : "?", json_is_true(json_object_get(c, "upper_bound")) ? " (UPPER BOUND)" : "");
+        fprintf(out, " %22s", cell);
+    }
+    fputc('\n', out);
     int ddio = any_strategy(vars, "dma", "dram"), iommu = any_strategy(vars, "iommu", "off");
     double *vals = calloc(n ? n : 1, sizeof *vals);
     for (const row *r = rows; r->label; r++) {

@@ -136,13 +136,14 @@ START_TEST(defaults_filled)
         "'halt_poll_grow_start_ns':10000,'halt_poll_ns':200000,'halt_poll_shrink':2,'inject_cycles':300,"
         "'ipi_latency_ns':500,'ipi_send_cycles':150,'kick_cycles':500,'pi_deliver_cycles':100,'pi_post_cycles':50,"
         "'poll_cycles':100,'wake_ns':6000},"
-        "'name':'unnamed','platform':{'c2c_cycles':131,'cores':8,'dram':{'bandwidth_mbps':1024000,"
+        "'name':'unnamed','platform':{'c2c_cycles':131,'cldemote':false,'cldemote_cycles':2,'cores':8,'dma_engine':{'bandwidth_mbps':80000,'completion':'interrupt','ddio':true,'latency_ns':1000,'submit_cycles':200},'dram':{'bandwidth_mbps':1024000,"
         "'latency_ns':90},'freq_mhz':2600,'ideal_memory':false,'io_reuse_ways':0,'io_ways':2,'l1':{'hit_cycles':4,'replacement':'lru','size_kib':32,"
         "'ways':8},'l2':{'enabled':false,'hit_cycles':14,'replacement':'lru','size_kib':1024,'ways':16},"
         "'llc':{'hit_cycles':50,'inclusive':true,'index':'hash','replacement':'lru','sf_ways':12,'size_kib':11264,"
         "'ways':11},'mlp':10,'nic':{'buffer_bytes':2048,'queues':0,'read_tags':32,'ring_entries':1024,"
         "'wire_mbps':100000},'pcie':{'bandwidth_mbps':126032,'latency_ns':250,'mrrs':512,'tlp_overhead':24,"
         "'tlp_payload':256},'preset':'none'},'seed':1,'tenants':[],'traffic':{'flows':[{'arrival':'poisson','dst':0,'rate_gbps':10.0,"
+<<<<<<< HEAD
         "'size':1500}],'load':1.0,'packets':100000,'steady_hit_pp':2.0,'steady_latency_pct':10.0,"
         "'warmup_packets':0},'variants':[{'coalesce_ns':0,'coalesce_packets':1,"
         "'copy':'guest','dma':'dram','host_poll':false,'io_control':'none','iommu':'off','name':'baseline','notify':'exit'}],"
@@ -150,6 +151,12 @@ START_TEST(defaults_filled)
         "'process_cycles':1000,'ring_entries':256,'service':'fixed','touch_bytes':0},"
         "{'budget':64,'core':2,'fetch_cycles':300,'forward':false,'irq_cycles':500,'kind':'vm',"
         "'process_cycles':1000,'ring_entries':256,'service':'fixed','touch_bytes':0}]}");
+=======
+        "'size':1500}],'load':1.0,'packets':100000},'variants':[{'coalesce_ns':0,'coalesce_packets':1,"
+        "'copy':'guest','copy_engine':'auto','dma':'dram','host_poll':false,'io_control':'none','iommu':'off','name':'baseline','notify':'exit'}],"
+        "'vms':[{'budget':64,'core':1,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256,'service':'fixed'},"
+        "{'budget':64,'core':2,'fetch_cycles':300,'irq_cycles':500,'process_cycles':1000,'ring_entries':256,'service':'fixed'}]}");
+>>>>>>> 7e72807 (copy_engine, a registered axis (datapath/strategies/copy_engine.c, one row per engine: auto, cpu, cpu-cldemote, cpu-nt, dma-engine, ideal) driving every host copy through the copier (copy.h): the baseline's copy into each guest (auto: cpu) and the shared-ring copy, eager or on fetch (auto: dma-engine, the one real way to reach the LLC on Skylake-SP); used descriptors written with the engine's own store after completion, NIC buffers released when the copy has read them; platform.cldemote (cpu-cldemote refused without it), platform.cldemote_cycles and platform.dma_engine.{submit_cycles,latency_ns,bandwidth_mbps,completion,ddio} with sources (estimates marked); results.json copy.{engine,upper_bound,...}, the summary prints the engine, ideal as UPPER BOUND; test_delivery checks what each engine buys. Golden regenerated: copy-to-llc and llc+posted now copy with dma-engine (1 us per descriptor, an estimate, plus a completion interrupt), so their latency rises above the baseline; the baselines' copies are unchanged (cpu = the old store path))
     ck_assert_str_eq(s->canonical_json, want);
     free(want);
     vio_scenario_destroy(s);
@@ -189,7 +196,7 @@ START_TEST(err_unknown_key)
                "variants, vms)");
     /* A dotted key must not reach a deeper parameter. */
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc.ways':4}}",
-               "s.json: platform: unknown key \"llc.ways\" (expected one of: c2c_cycles, cores, dram, freq_mhz, ideal_memory, "
+               "s.json: platform: unknown key \"llc.ways\" (expected one of: c2c_cycles, cldemote, cldemote_cycles, cores, dma_engine, dram, freq_mhz, ideal_memory, "
                "io_reuse_ways, io_ways, l1, l2, llc, mlp, nic, pcie, preset)");
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
                "s.json: vms[0]: unknown key \"cpu\" (expected one of: budget, core, fetch_cycles, forward, irq_cycles, kind, "

@@ -10,7 +10,7 @@
 
 /* Two VMs, each with a tenant, so tenants[].adversary can name any row (one
  * attacking needs a victim other than itself). */
-static const char *SCENARIO = "{\"vms\": [{\"core\": 1}, {\"core\": 2}],"
+static const char *SCENARIO = "{\"platform\": {\"cldemote\": true}, \"vms\": [{\"core\": 1}, {\"core\": 2}],"
                               " \"traffic\": {\"flows\": [{\"dst\": 0, \"rate_gbps\": 1}]},"
                               " \"variants\": [{\"name\": \"v\"}],"
                               " \"tenants\": [{\"vm\": 0, \"tag\": 0, \"pasid\": 256, \"victim\": 1},"
@@ -67,7 +67,7 @@ START_TEST(test_every_row_loads_by_name)
             checked++;
         }
     }
-    /* dma 2, copy 3, notify 3, iommu 3, io_control 2, adversary 5, 3 x replacement 4, index 2, preset 3 */
+    /* dma 2, copy 3, copy_engine 6, notify 3, iommu 3, io_control 2, adversary 5, 3 x replacement 4, index 2, preset 3 */
     ck_assert_uint_ge(checked, 35);
 }
 END_TEST
@@ -117,7 +117,7 @@ START_TEST(test_every_axis_is_well_formed)
         }
         ck_assert_ptr_null(vio_axis_name(*a, (*a)->count));
     }
-    ck_assert_uint_eq(n, 10);
+    ck_assert_uint_eq(n, 11);
 }
 END_TEST
 

@@ -64,6 +64,13 @@ typedef struct vio_platform {
     uint32_t nic_wire_mbps;       /* wire rate that bounds arrivals, e.g. 100000 */
     uint32_t mlp;                 /* cache misses a core overlaps when streaming a buffer */
     uint32_t ideal_memory;        /* 1: memory accesses cost nothing (reduced models) */
+    uint32_t cldemote;            /* 1: the cores implement CLDEMOTE (Tremont, Sapphire Rapids and later) */
+    uint32_t cldemote_cycles;     /* issue cost of one CLDEMOTE */
+    uint32_t dma_engine_submit_cycles;   /* copy engine: core writes a descriptor and rings the doorbell */
+    uint32_t dma_engine_latency_ns;      /* copy engine: fixed time per descriptor beyond the data */
+    uint32_t dma_engine_bandwidth_mbps;  /* copy engine: streaming rate */
+    int dma_engine_completion;           /* enum vio_dma_completion: position in "poll|interrupt" */
+    uint32_t dma_engine_ddio;            /* 1: the engine's writes allocate in the LLC's I/O ways; 0: DRAM */
 } vio_platform;
 
 /* One host worker: a vhost-like thread pinned to its own core, serving some NIC
@@ -199,6 +206,7 @@ typedef struct vio_variant {
     uint32_t host_poll;        /* host polls the NIC instead of taking its interrupt */
     int iommu;      /* row of vio_axis_iommu: PASID translation of inbound DMA, and its page size */
     int io_control; /* row of vio_axis_io_control: US10310974 resource control */
+    int copy_engine; /* row of vio_axis_copy_engine: the primitive of the host's copies */
 } vio_variant;
 
 typedef struct vio_scenario {

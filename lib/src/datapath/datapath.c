@@ -195,6 +195,8 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     dp->copy = vio_axis_row(&vio_axis_copy, (size_t)dp->v->copy);
     dp->notify = vio_axis_row(&vio_axis_notify, (size_t)dp->v->notify);
     dp->progress_at = UINT64_MAX;
+    dp->copy_engine = vio_axis_row(&vio_axis_copy_engine, (size_t)dp->v->copy_engine);
+    dp->engine = dp->copy_engine->engine == VIO_ENGINE_COUNT ? dp->copy->engine : dp->copy_engine->engine;
     dp->freq = s->platform.freq_mhz;
     dp->nworkers = s->nworkers;
     dp->nagents = 1 + dp->nworkers + s->nvms;
@@ -209,6 +211,21 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     dp->guest_buf_span = align_up((uint64_t)vm_ring * dp->buf_stride);
     dp->guest_desc_span = align_up((uint64_t)vm_ring * VIO_DESC_BYTES);
     int rc = vio__memsys_for(s, &dp->mem, err);
+    if (rc == VIO_OK) {
+        /* The copy engine's writes allocate in the LLC (DDIO) or go to DRAM by its own
+         * setting, not the NIC's: DSA chooses per descriptor (Cache Control). */
+        vio_copier_config kc = {
+            .freq_mhz = s->platform.freq_mhz,
+            .cldemote_cycles = s->platform.cldemote_cycles,
+            .dma_submit_cycles = s->platform.dma_engine_submit_cycles,
+            .dma_latency_ns = s->platform.dma_engine_latency_ns,
+            .dma_bandwidth_mbps = s->platform.dma_engine_bandwidth_mbps,
+            .dma_completion = (enum vio_dma_completion)s->platform.dma_engine_completion,
+            .dma_irq_cycles = s->host.irq_cycles,
+            .dma_target = s->platform.dma_engine_ddio ? VIO_DMA_TO_LLC_DDIO : VIO_DMA_TO_DRAM,
+        };
+        rc = vio_copier_create(&kc, dp->mem, &dp->copier, err);
+    }
     if (rc == VIO_OK)
         rc = vio_traffic_create(&s->traffic, s->seed, s->platform.nic_wire_mbps, &dp->traffic, err);
     if (rc != VIO_OK) {
@@ -298,6 +315,7 @@ void vio_datapath_destroy(vio_datapath *dp)
         return;
     vio__pasid_destroy(dp);
     vio_stats_destroy(dp->stats);
+    vio_copier_destroy(dp->copier);
     vio_memsys_destroy(dp->mem);
     vio_traffic_destroy(dp->traffic);
     if (dp->nic_rings)

@@ -51,14 +51,17 @@ int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, uint64_t m)
 
 /* Put one destination's copy on the guest's ring and tell the guest. */
 void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
-                     vio_ps *t)
+                     vio_ps ready, vio_ps *t)
 {
     uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
     g->ring.produced++;
     g->ring.free_at[slot] = VIO_PS_NEVER;
-    /* The used-ring descriptor: in the guest's ring, or in the LLC for the shared ring. */
+    /* The used-ring descriptor, written by the host with the copy engine's own
+     * CPU-side store (a copy engine's copy: ordinary stores, after its completion). */
     uint64_t desc = dp_guest_desc(dp, g->vm, slot);
-    *t += vio_memsys_stream(dp->mem, w->core, dp->copy->desc_write, desc, VIO_DESC_BYTES, *t);
+    vio_ps at = ready > *t ? ready : *t;
+    vio_ps d = vio_copier_store(dp->copier, dp->engine, w->core, desc, VIO_DESC_BYTES, at);
+    *t += d;
     /* Signalling the guest (irqfd, then posting or kicking: vio_vcpu_send) is paid
      * only for the buffers that find the guest idle: with the event index
      * (VIRTIO_F_EVENT_IDX, on in QEMU's virtio-net) the guest asks for one
@@ -68,11 +71,22 @@ void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p
      * the interrupt, so the cost is charged there to the next batch of the
      * worker that delivered (its debt), not here. */
     g->last_worker = w->index;
-    p.t_ready = *t;
+    p.t_ready = at + d;
     p.buf = buf;
     p.slot = slot;
     p.shared = shared;
     dp_push(dp, &g->in, &p); /* capacity = ring entries, and the slot was free */
+}
+
+vio_ps vio__dp_copy(vio_datapath *dp, const dp_worker *w, uint64_t src, uint64_t dst, uint32_t bytes, vio_ps *t)
+{
+    vio_copy_cost c;
+    vio_copier_copy(dp->copier, dp->engine, w->core, src, dst, bytes, *t, &c);
+    *t += c.core;
+    dp->w[w->index].debt += c.debt; /* a completion interrupt: paid at the worker's next batch */
+    if (c.done > dp->copy_done)
+        dp->copy_done = c.done;
+    return c.done;
 }
 
 static void host_packet(vio_datapath *dp, const dp_worker *w, const dp_pkt *p, vio_ps *t)
@@ -81,10 +95,12 @@ static void host_packet(vio_datapath *dp, const dp_worker *w, const dp_pkt *p, v
     *t += vio_memsys_read(dp->mem, w->core, dp_nic_desc(dp, p->queue, p->slot), *t, NULL);
     *t += dp_cycles(dp, s->host.classify_cycles);
     /* The copy strategy copies and delivers (strategies/copy.c). */
+    dp->copy_done = 0;
     int keep_nic_slot = dp->copy->ops.host_packet(dp, w, p, t);
-    /* The NIC descriptor is returned once the payload has been read out of its buffer. */
+    /* The NIC descriptor is returned once the payload has been read out of its
+     * buffer: by the host, or by the copy engine when its copies are done. */
     if (!keep_nic_slot)
-        dp->nic_rings[p->queue].free_at[p->slot] = *t;
+        dp->nic_rings[p->queue].free_at[p->slot] = dp->copy_done > *t ? dp->copy_done : *t;
 }
 
 /* A guest's fetch command (copy on fetch): copy the slot's packet from the NIC
@@ -96,11 +112,10 @@ static void host_fetch(vio_datapath *dp, dp_worker *w, const dp_pkt *req, vio_ps
     dp_guest *g = &dp->g[req->queue];
     if (dp->shared_fetched[sslot] == VIO_PS_NEVER) {
         const dp_pkt *src = &dp->shared_src[sslot];
-        uint32_t core = w->core;
-        *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_READ, src->buf, src->bytes, *t);
-        *t += vio_memsys_stream(dp->mem, core, VIO_STREAM_WRITE_LLC, dp_shared_buf(dp, sslot), src->bytes, *t);
-        dp->nic_rings[src->queue].free_at[src->slot] = *t;
-        dp->shared_fetched[sslot] = *t;
+        vio_ps done = vio__dp_copy(dp, w, src->buf, dp_shared_buf(dp, sslot), src->bytes, t);
+        /* The NIC buffer is free once the copy has read it out (a copy engine: when it is done). */
+        dp->nic_rings[src->queue].free_at[src->slot] = done;
+        dp->shared_fetched[sslot] = done;
         w->fetches++;
     }
     /* The answer leaves the host now, even when another destination's fetch

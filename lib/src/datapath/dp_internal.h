@@ -138,6 +138,10 @@ struct vio_datapath {
     const dp_dma_strategy *dma;
     const dp_copy_strategy *copy;
     const dp_notify_strategy *notify;
+    const dp_copy_engine *copy_engine; /* the row the variant named (possibly auto) */
+    enum vio_copy_engine engine;       /* the primitive the host's copies use, auto resolved */
+    vio_copier *copier;
+    vio_ps copy_done; /* scratch: when the copies of the packet in hand have read their source */
     uint32_t nagents, nqueues, nworkers, freq;
     dp_agent *agents;
     /* The agenda: every agent's next event time, first in (time, agent index)
@@ -221,13 +225,20 @@ int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err);
 /* dp_host.c, for the copy strategies: whether g's ring has no free slot at t (then
  * the packet is dropped for g, counted if m, and vhost asks for a kick), and putting one
  * destination's copy on g's ring (`buf` its payload, `shared` its shared slot or
- * UINT32_MAX) with the used descriptor written at *t. */
+ * UINT32_MAX) with the used descriptor written once the copy is complete, at
+ * *t or at `ready` if that is later (a copy engine's completion); the host's
+ * time *t advances by the descriptor write only. */
 int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, uint64_t m);
 void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
-                     vio_ps *t);
+                     vio_ps ready, vio_ps *t);
 /* datapath.c: the end of the warm-up: zero every time-based counter (caches,
  * cores, exits, the link), keeping all state. */
 void vio__dp_reset_stats(vio_datapath *dp);
+/* dp_host.c: one copy of `bytes` from src to dst by worker w with the variant's
+ * copy engine at *t: advances *t by the core's part, charges any later part (a
+ * completion interrupt) to the worker's next batch, returns when the data is in
+ * place and the worker knows it. */
+vio_ps vio__dp_copy(vio_datapath *dp, const dp_worker *w, uint64_t src, uint64_t dst, uint32_t bytes, vio_ps *t);
 
 /* dp_stats.c: register the statistics of the models and agents (results "stats"). */
 int vio__dp_register_stats(vio_datapath *dp, vio_err *err);

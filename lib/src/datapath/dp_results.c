@@ -201,6 +201,23 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                                   "readback_mean_ns", tx.packets ? ns(dp->readback_sum) / (double)tx.packets : 0.0,
                                   "tag_waits", (json_int_t)tx.tag_waits));
     json_object_set_new(o, "steady_state", steady_json(dp, &ms));
+    /* The host's copy primitive (viosim/copy.h) and what it did; `ideal` is no real
+     * store, only the upper bound of a copy into the LLC. The copy engine's writes
+     * are device writes: they are in dma.lines too. */
+    vio_copier_stats cs;
+    vio_copier_get_stats(dp->copier, &cs);
+    uint64_t copies = 0;
+    for (int e = 0; e < (int)VIO_ENGINE_COUNT; e++)
+        copies += cs.copies[e];
+    const char *engine = vio__copy_engine_name(dp->engine);
+    json_object_set_new(o, "copy",
+                        json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:f}", "engine", engine, "upper_bound",
+                                  dp->engine == VIO_ENGINE_IDEAL, "copies", (json_int_t)copies, "lines_demoted",
+                                  (json_int_t)cs.lines_demoted, "nt_lines", (json_int_t)cs.nt_lines,
+                                  "engine_descriptors", (json_int_t)cs.dma_descriptors, "engine_lines",
+                                  (json_int_t)cs.dma_lines, "engine_queue_ns_mean",
+                                  cs.dma_descriptors ? (double)cs.dma_queue_ps / 1000.0 / (double)cs.dma_descriptors
+                                                     : 0.0));
     json_object_set_new(o, "interrupts",
                         json_pack("{s:I,s:I,s:I,s:I}", "delivered", (json_int_t)irqs, "vm_exits", (json_int_t)exits,
                                   "posted", (json_int_t)posted, "host_irqs",

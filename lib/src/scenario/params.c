@@ -170,6 +170,41 @@ static const vio_param rows[] = {
      "Cache misses a core keeps in flight while streaming a buffer (memcpy, packet read).",
      "Skylake L1D has 10-12 line fill buffers; hardware prefetch keeps them busy on sequential copies",
      SC(platform.mlp), 0},
+    {"platform.cldemote", VIO_PT_BOOL, "", "false", 0, 1, NULL,
+     "The cores implement CLDEMOTE (copy_engine cpu-cldemote needs it; elsewhere the instruction is a NOP).",
+     "Intel SDM Vol. 2A, CLDEMOTE (CPUID.(EAX=07H,ECX=0):ECX[25]): first in Tremont and Sapphire Rapids; the "
+     "default platform, Skylake-SP, has none", SC(platform.cldemote), 0},
+    {"platform.cldemote_cycles", VIO_PT_U32, "cycles", "2", 0, 100000, NULL,
+     "Issue cost of one CLDEMOTE on the copying core (the write-back to the LLC itself is asynchronous).",
+     "estimate: one store-like uop per line; no published latency or throughput found", SC(platform.cldemote_cycles),
+     0},
+    {"platform.dma_engine.submit_cycles", VIO_PT_U32, "cycles", "200", 0, 100000000, NULL,
+     "Copy engine (copy_engine dma-engine: I/OAT / CBDMA, DSA): the core's cost to write one 64 B descriptor and "
+     "ring the engine's doorbell (an uncached MMIO write; ENQCMD/MOVDIR64B on DSA).",
+     "estimate: a descriptor-ring store plus one posted MMIO write from a user-space driver (DPDK ioat/idxd)",
+     SC(platform.dma_engine_submit_cycles), 0},
+    {"platform.dma_engine.latency_ns", VIO_PT_U32, "ns", "1000", 0, 100000000, NULL,
+     "Copy engine: time per descriptor beyond reading the source and streaming the data (descriptor fetch over "
+     "the I/O fabric, address translation, completion-record write).",
+     "estimate: order of a microsecond; Vaidyanathan et al., IPDPS 2007 (I/OAT) and Kuper et al., ASPLOS 2024 "
+     "(DSA) both find the CPU's memcpy faster for small synchronous copies; no per-descriptor figure taken from them",
+     SC(platform.dma_engine_latency_ns), 0},
+    {"platform.dma_engine.bandwidth_mbps", VIO_PT_U32, "Mb/s", "80000", 1000, U32_MAX_D, NULL,
+     "Copy engine: rate at which one engine streams a copy (descriptors are served one after another).",
+     "estimate: ~10 GB/s for one I/OAT channel or DSA engine on small copies", SC(platform.dma_engine_bandwidth_mbps),
+     0},
+    {"platform.dma_engine.ddio", VIO_PT_BOOL, "", "true", 0, 1, NULL,
+     "Copy engine: its writes allocate in the LLC's I/O ways as DDIO writes (true) or go to DRAM (false), "
+     "whatever the NIC's variants[].dma.",
+     "DSA descriptor flag Cache Control (DPDK drivers/dma/idxd sets IDXD_FLAG_CACHE_CONTROL, bit 8, for its "
+     "copies); I/OAT follows its own IIO stack's DDIO setting, separate from the NIC's",
+     SC(platform.dma_engine_ddio), 0},
+    {"platform.dma_engine.completion", VIO_PT_ENUM, "", "\"interrupt\"", 0, 0, "poll|interrupt",
+     "How the core learns a copy is done: poll (it spins on the completion record) or interrupt (it goes on; "
+     "the engine's completion interrupt costs it host.irq_cycles, and the packet is handed over then).",
+     "modelling choice: a per-packet spin would idle the host for the engine's whole latency; both engines can "
+     "raise a completion interrupt (DSA descriptor flag Request Completion Interrupt, linux/idxd.h IDXD_OP_FLAG_RCI)",
+     SC(platform.dma_engine_completion), 0},
     {"platform.ideal_memory", VIO_PT_BOOL, "", "false", 0, 1, NULL,
      "Every memory access costs nothing and caches keep no state (reduced models, benchmarks).",
      "modelling switch: isolates queueing and fixed costs from the memory hierarchy", SC(platform.ideal_memory), 0},
@@ -387,6 +422,14 @@ static const vio_param rows[] = {
      "I/O resource control per queue pair (US10310974): rate-limit polices each tenant's queue pair at the device "
      "with its token bucket (tenants[].rate_mbps, burst_bytes) and drops what does not conform.",
      "baseline: no control", VA(io_control), 0},
+
+    {"variants[].copy_engine", VIO_PT_ENUM, "", "\"auto\"", 0, 0, VIO_AXIS_CHOICES("copy_engine"),
+     "The primitive of the host's copies (ordinary stores, + CLDEMOTE, non-temporal stores, a copy engine, or "
+     "the idealised LLC store, an UPPER BOUND); auto: cpu for copy guest, dma-engine for the shared LLC ring. "
+     "`viosim list` gives each.",
+     "modelling choice: vhost copies with memcpy; on Skylake-SP the only real way to put a copy in the LLC is a "
+     "copy engine writing through DDIO (CLDEMOTE arrives with Sapphire Rapids, NT stores go to DRAM)",
+     VA(copy_engine), 0},
 
     /* ---- iommu ---- */
     {"iommu.iotlb_entries", VIO_PT_U32, "entries", "64", 1, 65536, NULL, "IOTLB entries.", PCIE_BENCH,

@@ -344,6 +344,16 @@ int vio__ld_check(const vio__ld *ld)
                                 "never raise an interrupt)",
                                 v->coalesce_packets);
         }
+        /* CLDEMOTE is a NOP where the cores lack it: a cpu-cldemote variant would
+         * silently be a cpu one. */
+        const dp_copy_engine *e = vio_axis_row(&vio_axis_copy_engine, (size_t)v->copy_engine);
+        if (e && e->needs_cldemote && !s->platform.cldemote) {
+            snprintf(path, sizeof path, "variants[%u].copy_engine", i);
+            return vio__ld_fail(ld, path,
+                                "%s needs CLDEMOTE, which this platform lacks (platform.cldemote is false: "
+                                "Skylake-SP has none; Tremont, Sapphire Rapids and later do)",
+                                e->name);
+        }
     }
     for (uint32_t i = 0; i < s->nvariants; i++)
         for (uint32_t j = 0; j < i; j++)

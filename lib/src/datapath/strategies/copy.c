@@ -25,9 +25,8 @@ static int copy_to_guests(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
             continue;
         uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
         uint64_t dst = dp_guest_buf(dp, g->vm, slot);
-        *t += vio_memsys_stream(dp->mem, w->core, VIO_STREAM_READ, p->buf, p->bytes, *t);
-        *t += vio_memsys_stream(dp->mem, w->core, VIO_STREAM_WRITE, dst, p->bytes, *t);
-        vio__dp_deliver(dp, w, g, *p, dst, UINT32_MAX, t);
+        vio_ps done = vio__dp_copy(dp, w, p->buf, dst, p->bytes, t);
+        vio__dp_deliver(dp, w, g, *p, dst, UINT32_MAX, done, t);
     }
     return 0;
 }
@@ -64,9 +63,9 @@ static int copy_to_shared(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
     dp->shared.free_at[sslot] = VIO_PS_NEVER;
     dp->shared_refs[sslot] = accepted;
     uint64_t dst = dp_shared_buf(dp, sslot);
+    vio_ps done = *t;
     if (eager) {
-        *t += vio_memsys_stream(dp->mem, w->core, VIO_STREAM_READ, p->buf, p->bytes, *t);
-        *t += vio_memsys_stream(dp->mem, w->core, VIO_STREAM_WRITE_LLC, dst, p->bytes, *t);
+        done = vio__dp_copy(dp, w, p->buf, dst, p->bytes, t);
     } else {
         dp->shared_src[sslot] = *p;
         dp->shared_fetched[sslot] = VIO_PS_NEVER;
@@ -74,7 +73,7 @@ static int copy_to_shared(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
     for (uint32_t i = 0; i < f->ndst; i++) {
         dp_guest *g = &dp->g[f->dst[i]];
         if (dp->accept[i]) {
-            vio__dp_deliver(dp, w, g, *p, dst, sslot, t);
+            vio__dp_deliver(dp, w, g, *p, dst, sslot, done, t);
         } else {
             g->want_kick = 1; /* out of rx buffers: vhost asks for a kick */
             g->dropped += m;
@@ -110,16 +109,16 @@ static int copy_none(vio_datapath *dp, const dp_worker *w, const dp_pkt *p, vio_
 }
 
 static const dp_copy_strategy table[] = {
-    {"guest", "baseline: the host copies each packet into every destination guest's buffer", VIO_STREAM_WRITE, 1, 0,
+    {"guest", "baseline: the host copies each packet into every destination guest's buffer", VIO_ENGINE_CPU, 1, 0,
      {copy_to_guests, NULL}},
     {"llc", "US11412059: the host copies each packet once into a ring in the LLC shared with the VMs",
-     VIO_STREAM_WRITE_LLC, 1, 0, {copy_llc, NULL}},
+     VIO_ENGINE_DMA, 1, 0, {copy_llc, NULL}},
     {"llc-on-fetch",
      "US11412059: the copy into the shared LLC ring happens when the first destination guest sends a fetch command",
-     VIO_STREAM_WRITE_LLC, 2, 0, {copy_llc_on_fetch, not_fetched}},
+     VIO_ENGINE_DMA, 2, 0, {copy_llc_on_fetch, not_fetched}},
     {"none",
      "direct delivery: the NIC DMAs into the consumer's own ring (SR-IOV VF, SIOV, bare-metal DPDK); no host copy",
-     VIO_STREAM_WRITE, 1, 1, {copy_none, NULL}},
+     VIO_ENGINE_CPU, 1, 1, {copy_none, NULL}},
 };
 
 const vio_axis vio_axis_copy = {"copy", "variants[].copy", "how the host hands a packet to the guests",

@@ -6,6 +6,7 @@
 #ifndef VIOSIM_DP_STRATEGIES_H
 #define VIOSIM_DP_STRATEGIES_H
 
+#include "viosim/copy.h"
 #include "viosim/memsys.h"
 #include "viosim/scenario.h"
 #include "viosim/strategy.h"
@@ -40,11 +41,21 @@ typedef struct dp_copy_ops {
 
 typedef struct dp_copy_strategy {
     const char *name, *help;
-    enum vio_stream_op desc_write; /* how the host writes the used descriptor it hands the guest */
+    enum vio_copy_engine engine;   /* the copy primitive when the variant's copy_engine is auto */
     unsigned guest_steps;          /* guest steps per destination copy, at most (resource estimate) */
     int direct;                    /* no host: the NIC delivers into the consumer's own ring (ops unused) */
     dp_copy_ops ops;
 } dp_copy_strategy;
+
+/* variants[].copy_engine: the primitive of the host's copies (viosim/copy.h).
+ * VIO_ENGINE_COUNT: auto, the copy strategy's own choice (dp_copy_strategy.engine). */
+typedef struct dp_copy_engine {
+    const char *name, *help;
+    enum vio_copy_engine engine;
+    int needs_cldemote; /* the platform must implement CLDEMOTE (platform.cldemote) */
+} dp_copy_engine;
+/* The name of the row of vio_axis_copy_engine that is engine `e` (not auto). */
+const char *vio__copy_engine_name(enum vio_copy_engine e);
 
 /* variants[].notify: how an idle guest learns of a packet. */
 typedef struct dp_notify_ops {
