@@ -88,20 +88,12 @@ static vio_ps store_nt(vio_copier *c, uint64_t dst, uint32_t bytes, vio_ps now)
     return overlapped(ms, sum, max);
 }
 
-/* The engine reads a source line as an I/O agent: from the LLC, else from DRAM
- * without allocating (DDIO allocates on writes only). Returns the latency. */
+/* The engine reads a source line as a device does (memsys_coh.c vio__ms_dev_read):
+ * from a core's cache by a snoop, from the LLC, else from DRAM without allocating. */
 static vio_ps engine_read(vio_memsys *ms, uint64_t line, vio_ps now)
 {
-    ms->accesses++;
-    int64_t s = vio_cache_find(ms->llc, line);
-    if (s >= 0) {
-        vio_cache_touch(ms->llc, s);
-        ms->st.llc_hits++;
-        return ms->llc_ps;
-    }
-    ms->st.llc_misses++;
-    ms->st.dram_reads++;
-    return ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
+    int hit;
+    return vio__ms_dev_read(ms, line, now, &hit);
 }
 
 static void dma_copy(vio_copier *c, uint64_t src, uint64_t dst, uint32_t bytes, vio_ps now, vio_copy_cost *out)
