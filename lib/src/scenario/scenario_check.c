@@ -108,6 +108,24 @@ static int needs_victim(const vio_tenant_params *t)
     return ((const dp_adversary *)vio_axis_row(&vio_axis_adversary, (size_t)t->adversary))->needs_victim;
 }
 
+/* Modes where each consumer owns exactly one NIC queue (IOMMU tenants, direct
+ * delivery): no explicit queue count, and every flow goes to one destination. */
+static int check_queue_per_consumer(const vio__ld *ld, const char *queue, const char *consumer, const char *when,
+                                    const char *why)
+{
+    const vio_scenario *s = ld->s;
+    if (s->platform.nic_queues != 0)
+        return vio__ld_fail(ld, "platform.nic.queues", "expected 0 (one %s) when %s, got %u", queue, when,
+                            s->platform.nic_queues);
+    for (uint32_t f = 0; f < s->traffic.nflows; f++)
+        if (s->traffic.flows[f].ndst != 1) {
+            char path[64];
+            snprintf(path, sizeof path, "traffic.flows[%u].dst", f);
+            return vio__ld_fail(ld, path, "expected one %s when %s (%s)", consumer, when, why);
+        }
+    return VIO_OK;
+}
+
 /* PASID-tagged I/O: tenants name existing VMs, and Tag IDs, PASIDs and VMs are
  * one-to-one, so the Tag ID -> queue pair -> PASID mapping can be inverted. */
 static int check_tenants(const vio__ld *ld)
@@ -175,18 +193,8 @@ static int check_tenants(const vio__ld *ld)
     if (!iommu)
         return VIO_OK;
     /* A queue pair belongs to one tenant: the NIC steers each VM's flows to its own queue. */
-    if (s->platform.nic_queues != 0)
-        return vio__ld_fail(ld, "platform.nic.queues",
-                            "expected 0 (one queue pair per VM) when a variant turns the IOMMU on, got %u",
-                            s->platform.nic_queues);
-    for (uint32_t f = 0; f < s->traffic.nflows; f++)
-        if (s->traffic.flows[f].ndst != 1) {
-            snprintf(path, sizeof path, "traffic.flows[%u].dst", f);
-            return vio__ld_fail(ld, path,
-                                "expected one VM when a variant turns the IOMMU on (a queue pair belongs to one "
-                                "tenant; multicast across tenants is not modelled)");
-        }
-    return VIO_OK;
+    return check_queue_per_consumer(ld, "queue pair per VM", "VM", "a variant turns the IOMMU on",
+                                    "a queue pair belongs to one tenant; multicast across tenants is not modelled");
 }
 
 /* Host workers: each on its own core; queue lists name existing queues, each
@@ -278,18 +286,8 @@ static int check_direct(const vio__ld *ld)
     if (!none)
         return VIO_OK;
     /* The NIC delivers straight into the consumer's ring: one queue per consumer. */
-    if (s->platform.nic_queues != 0)
-        return vio__ld_fail(ld, "platform.nic.queues",
-                            "expected 0 (one queue per consumer) when a variant has copy \"none\", got %u",
-                            s->platform.nic_queues);
-    for (uint32_t f = 0; f < s->traffic.nflows; f++)
-        if (s->traffic.flows[f].ndst != 1) {
-            snprintf(path, sizeof path, "traffic.flows[%u].dst", f);
-            return vio__ld_fail(ld, path,
-                                "expected one consumer when a variant has copy \"none\" (the NIC delivers into "
-                                "one queue; replicating a packet to several is not modelled)");
-        }
-    return VIO_OK;
+    return check_queue_per_consumer(ld, "queue per consumer", "consumer", "a variant has copy \"none\"",
+                                    "the NIC delivers into one queue; replicating a packet to several is not modelled");
 }
 
 int vio__ld_check(const vio__ld *ld)
