@@ -106,6 +106,12 @@ int cli_mkdirs(const char *dir, char *msg, size_t len)
             snprintf(msg, len, "%.1023s: cannot create directory: %s", path, strerror(errno));
             return -1;
         }
+        /* An existing file in the way fails now, before minutes of runs, not at the first write. */
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            snprintf(msg, len, "%.1023s: cannot create directory: %.1023s is not a directory", dir, path);
+            return -1;
+        }
         if (end)
             break;
         *p = '/';

@@ -161,6 +161,27 @@ START_TEST(test_unwritable_output_directory_exits_1)
 }
 END_TEST
 
+/* -o naming an existing file fails before any run, for every command that writes a
+ * directory (a sensitivity analysis used to run for minutes, then fail), and leaves the file. */
+START_TEST(test_output_that_is_a_file_fails_before_running)
+{
+    write_file(in_tmp("file"), "keep me\n");
+    const char *out = in_tmp("file");
+    cli_result r = cli("run", SCENARIO, "-o", out, "--sensitivity", "2", FAST);
+    ck_assert_msg(r.status == 1, "exit %d, stderr: %s", r.status, r.err);
+    assert_one_line(&r);
+    ck_assert_msg(strstr(r.err, "is not a directory") != NULL, "stderr: %s", r.err);
+    ck_assert_msg(r.out[0] == '\0', "stdout: %s", r.out);
+    cli_free(&r);
+    r = cli("run", SCENARIO, "-o", out, FAST);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "is not a directory"), "exit %d, stderr: %s", r.status, r.err);
+    cli_free(&r);
+    char *text = vio_test_read_file(out);
+    ck_assert_str_eq(text, "keep me\n");
+    free(text);
+}
+END_TEST
+
 START_TEST(test_failed_write_leaves_no_temporary_file)
 {
     /* results.json is a directory: the rename into place fails after the
@@ -557,6 +578,7 @@ int main(void)
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
     tcase_add_loop_test(tc, test_bad_input_exits_2_with_one_line, 0, (int)(sizeof bad_cases / sizeof *bad_cases));
     tcase_add_test(tc, test_unwritable_output_directory_exits_1);
+    tcase_add_test(tc, test_output_that_is_a_file_fails_before_running);
     tcase_add_test(tc, test_failed_write_leaves_no_temporary_file);
     tcase_add_test(tc, test_run_writes_results_json);
     tcase_add_test(tc, test_summary_on_stdout_unless_quiet);
