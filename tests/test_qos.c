@@ -1,6 +1,7 @@
 /* I/O resource control: token buckets, RR/WRR/DRR across queue pairs, Jain's index. */
 #include "support.h"
 #include "viosim/qos.h"
+#include "viosim/strategy.h"
 
 #include <math.h>
 #include <string.h>
@@ -237,6 +238,12 @@ START_TEST(t_policy_table)
     }
     ck_assert_int_eq(n, 3);
     ck_assert_ptr_null(vio_qos_policy_find("wfq"));
+    /* The host's io_sched axis is "vhost" then the same policies by name (a
+     * service order per turn, strategies/io_sched.c), in order. */
+    ck_assert_uint_eq(vio_axis_io_sched.count, (size_t)n + 1);
+    ck_assert_str_eq(vio_axis_name(&vio_axis_io_sched, 0), "vhost");
+    for (int i = 0; i < n; i++)
+        ck_assert_str_eq(vio_axis_name(&vio_axis_io_sched, (size_t)i + 1), p[i].name);
 }
 END_TEST
 
@@ -246,6 +253,21 @@ START_TEST(t_jain_index)
     ck_assert(fabs(vio_jain_index(eq, 4) - 1.0) < 1e-12);
     ck_assert(fabs(vio_jain_index(hog, 4) - 0.25) < 1e-12);
     ck_assert(fabs(vio_jain_index(two, 2) - 16.0 / 20.0) < 1e-12);
+}
+END_TEST
+
+START_TEST(t_maxmin_shares)
+{
+    /* 10 to share among demands 1, 2, 8, 20: 1 and 2 are met, 8 and 20 split the 7 left. */
+    const double d[4] = {8, 1, 20, 2};
+    double sh[4];
+    vio_maxmin_shares(d, 4, 10.0, sh);
+    ck_assert(fabs(sh[0] - 3.5) < 1e-12 && fabs(sh[1] - 1) < 1e-12 && fabs(sh[2] - 3.5) < 1e-12 &&
+              fabs(sh[3] - 2) < 1e-12);
+    /* Enough for everyone: every demand met. */
+    vio_maxmin_shares(d, 4, 100.0, sh);
+    for (int i = 0; i < 4; i++)
+        ck_assert(fabs(sh[i] - d[i]) < 1e-12);
 }
 END_TEST
 
@@ -263,6 +285,7 @@ int main(void)
     tcase_add_test(tc, t_drops_and_errors);
     tcase_add_test(tc, t_policy_table);
     tcase_add_test(tc, t_jain_index);
+    tcase_add_test(tc, t_maxmin_shares);
     suite_add_tcase(su, tc);
     return vio_test_run_suite(su);
 }

@@ -89,6 +89,15 @@ vio_ps vio_memsys_read(vio_memsys *ms, uint32_t core, uint64_t addr, vio_ps now,
  * operation, with up to `mlp` misses overlapped (hardware prefetch and fill buffers). */
 vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, uint64_t addr, uint32_t bytes,
                          vio_ps now);
+/* Intel Cache Allocation Technology: the LLC ways `core`'s fills may allocate
+ * into (the capacity bitmask of its class of service; bit w = way w; 0 = all).
+ * It applies to every LLC allocation a core's request causes: an inclusive LLC's
+ * fill from DRAM, a victim of the core's private caches entering a non-inclusive
+ * LLC, a snooped line written down, a store to the LLC. Hits anywhere are still
+ * hits (CAT restricts allocation, not lookup); device writes keep the DDIO ways.
+ * VIO_EINVAL unless the mask is one contiguous run within the LLC's ways, as
+ * Intel requires (SDM vol. 3B, 17.19). */
+int vio_memsys_set_cat(vio_memsys *ms, uint32_t core, uint32_t way_mask, vio_err *err);
 /* A read by the I/O agent (the IOMMU's page walker): looked up in the LLC, filled
  * from DRAM on a miss; no core's private cache is involved. Returns its latency. */
 vio_ps vio_memsys_io_read(vio_memsys *ms, uint64_t addr, vio_ps now);

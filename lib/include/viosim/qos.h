@@ -104,6 +104,8 @@ typedef struct vio_qos_queue_stats {
 
 int vio_qos_queue_stats_get(const vio_qos *q, uint32_t queue, vio_qos_queue_stats *out);
 uint32_t vio_qos_nqueues(const vio_qos *q);
+/* Packets waiting in all queues. */
+uint32_t vio_qos_backlog(const vio_qos *q);
 
 /* ---- fairness ------------------------------------------------------------- */
 
@@ -111,6 +113,13 @@ uint32_t vio_qos_nqueues(const vio_qos *q);
  * TR-301, 1984): (sum x)^2 / (n * sum x^2); 1 when all are equal, 1/n when one
  * takes everything. 1 for all zeros. */
 double vio_jain_index(const double *x, size_t n);
+
+/* Max-min fair shares of `capacity` among n demands (water-filling: no share
+ * exceeds its demand, and a share can grow only by shrinking a smaller one;
+ * Bertsekas & Gallager, Data Networks, 2nd ed., sec. 6.5.2). Jain's index of
+ * throughput / max-min share is the index of Jain, Chiu and Hawe's "normalized"
+ * allocation: 1 when every tenant gets its fair share even if demands differ. */
+void vio_maxmin_shares(const double *demand, size_t n, double capacity, double *share);
 
 #ifdef __cplusplus
 }

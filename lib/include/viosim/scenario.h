@@ -90,6 +90,7 @@ typedef struct vio_host_params {
     uint32_t irq_cycles;        /* host-side cost of taking the NIC's MSI-X */
     uint32_t notify_cycles;     /* host-side cost to signal a guest (per destination) */
     uint32_t shared_ring_entries; /* slots of the US11412059 shared LLC ring */
+    uint32_t quantum_bytes;     /* deficit round-robin credit per turn per unit of weight (io_sched drr) */
 } vio_host_params;
 
 /* How a guest's per-packet work (process_cycles) varies from packet to packet. */
@@ -194,6 +195,8 @@ typedef struct vio_tenant_params {
     char name[VIO_NAME_MAX]; /* carried into every result of the tenant ("" -> "vm<N>") */
     uint32_t rate_mbps;      /* per queue pair ingress rate limit (0: none), applied by io_control rate-limit */
     uint32_t burst_bytes;    /* its token-bucket depth */
+    uint32_t weight;         /* its queue pair's share of the host's service under io_sched wrr / drr */
+    uint32_t cat_ways;       /* Intel CAT capacity bitmask of LLC ways its VM's core may fill (0: all), under cat */
 } vio_tenant_params;
 
 typedef struct vio_variant {
@@ -207,6 +210,10 @@ typedef struct vio_variant {
     int iommu;      /* row of vio_axis_iommu: PASID translation of inbound DMA, and its page size */
     int io_control; /* row of vio_axis_io_control: US10310974 resource control */
     int copy_engine; /* row of vio_axis_copy_engine: the primitive of the host's copies */
+    /* How a host worker shares its service among its queue pairs: a row of
+     * vio_axis_io_sched (fifo, or a registered qos.h policy: rr, wrr, drr). */
+    int io_sched;
+    uint32_t cat; /* 1: per-tenant LLC way masks (tenants[].cat_ways) on the VMs' cores (Intel CAT) */
 } vio_variant;
 
 typedef struct vio_scenario {

@@ -243,6 +243,10 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
         vio_datapath_destroy(dp);
         return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
     }
+    if ((rc = vio__qos_init(dp, err)) != VIO_OK) {
+        vio_datapath_destroy(dp);
+        return rc;
+    }
     for (uint32_t v = 0; v < s->nvms; v++)
         if ((rc = vio__vcpu_for(dp, v, &dp->g[v].vcpu, err)) != VIO_OK) {
             vio_datapath_destroy(dp);
@@ -316,6 +320,7 @@ void vio_datapath_destroy(vio_datapath *dp)
     vio__pasid_destroy(dp);
     vio_stats_destroy(dp->stats);
     vio_copier_destroy(dp->copier);
+    vio__qos_destroy(dp);
     vio_memsys_destroy(dp->mem);
     vio_traffic_destroy(dp->traffic);
     if (dp->nic_rings)

@@ -146,30 +146,44 @@ static void worker_step(vio_datapath *dp, uint32_t index, vio_ps now)
         host_fetch(dp, w, &req, &t);
     }
     /* This turn's queue: the first owned one, from the rotation's place, with a
-     * packet ready (none when the turn was only for fetch commands). */
-    dp_fifo *in = NULL;
-    for (uint32_t k = 0; k < w->nq && !in; k++) {
-        uint32_t j = (w->rr + k) % w->nq;
-        head = dp_fifo_peek(&dp->nic_in[w->queues[j]], 0);
-        if (head && head->t_ready <= now) {
-            in = &dp->nic_in[w->queues[j]];
-            w->rr = (j + 1) % w->nq;
+     * packet ready (none when the turn was only for fetch commands); the
+     * io_sched row says what the turn may take (strategies/io_sched.c). A turn
+     * takes descriptors of that queue completed by its start: ring state it
+     * consults is what the other stages had published by `now`, as vhost reads
+     * avail once. A DRR turn whose credit does not cover the head packet takes
+     * nothing and passes to the next queue within this step (the credit grows
+     * at every visit, so some queue's turn takes a packet). */
+    const dp_io_sched_ops *ops = &dp->io_sched->ops;
+    for (uint32_t served = 0; !served;) {
+        dp_fifo *in = NULL;
+        uint32_t j = 0;
+        for (uint32_t k = 0; k < w->nq && !in; k++) {
+            j = (w->rr + k) % w->nq;
+            head = dp_fifo_peek(&dp->nic_in[w->queues[j]], 0);
+            if (head && head->t_ready <= now) {
+                in = &dp->nic_in[w->queues[j]];
+                w->rr = (j + 1) % w->nq;
+            }
         }
-    }
-    /* One turn: every descriptor of that queue completed by the turn's start,
-     * until a weight is reached; the packet that reaches the byte weight is the
-     * turn's last (vhost checks after each packet). Ring state the turn consults
-     * is what the other stages had published by `now`: a turn sees the rings as
-     * of its start, as vhost reads avail once. */
-    uint64_t bytes = 0;
-    for (uint32_t n = 0; in && n < s->host.budget && bytes < s->host.budget_bytes; n++) {
-        head = dp_fifo_peek(in, 0);
-        if (!head || head->t_ready > now)
+        if (!in)
             break;
-        dp_pkt p = dp_fifo_pop(in);
-        bytes += p.bytes;
-        host_packet(dp, w, &p, &t);
-        w->packets++;
+        dp_turn turn;
+        ops->grant(dp, w, j, &turn);
+        uint64_t bytes = 0;
+        for (uint32_t n = 0; n < turn.packets && bytes < turn.bytes; n++) {
+            head = dp_fifo_peek(in, 0);
+            if (!head || head->t_ready > now || (turn.fit && bytes + head->bytes > turn.bytes))
+                break;
+            dp_pkt p = dp_fifo_pop(in);
+            bytes += p.bytes;
+            host_packet(dp, w, &p, &t);
+            w->packets++;
+            served++;
+        }
+        if (ops->end) {
+            head = dp_fifo_peek(in, 0);
+            ops->end(dp, w, j, turn.bytes - bytes, head && head->t_ready <= now);
+        }
     }
     w->busy += t - now;
     w->busy_until = t;

@@ -36,6 +36,7 @@ typedef struct dp_tenant {
     vio_tbf tbf;            /* its queue pair's ingress rate limit (no rate: always conforms) */
     uint64_t policed;       /* packets the rate limit dropped */
     const dp_adversary *adv; /* its row of tenants[].adversary */
+    uint64_t offered_bytes; /* frame bytes offered to its queue pair (its demand, for max-min fairness) */
 } dp_tenant;
 
 /* A packet (or one destination's copy of it) waiting in a stage's input queue. */
@@ -83,6 +84,10 @@ typedef struct dp_worker {
     vio_ps busy_until, busy;
     vio_ps debt; /* signals the guests took since its last batch, paid at its next */
     uint64_t batches, irqs, packets, fetches;
+    /* variants[].io_sched (dp_qos.c): per owned queue, its tenant's weight and
+     * the byte credit DRR carries to its next turn (NULL with the default order). */
+    uint32_t *weight;
+    uint64_t *deficit;
 } dp_worker;
 
 typedef struct dp_guest {
@@ -137,6 +142,7 @@ struct vio_datapath {
     /* The variant's strategy on each axis: the rows it named (strategies/). */
     const dp_dma_strategy *dma;
     const dp_copy_strategy *copy;
+    const dp_io_sched *io_sched; /* the order a worker serves its queues in (variants[].io_sched) */
     const dp_notify_strategy *notify;
     const dp_copy_engine *copy_engine; /* the row the variant named (possibly auto) */
     enum vio_copy_engine engine;       /* the primitive the host's copies use, auto resolved */
@@ -257,6 +263,12 @@ void vio__pasid_destroy(vio_datapath *dp);
 int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_ps now, uint64_t *buf,
                    vio_ps *delay);
 json_t *vio__pasid_results(const vio_datapath *dp);
+
+/* dp_qos.c: I/O resource control in the host (US10310974): the registered
+ * policy (variants[].io_sched) each worker serves its queue pairs by, and the
+ * tenants' LLC way masks (variants[].cat). */
+int vio__qos_init(vio_datapath *dp, vio_err *err);
+void vio__qos_destroy(vio_datapath *dp);
 
 /* datapath.c: the vCPU model of one VM for the variant's notify mode. */
 int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *err);

@@ -63,8 +63,11 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
     }
     /* Every measured (packet, destination) pair is offered once: offered = delivered + dropped. */
     dp->offered += m * f->ndst;
-    for (uint32_t i = 0; i < f->ndst; i++)
+    for (uint32_t i = 0; i < f->ndst; i++) {
         dp->g[f->dst[i]].offered += m;
+        if (dp->tn)
+            dp->tn[f->dst[i]].offered_bytes += m * a.bytes;
+    }
     uint32_t q = steer(dp, f, a.flow);
     dp_ring *r = &dp->nic_rings[q];
     uint32_t slot = (uint32_t)(r->produced % r->entries);

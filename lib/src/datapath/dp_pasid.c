@@ -61,7 +61,7 @@ static void tenant_params(const vio_scenario *s, uint32_t vm, vio_tenant_params 
         }
     *out = (vio_tenant_params){.vm = vm, .tag = vm, .pasid = 0x100 + vm,
                                .adversary = vio_axis_find(&vio_axis_adversary, "none", 4),
-                               .attack_every = 1, .burst_bytes = 18432};
+                               .attack_every = 1, .burst_bytes = 18432, .weight = 1};
 }
 
 int vio__pasid_init(vio_datapath *dp, vio_err *err)
@@ -236,7 +236,8 @@ json_t *vio__pasid_results(const vio_datapath *dp)
     uint64_t cross = 0, rejected = 0, refused = 0;
     json_t *tenants = json_array();
     vio_ps span = dp->last_done > dp->first_arrival ? dp->last_done - dp->first_arrival : 0;
-    double *gbps = calloc(dp->s->nvms ? dp->s->nvms : 1, sizeof *gbps);
+    size_t n = dp->s->nvms ? dp->s->nvms : 1;
+    double *gbps = calloc(3 * n, sizeof *gbps), *demand = gbps ? gbps + n : NULL, *share = gbps ? gbps + 2 * n : NULL;
     for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {
         const dp_tenant *t = &dp->tn[v];
         const dp_guest *g = &dp->g[v];
@@ -247,13 +248,15 @@ json_t *vio__pasid_results(const vio_datapath *dp)
         char vmname[16];
         snprintf(vmname, sizeof vmname, "vm%u", (unsigned)v);
         double tput = span ? (double)g->bytes * 8.0 / ((double)span / 1e12) / 1e9 : 0.0;
-        if (gbps)
+        if (gbps) {
             gbps[v] = tput;
+            demand[v] = span ? (double)t->offered_bytes * 8.0 / ((double)span / 1e12) / 1e9 : 0.0;
+        }
         rejected += t->rejected_posts;
         refused += t->pasid_refused;
         json_array_append_new(
-            tenants, json_pack("{s:s,s:f,s:I,s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
-                               "name", t->p.name[0] ? t->p.name : vmname, "throughput_gbps", tput, "policed",
+            tenants, json_pack("{s:s,s:f,s:i,s:I,s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
+                               "name", t->p.name[0] ? t->p.name : vmname, "throughput_gbps", tput, "weight", (int)t->p.weight, "policed",
                                (json_int_t)t->policed, "tag", (int)t->tag,
                                "pasid", (int)t->p.pasid, "queue_pair", (int)t->qp, "vm", (int)v, "adversary",
                                t->adv->name, "packets", "offered", (json_int_t)g->offered,
@@ -268,9 +271,22 @@ json_t *vio__pasid_results(const vio_datapath *dp)
     /* Jain's index over the tenants' delivered throughput: 1 when they get equal
      * shares, 1/n when one takes everything. */
     double jain = dp->tn && gbps ? vio_jain_index(gbps, dp->s->nvms) : 1.0;
+    /* ... and over throughput / max-min fair share of what was delivered: 1 when
+     * every tenant got its fair share, whatever the demands (a tenant that offers
+     * less than an equal split is owed only its demand). */
+    double jain_mm = 1.0;
+    if (dp->tn && gbps) {
+        double cap = 0;
+        for (uint32_t v = 0; v < dp->s->nvms; v++)
+            cap += gbps[v];
+        vio_maxmin_shares(demand, dp->s->nvms, cap, share);
+        for (uint32_t v = 0; v < dp->s->nvms; v++)
+            gbps[v] = share[v] > 0 ? gbps[v] / share[v] : 1.0;
+        jain_mm = vio_jain_index(gbps, dp->s->nvms);
+    }
     free(gbps);
-    return json_pack("{s:s,s:f,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "mode",
-                     mode[dp->v->iommu], "fairness_jain", jain,
+    return json_pack("{s:s,s:f,s:f,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "mode",
+                     mode[dp->v->iommu], "fairness_jain", jain, "fairness_jain_maxmin", jain_mm,
                      "translations", (json_int_t)st.translations, "iotlb_hits", (json_int_t)st.iotlb_hits,
                      "iotlb_misses", (json_int_t)st.iotlb_misses, "iotlb_hit_rate",
                      st.iotlb_hits + st.iotlb_misses ? (double)st.iotlb_hits / (double)(st.iotlb_hits + st.iotlb_misses)

@@ -24,7 +24,10 @@ int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *e
     ms->l1 = calloc(cfg->cores, sizeof *ms->l1);
     ms->l2 = calloc(cfg->cores, sizeof *ms->l2);
     ms->core_reads = calloc((size_t)cfg->cores * VIO_LVL_COUNT, sizeof *ms->core_reads);
-    int rc = (ms->l1 && ms->l2 && ms->core_reads) ? VIO_OK
+    ms->cat_mask = malloc((size_t)cfg->cores * sizeof *ms->cat_mask);
+    for (uint32_t c = 0; ms->cat_mask && c < cfg->cores; c++)
+        ms->cat_mask[c] = VIO_CACHE_ALL_WAYS;
+    int rc = (ms->l1 && ms->l2 && ms->core_reads && ms->cat_mask) ? VIO_OK
                                                    : vio_err_set(err, VIO_ENOMEM, "memsys: out of memory");
     /* Ideal memory keeps no cache state: nothing to allocate (reduced models start fast). */
     /* Each cache draws its random replacement choices from its own stream. */
@@ -98,7 +101,28 @@ void vio_memsys_destroy(vio_memsys *ms)
     vio_cache_destroy(ms->llc);
     vio_cache_destroy(ms->sf);
     free(ms->core_reads);
+    free(ms->cat_mask);
     free(ms);
+}
+
+int vio_memsys_set_cat(vio_memsys *ms, uint32_t core, uint32_t way_mask, vio_err *err)
+{
+    uint32_t ways = ms->cfg.llc.ways;
+    uint32_t all = ways >= 32 ? VIO_CACHE_ALL_WAYS : (1u << ways) - 1u;
+    if (core >= ms->cfg.cores)
+        return vio_err_set(err, VIO_EINVAL, "memsys: CAT: core %u of %u", core, ms->cfg.cores);
+    if (way_mask == 0) {
+        ms->cat_mask[core] = VIO_CACHE_ALL_WAYS;
+        return VIO_OK;
+    }
+    /* Intel SDM vol. 3B, 17.19.4.2: a capacity bitmask must be a contiguous run of
+     * set bits within the LLC's ways (CPUID.10H:EAX). */
+    uint32_t low = way_mask & -way_mask;
+    if ((way_mask & ~all) != 0 || ((way_mask + low) & way_mask) != 0)
+        return vio_err_set(err, VIO_EINVAL, "memsys: CAT: way mask 0x%x must be one contiguous run of bits within "
+                           "the LLC's %u ways", way_mask, ways);
+    ms->cat_mask[core] = way_mask;
+    return VIO_OK;
 }
 
 /* One line over the DRAM channels at time `now`: it takes a slot in the first
@@ -159,7 +183,7 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
         } else if (op == VIO_STREAM_WRITE) {
             lat = vio__ms_core_access(ms, core, line, 1, now, &lvl);
         } else {
-            lat = vio__ms_core_write_llc(ms, line, now);
+            lat = vio__ms_core_write_llc(ms, core, line, now);
         }
         sum += lat;
         if (lat > max)

@@ -88,7 +88,7 @@ static int64_t llc_fill(vio_memsys *ms, uint64_t line, uint32_t mask, uint32_t f
 /* Data coming down from a private cache (a victim, or a snooped modified line):
  * an inclusive LLC holds the line already; a non-inclusive one receives it, as
  * Skylake-SP's LLC is filled by L2 victims. */
-static void llc_receive(vio_memsys *ms, uint64_t line, int dirty, vio_ps now)
+static void llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t mask, vio_ps now)
 {
     int64_t s = vio_cache_find(ms->llc, line);
     if (s < 0 && !ms->sf) { /* inclusion broken: cannot happen; write to DRAM rather than lose data */
@@ -99,7 +99,7 @@ static void llc_receive(vio_memsys *ms, uint64_t line, int dirty, vio_ps now)
         return;
     }
     if (s < 0)
-        s = llc_fill(ms, line, VIO_CACHE_ALL_WAYS, 0, now);
+        s = llc_fill(ms, line, mask, 0, now);
     if (dirty)
         vio_cache_set_flags(ms->llc, s, vio_cache_flags(ms->llc, s) | VIO_LINE_DIRTY);
 }
@@ -128,8 +128,8 @@ static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, int dirty
     }
     if (dirty)
         ms->st.inner_writebacks++;
-    if (dirty || ms->sf)
-        llc_receive(ms, line, dirty, now);
+    if (dirty || ms->sf) /* a victim of this core's caches: filled under its CAT class */
+        llc_receive(ms, line, dirty, ms->cat_mask[core], now);
 }
 
 /* Fill `line` into `core`'s L2 (if any) and L1, handling both victims. */
@@ -172,7 +172,9 @@ static int64_t sf_track(vio_memsys *ms, uint64_t line, vio_ps now)
         uint64_t before = ms->st.back_invalidations;
         int dirty = invalidate_inner(ms, v.line, v.sharers, UINT32_MAX);
         ms->st.sf_back_invalidations += ms->st.back_invalidations - before;
-        llc_receive(ms, v.line, dirty, now);
+        /* Data of other cores, pushed out by the snoop filter: no class of service of
+         * its own in the model, so any way. */
+        llc_receive(ms, v.line, dirty, VIO_CACHE_ALL_WAYS, now);
     }
     return s;
 }
@@ -239,7 +241,7 @@ vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wri
                         downgrade(ms, c, line);
             }
             vio_cache_set_flags(d, ds, df & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
-            llc_receive(ms, line, 1, now);
+            llc_receive(ms, line, 1, ms->cat_mask[core], now);
             if (ls >= 0)
                 ms->st.llc_hits++;
             else
@@ -260,8 +262,8 @@ vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wri
             ms->st.dram_reads++;
             lat = ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
             *served = VIO_LVL_DRAM;
-            if (!ms->sf) /* inclusive: the fill allocates in the LLC too */
-                ls = llc_fill(ms, line, VIO_CACHE_ALL_WAYS, 0, now);
+            if (!ms->sf) /* inclusive: the fill allocates in the LLC too, in the core's CAT ways */
+                ls = llc_fill(ms, line, ms->cat_mask[core], 0, now);
         }
         /* A core has now seen the line: it is no longer unread I/O data. */
         ls = vio_cache_find(ms->llc, line);
@@ -311,7 +313,7 @@ static int invalidate_all_private(vio_memsys *ms, uint64_t line, int *was_privat
     return dirty;
 }
 
-vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint64_t line, vio_ps now)
+vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
 {
     ms->accesses++;
     int was_private;
@@ -323,7 +325,7 @@ vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint64_t line, vio_ps now)
         vio_cache_touch(ms->llc, s);
     } else {
         ms->st.llc_misses++;
-        s = llc_fill(ms, line, VIO_CACHE_ALL_WAYS, 0, now);
+        s = llc_fill(ms, line, ms->cat_mask[core], 0, now);
     }
     vio_cache_set_sharers(ms->llc, s, 0);
     vio_cache_set_flags(ms->llc, s, VIO_LINE_DIRTY | VIO_LINE_COPY_UNREAD);

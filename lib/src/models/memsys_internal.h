@@ -21,6 +21,9 @@ struct vio_memsys {
     vio_cache *sf;
     uint32_t io_mask;    /* DDIO allocation ways: the top io_ways of the LLC */
     uint32_t reuse_mask; /* second I/O region (io_reuse_ways below the io ways), or 0 */
+    /* Intel CAT: per core, the LLC ways its fills may allocate into (its class of
+     * service's capacity bitmask); VIO_CACHE_ALL_WAYS unless vio_memsys_set_cat. */
+    uint32_t *cat_mask;
     vio_ps l1_ps, l2_ps, llc_ps, c2c_ps, dram_ps, dram_line_ps;
     uint64_t dram_window_lines;
     uint64_t dram_used[VIO__DRAM_WINDOWS];
@@ -39,8 +42,8 @@ vio_ps vio__ms_dram_transfer(vio_memsys *ms, vio_ps now);
  * other copy invalidated. */
 vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
                            enum vio_level *served);
-/* A full-line store that allocates in the LLC only (no RFO, no private copy). */
-vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint64_t line, vio_ps now);
+/* A full-line store by `core` that allocates in the LLC only (no RFO, no private copy). */
+vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now);
 /* A read by the I/O agent (page walker): LLC, then DRAM. */
 vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now);
 /* A device's non-allocating read of one line (PCIeRdCur); *hit: served by the LLC

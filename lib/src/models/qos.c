@@ -295,6 +295,14 @@ int vio_qos_queue_stats_get(const vio_qos *s, uint32_t i, vio_qos_queue_stats *o
 
 uint32_t vio_qos_nqueues(const vio_qos *s) { return s->n; }
 
+uint32_t vio_qos_backlog(const vio_qos *s)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->n; i++)
+        n += s->q[i].len;
+    return n;
+}
+
 double vio_jain_index(const double *x, size_t n)
 {
     double sum = 0, sq = 0;
@@ -303,4 +311,29 @@ double vio_jain_index(const double *x, size_t n)
         sq += x[i] * x[i];
     }
     return sq > 0 ? sum * sum / ((double)n * sq) : 1.0;
+}
+
+void vio_maxmin_shares(const double *demand, size_t n, double capacity, double *share)
+{
+    /* Repeatedly satisfy every demand below an equal split of what is left. */
+    size_t left = n;
+    for (size_t i = 0; i < n; i++)
+        share[i] = -1.0;
+    while (left) {
+        double each = capacity / (double)left;
+        int fixed = 0;
+        for (size_t i = 0; i < n; i++)
+            if (share[i] < 0 && demand[i] <= each) {
+                share[i] = demand[i];
+                capacity -= demand[i];
+                left--;
+                fixed = 1;
+            }
+        if (!fixed) { /* every remaining demand exceeds the split: they share it equally */
+            for (size_t i = 0; i < n; i++)
+                if (share[i] < 0)
+                    share[i] = each;
+            break;
+        }
+    }
 }

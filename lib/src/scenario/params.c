@@ -9,6 +9,7 @@
 
 #include "viosim/cache.h"
 #include "viosim/preset.h"
+#include "viosim/qos.h"
 #include "viosim/repl.h"
 #include "viosim/strategy.h"
 
@@ -250,6 +251,10 @@ static const vio_param rows[] = {
      "destination VM has read it.",
      "estimate: 512 x 2 KiB = 1 MiB, a tenth of the default 11 MiB LLC, as US11412059 shares part of the LLC",
      SC(host.shared_ring_entries), 0},
+    {"host.quantum_bytes", VIO_PT_U32, "bytes", "1514", 64, 1048576, NULL,
+     "Deficit round-robin credit a queue pair earns per turn per unit of weight (variants[].io_sched drr).",
+     "Linux sch_drr: a class's default quantum is psched_mtu(), the device MTU plus its hard header (1500 + 14 "
+     "for Ethernet)", SC(host.quantum_bytes), 0},
 
     /* ---- irq ---- */
     {"irq.exit_entry_cycles", VIO_PT_U32, "cycles", "1559", 0, 100000000, NULL,
@@ -422,6 +427,15 @@ static const vio_param rows[] = {
      "I/O resource control per queue pair (US10310974): rate-limit polices each tenant's queue pair at the device "
      "with its token bucket (tenants[].rate_mbps, burst_bytes) and drops what does not conform.",
      "baseline: no control", VA(io_control), 0},
+    {"variants[].io_sched", VIO_PT_ENUM, "", "\"vhost\"", 0, 0, VIO_AXIS_CHOICES("io_sched"),
+     "The order each host worker serves its queue pairs in (US10310974 resource control), one queue per turn in "
+     "rotation: vhost takes up to host.budget packets / host.budget_bytes per turn; rr one packet, wrr "
+     "tenants[].weight packets, drr tenants[].weight x host.quantum_bytes bytes of credit (`viosim list`).",
+     "baseline: vhost-net's worker (drivers/vhost/net.c weights)", VA(io_sched), 0},
+    {"variants[].cat", VIO_PT_BOOL, "", "false", 0, 1, NULL,
+     "Per-tenant LLC way masks (Intel Cache Allocation Technology): each tenant's VM core fills only the LLC "
+     "ways of its tenants[].cat_ways.",
+     "baseline: no cache partitioning", VA(cat), 0},
 
     {"variants[].copy_engine", VIO_PT_ENUM, "", "\"auto\"", 0, 0, VIO_AXIS_CHOICES("copy_engine"),
      "The primitive of the host's copies (ordinary stores, + CLDEMOTE, non-temporal stores, a copy engine, or "
@@ -486,6 +500,15 @@ static const vio_param rows[] = {
     {"tenants[].burst_bytes", VIO_PT_U32, "bytes", "18432", 9216, 2147483647.0, NULL,
      "Token-bucket depth of that limit; at least one 9216-byte jumbo frame so every frame can conform.",
      "estimate: two jumbo frames", TN(burst_bytes), 0},
+    {"tenants[].weight", VIO_PT_U32, "", "1", 1, 1000, NULL,
+     "Share of the host's service its queue pair gets under io_sched wrr (packets per turn) or drr "
+     "(weight x host.quantum_bytes bytes per turn).",
+     "convention: equal shares", TN(weight), 0},
+    {"tenants[].cat_ways", VIO_PT_U32, "", "0", 0, 4294967295.0, NULL,
+     "Capacity bitmask of the LLC ways its VM's core may allocate into under variants[].cat (bit w: way w; "
+     "contiguous and within platform.llc.ways, as Intel CAT requires); 0: every way. The DDIO ways are the top "
+     "platform.io_ways.",
+     "convention: no partition", TN(cat_ways), 0},
 
     {NULL, VIO_PT_U32, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0},
 };

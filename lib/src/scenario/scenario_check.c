@@ -165,6 +165,16 @@ static int check_tenants(const vio__ld *ld)
                 return vio__ld_fail(ld, path, "PASID %u is already tenants[%u]'s", t->pasid, j);
             }
         }
+        if (t->cat_ways) {
+            /* Intel CAT: one contiguous run of ways within the LLC (SDM vol. 3B, 17.19). */
+            uint32_t ways = s->platform.llc.ways, all = ways >= 32 ? UINT32_MAX : (1u << ways) - 1u;
+            uint32_t low = t->cat_ways & (0u - t->cat_ways);
+            snprintf(path, sizeof path, "tenants[%u].cat_ways", i);
+            if ((t->cat_ways & ~all) || ((t->cat_ways + low) & t->cat_ways))
+                return vio__ld_fail(ld, path,
+                                    "expected one contiguous run of bits within the LLC's %u ways (0x1..0x%x), got 0x%x",
+                                    ways, all, t->cat_ways);
+        }
         if (needs_victim(t)) {
             snprintf(path, sizeof path, "tenants[%u].victim", i);
             if (t->victim >= s->nvms)

@@ -88,6 +88,31 @@ typedef struct dp_io_control {
     int rate_limit; /* police each queue pair with its tenant's token bucket */
 } dp_io_control;
 
+/* variants[].io_sched: the order in which a host worker serves the NIC queues
+ * (queue pairs) it owns, one queue per turn (dp_host.c). A row says what the
+ * turn of owned queue k may take: at most `packets` packets and `bytes` bytes,
+ * where with `fit` a packet is taken only if it fits in the bytes left (DRR's
+ * deficit test) and without it the packet that reaches `bytes` is the turn's
+ * last (vhost_exceeds_weight, checked after each packet). */
+typedef struct dp_turn {
+    uint32_t packets;
+    uint64_t bytes;
+    int fit;
+} dp_turn;
+
+typedef struct dp_io_sched_ops {
+    void (*grant)(const struct vio_datapath *dp, struct dp_worker *w, uint32_t k, dp_turn *turn);
+    /* After queue k's turn: the bytes of its grant it left, and whether it still
+     * has a packet ready (NULL: nothing to carry over). */
+    void (*end)(const struct vio_datapath *dp, struct dp_worker *w, uint32_t k, uint64_t left, int backlog);
+} dp_io_sched_ops;
+
+typedef struct dp_io_sched {
+    const char *name, *help;
+    int weighted; /* uses tenants[].weight (the worker keeps a weight and a credit per queue) */
+    dp_io_sched_ops ops;
+} dp_io_sched;
+
 /* tenants[].adversary: how a tenant misbehaves (dp_pasid.c acts on `attack`). */
 typedef struct dp_adversary {
     const char *name, *help;
