@@ -175,6 +175,7 @@ enum vio_adversary {
     VIO_ADV_FOREIGN_TAG,    /* uses the victim's Tag ID to post its own buffers on the victim's queue pair */
     VIO_ADV_WRONG_PASID,    /* asks the device to stamp the victim's PASID (the device-side check refuses) */
     VIO_ADV_NO_PASID,       /* the device sends this tenant's DMAs without a PASID */
+    VIO_ADV_READ_SHARED,    /* its guest reads the victim's latest slot of the shared LLC ring */
 };
 
 typedef struct vio_iommu_params {
@@ -214,6 +215,9 @@ typedef struct vio_variant {
      * vio_axis_io_sched (fifo, or a registered qos.h policy: rr, wrr, drr). */
     int io_sched;
     uint32_t cat; /* 1: per-tenant LLC way masks (tenants[].cat_ways) on the VMs' cores (Intel CAT) */
+    /* The US11412059 LLC ring: per-vm, a region shared by the host and each VM (and
+     * one per multicast destination set); global: one region mapped into every VM. */
+    int shared_ring; /* row of vio_axis_shared_ring */
 } vio_variant;
 
 typedef struct vio_scenario {

@@ -59,6 +59,53 @@ int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err)
     return vio_memsys_create(&mc, out, err);
 }
 
+static int same_dsts(const vio_flow *a, const vio_flow *b)
+{
+    if (a->ndst != b->ndst)
+        return 0;
+    for (uint32_t i = 0; i < a->ndst; i++) {
+        uint32_t found = 0;
+        for (uint32_t j = 0; j < b->ndst && !found; j++)
+            found = a->dst[i] == b->dst[j];
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+uint32_t vio__shared_regions(const vio_scenario *s, const vio_variant *v, uint32_t *flow_region,
+                             uint32_t *region_flow)
+{
+    if (dp_shared_global(v)) {
+        for (uint32_t f = 0; f < s->traffic.nflows; f++)
+            flow_region[f] = 0;
+        if (region_flow)
+            region_flow[0] = UINT32_MAX;
+        return 1;
+    }
+    /* Region v: VM v's own. Then one per distinct multicast destination set: its
+     * single copy is mapped read-only into exactly those VMs (docs/model.md). */
+    uint32_t n = s->nvms;
+    for (uint32_t r = 0; region_flow && r < n; r++)
+        region_flow[r] = UINT32_MAX;
+    for (uint32_t f = 0; f < s->traffic.nflows; f++) {
+        const vio_flow *fl = &s->traffic.flows[f];
+        flow_region[f] = fl->dst[0];
+        if (fl->ndst == 1)
+            continue;
+        flow_region[f] = UINT32_MAX;
+        for (uint32_t g = 0; g < f && flow_region[f] == UINT32_MAX; g++)
+            if (s->traffic.flows[g].ndst > 1 && same_dsts(fl, &s->traffic.flows[g]))
+                flow_region[f] = flow_region[g];
+        if (flow_region[f] == UINT32_MAX) {
+            if (region_flow)
+                region_flow[n] = f;
+            flow_region[f] = n++;
+        }
+    }
+    return n;
+}
+
 /* The worker of each NIC queue: the scenario's lists, else round-robin. */
 static void map_queues(vio_datapath *dp)
 {
@@ -85,12 +132,21 @@ static int build_agents(vio_datapath *dp)
     dp->w = calloc(W, sizeof *dp->w);
     dp->g = calloc(s->nvms, sizeof *dp->g);
     dp->accept = calloc(s->nvms, sizeof *dp->accept);
-    dp->shared_refs = calloc(s->host.shared_ring_entries, sizeof *dp->shared_refs);
-    dp->shared_src = calloc(s->host.shared_ring_entries, sizeof *dp->shared_src);
-    dp->shared_fetched = calloc(s->host.shared_ring_entries, sizeof *dp->shared_fetched);
-    bad |= !dp->agents || !dp->stale || !dp->is_stale || !dp->nic_rings || !dp->queue_worker || !dp->nic_in ||
-           !dp->w || !dp->g ||
-           !dp->accept || !dp->shared_refs || !dp->shared_src || !dp->shared_fetched;
+    size_t sslots = (size_t)dp->nregions * s->host.shared_ring_entries;
+    dp->shared_refs = calloc(sslots, sizeof *dp->shared_refs);
+    dp->shared_src = calloc(sslots, sizeof *dp->shared_src);
+    dp->shared_fetched = calloc(sslots, sizeof *dp->shared_fetched);
+    dp->region_produced = calloc(dp->nregions, sizeof *dp->region_produced);
+    dp->region_flow = calloc((size_t)s->nvms + s->traffic.nflows, sizeof *dp->region_flow);
+    dp->last_shared = calloc(s->nvms, sizeof *dp->last_shared);
+    bad |= !dp->agents || !dp->stale || !dp->is_stale || !dp->nic_rings || !dp->queue_worker || !dp->nic_in || !dp->w || !dp->g ||
+           !dp->accept || !dp->shared_refs || !dp->shared_src || !dp->shared_fetched || !dp->region_produced ||
+           !dp->region_flow || !dp->last_shared;
+    if (bad)
+        return -1;
+    (void)vio__shared_regions(s, dp->v, dp->flow_region, dp->region_flow);
+    for (uint32_t v = 0; v < s->nvms; v++)
+        dp->last_shared[v] = UINT32_MAX;
     if (bad)
         return -1;
     dp->agents[0] = (dp_agent){DP_AGENT_NIC, 0, UINT32_MAX, &vio__nic_ops};
@@ -115,7 +171,7 @@ static int build_agents(vio_datapath *dp)
     /* A queue holds at most its ring's slots: the NIC fills a slot only once the host freed it. */
     for (uint32_t q = 0; !bad && q < dp->nqueues; q++)
         bad |= fifo_init(&dp->nic_in[q], s->platform.nic_ring_entries, dp->w[dp->queue_worker[q]].agent);
-    bad |= bad || ring_init(&dp->shared, s->host.shared_ring_entries);
+    bad |= bad || ring_init(&dp->shared, (uint32_t)sslots);
     for (uint32_t v = 0; !bad && v < s->nvms; v++) {
         dp_guest *g = &dp->g[v];
         g->vm = v;
@@ -210,7 +266,11 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     dp->nic_desc_span = align_up((uint64_t)s->platform.nic_ring_entries * VIO_DESC_BYTES);
     dp->guest_buf_span = align_up((uint64_t)vm_ring * dp->buf_stride);
     dp->guest_desc_span = align_up((uint64_t)vm_ring * VIO_DESC_BYTES);
-    int rc = vio__memsys_for(s, &dp->mem, err);
+    dp->region_entries = s->host.shared_ring_entries;
+    dp->region_span = align_up((uint64_t)dp->region_entries * dp->buf_stride);
+    dp->flow_region = calloc(s->traffic.nflows, sizeof *dp->flow_region);
+    dp->nregions = dp->flow_region ? vio__shared_regions(s, dp->v, dp->flow_region, NULL) : 0;
+    int rc = dp->flow_region ? vio__memsys_for(s, &dp->mem, err) : vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
     if (rc == VIO_OK) {
         /* The copy engine's writes allocate in the LLC (DDIO) or go to DRAM by its own
          * setting, not the NIC's: DSA chooses per descriptor (Cache Control). */
@@ -343,6 +403,10 @@ void vio_datapath_destroy(vio_datapath *dp)
     free(dp->accept);
     free(dp->shared_src);
     free(dp->shared_fetched);
+    free(dp->region_produced);
+    free(dp->region_flow);
+    free(dp->flow_region);
+    free(dp->last_shared);
     if (dp->g)
         for (uint32_t v = 0; v < dp->s->nvms; v++) {
             free(dp->g[v].ring.free_at);

@@ -7,6 +7,7 @@
 #include "viosim/cache.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct part {
@@ -63,10 +64,16 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
     p = (part){"vms", s->nvms * (uint64_t)sizeof(dp_guest) + ring * (sizeof(vio_ps) + sizeof(dp_pkt)), ""};
     snprintf(p.why, sizeof p.why, "%u VMs, %llu ring entries in all", s->nvms, (unsigned long long)ring);
     add(e, &p);
-    uint64_t shared = s->host.shared_ring_entries;
+    /* Every shared region's ring (per-vm: one per VM and per multicast destination set). */
+    uint32_t *fr = malloc(((size_t)s->traffic.nflows + 1) * sizeof *fr);
+    uint64_t regions = fr ? vio__shared_regions(s, v, fr, NULL) : s->nvms + s->traffic.nflows;
+    free(fr);
+    uint64_t shared = regions * s->host.shared_ring_entries;
     p = (part){"host.shared_ring_entries",
-               shared * (sizeof(vio_ps) * 2 + sizeof(uint32_t) + sizeof(dp_pkt)) + s->nvms * sizeof(dp_pkt), ""};
-    snprintf(p.why, sizeof p.why, "%llu slots", (unsigned long long)shared);
+               shared * (sizeof(vio_ps) * 2 + sizeof(uint32_t) + sizeof(dp_pkt)) +
+                   s->nvms * (sizeof(dp_pkt) + sizeof(uint32_t)) + regions * (sizeof(uint64_t) + sizeof(uint32_t)),
+               ""};
+    snprintf(p.why, sizeof p.why, "%llu regions x %u slots", (unsigned long long)regions, s->host.shared_ring_entries);
     add(e, &p);
     /* Flows: generator state and destination lists. */
     uint64_t dst = 0;

@@ -80,6 +80,8 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
         /* It reads what it needs of the packet (a forwarder: the header line). */
         uint32_t touch = vm->touch_bytes && vm->touch_bytes < p.bytes ? vm->touch_bytes : p.bytes;
         t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_READ, p.buf, touch, t);
+        if (dp->tn) /* whose data it read; a read-shared adversary's attempt */
+            t += vio__tenant_read(dp, g, &p, t);
         if (vm->service == VIO_SERVICE_EXPONENTIAL)
             t += (vio_ps)vio_rng_exp_ps(&g->service_rng, (double)dp_cycles(dp, vm->process_cycles));
         else

@@ -71,6 +71,8 @@ void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p
      * the interrupt, so the cost is charged there to the next batch of the
      * worker that delivered (its debt), not here. */
     g->last_worker = w->index;
+    if (shared != UINT32_MAX)
+        dp->last_shared[g->vm] = shared;
     p.t_ready = at + d;
     p.buf = buf;
     p.slot = slot;

@@ -37,6 +37,9 @@ typedef struct dp_tenant {
     uint64_t policed;       /* packets the rate limit dropped */
     const dp_adversary *adv; /* its row of tenants[].adversary */
     uint64_t offered_bytes; /* frame bytes offered to its queue pair (its demand, for max-min fairness) */
+    /* Reads by its guest: attempts on another tenant's slot (read-shared) that the
+     * mapping stopped, and bytes it read that were another tenant's packet. */
+    uint64_t reads, snoops, snoops_blocked, cross_read_bytes;
 } dp_tenant;
 
 /* A packet (or one destination's copy of it) waiting in a stage's input queue. */
@@ -169,9 +172,19 @@ struct vio_datapath {
     uint64_t nic_buf_span, nic_desc_span, guest_buf_span, guest_desc_span; /* per queue / VM */
     /* host workers */
     dp_worker *w;
-    /* the US11412059 shared LLC ring, one for all workers (its producer index is
-     * taken atomically in a real host: not modelled, it costs nothing here) */
+    /* The US11412059 shared LLC rings, one per region (variants[].shared_ring):
+     * per-vm, region v is VM v's (shared by the host and that VM only) and each
+     * multicast destination set has one more; global, region 0 is every VM's.
+     * Slots are numbered across regions (region r: r x entries ..), so `shared`
+     * holds every slot's free time; region_produced[r] is region r's producer index
+     * (taken atomically by the workers in a real host: it costs nothing here). */
     dp_ring shared;
+    uint32_t nregions, region_entries;
+    uint64_t region_span;      /* bytes between regions: whole 2 MiB pages, so no page holds two */
+    uint64_t *region_produced;
+    uint32_t *region_flow;     /* a multicast region's first flow (its members are that flow's dst), or UINT32_MAX */
+    uint32_t *flow_region;     /* the region each flow's packets are copied into */
+    uint32_t *last_shared;     /* per VM: the last shared slot written for it (read-shared adversary), or UINT32_MAX */
     uint32_t *shared_refs; /* guests still to read each slot; never below zero */
     uint8_t *accept;       /* scratch: which destinations of the packet in hand take it */
     /* copy on fetch: what each shared slot will hold and when it was copied */
@@ -270,6 +283,16 @@ json_t *vio__pasid_results(const vio_datapath *dp);
 int vio__qos_init(vio_datapath *dp, vio_err *err);
 void vio__qos_destroy(vio_datapath *dp);
 
+/* datapath.c: the shared regions of a variant: their number, and when
+ * flow_region / region_flow are given (nflows and nvms + nflows entries), the
+ * region of each flow and the first flow of each multicast region. */
+uint32_t vio__shared_regions(const vio_scenario *s, const vio_variant *v, uint32_t *flow_region,
+                             uint32_t *region_flow);
+/* dp_pasid.c: a guest has read packet p (its payload at p->buf): check whose data
+ * it was, and let a read-shared adversary try the victim's latest slot. Returns the
+ * guest time that attempt cost. */
+vio_ps vio__tenant_read(vio_datapath *dp, dp_guest *g, const dp_pkt *p, vio_ps now);
+
 /* datapath.c: the vCPU model of one VM for the variant's notify mode. */
 int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *err);
 
@@ -349,7 +372,26 @@ static inline uint64_t dp_tx_desc(const vio_datapath *dp, uint32_t q, uint32_t s
 }
 static inline uint64_t dp_shared_buf(const vio_datapath *dp, uint32_t slot)
 {
-    return VIO_ADDR_SHARED_BUF + (uint64_t)slot * dp->buf_stride;
+    return VIO_ADDR_SHARED_BUF + slot / dp->region_entries * dp->region_span +
+           (uint64_t)(slot % dp->region_entries) * dp->buf_stride;
+}
+/* The next slot (numbered across regions) of shared region r. */
+static inline uint32_t dp_shared_next(const vio_datapath *dp, uint32_t r)
+{
+    return r * dp->region_entries + (uint32_t)(dp->region_produced[r] % dp->region_entries);
+}
+/* Is VM vm a member of shared region r, i.e. mapped into its guest? */
+static inline int dp_region_member(const vio_datapath *dp, uint32_t r, uint32_t vm)
+{
+    if (dp_shared_global(dp->v))
+        return 1;
+    if (dp->region_flow[r] == UINT32_MAX)
+        return r == vm;
+    const vio_flow *f = &dp->s->traffic.flows[dp->region_flow[r]];
+    for (uint32_t i = 0; i < f->ndst; i++)
+        if (f->dst[i] == vm)
+            return 1;
+    return 0;
 }
 static inline vio_ps dp_cycles(const vio_datapath *dp, uint64_t cycles) { return vio_cycles_to_ps(cycles, dp->freq); }
 

@@ -95,6 +95,14 @@ int vio__pasid_init(vio_datapath *dp, vio_err *err)
             rc = vio_tenants_add_region(dp->tenants, dp_nic_desc(dp, v, 0), dp->nic_desc_span, t->tag, err);
         if (rc == VIO_OK)
             rc = vio_tenants_add_region(dp->tenants, dp_guest_buf(dp, v, 0), dp->guest_buf_span, t->tag, err);
+        /* ... its guest ring's descriptors, and its own region of the shared LLC ring
+         * (per-vm). A multicast region belongs to its destination set and the global
+         * region to every VM: their readers are checked by membership (vio__tenant_read). */
+        if (rc == VIO_OK)
+            rc = vio_tenants_add_region(dp->tenants, dp_guest_desc(dp, v, 0), dp->guest_desc_span, t->tag, err);
+        if (rc == VIO_OK && !dp_shared_global(dp->v))
+            rc = vio_tenants_add_region(dp->tenants, dp_shared_buf(dp, v * dp->region_entries), dp->region_span, t->tag,
+                                        err);
     }
     if (rc != VIO_OK || mode->page_size == 0)
         return rc;
@@ -225,6 +233,60 @@ int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, 
     return 1;
 }
 
+static int flow_reaches(const vio_datapath *dp, uint32_t flow, uint32_t vm)
+{
+    const vio_flow *f = &dp->s->traffic.flows[flow];
+    for (uint32_t i = 0; i < f->ndst; i++)
+        if (f->dst[i] == vm)
+            return 1;
+    return 0;
+}
+
+vio_ps vio__tenant_read(vio_datapath *dp, dp_guest *g, const dp_pkt *p, vio_ps now)
+{
+    dp_tenant *t = &dp->tn[g->vm];
+    /* Prove, not assume, that the guest read its own data: a shared slot must be in
+     * a region mapped into it and hold a packet sent to it; a private buffer must be
+     * its own (owner tag). */
+    int own;
+    if (p->shared != UINT32_MAX)
+        own = dp_region_member(dp, p->shared / dp->region_entries, g->vm) &&
+              flow_reaches(dp, dp->shared_src[p->shared].flow, g->vm);
+    else
+        own = vio_tenants_owner_of(dp->tenants, p->buf) == t->tag;
+    if (!own) {
+        t->cross_read_bytes += p->bytes;
+        t->cross_tenant_bytes += p->bytes;
+    }
+    if (t->adv->attack != VIO_ADV_READ_SHARED || t->reads++ % t->p.attack_every != 0)
+        return 0;
+    /* The attack: read the victim's latest packet. With the shared LLC ring, that is
+     * the slot last written for the victim: reachable only when its region is mapped
+     * into this guest (global ring). A private guest buffer never is. */
+    uint32_t victim = t->p.victim, slot = UINT32_MAX;
+    int reachable = 0;
+    if (dp->v->copy != vio_axis_find(&vio_axis_copy, "guest", 5)) { /* a copy into the shared ring */
+        slot = dp->last_shared[victim];
+        if (slot == UINT32_MAX)
+            return 0; /* nothing written for the victim yet */
+        reachable = dp_region_member(dp, slot / dp->region_entries, g->vm);
+    }
+    t->snoops++;
+    if (!reachable) {
+        /* Not in its EPT: the load is an EPT violation, one exit, and KVM refuses it. */
+        t->snoops_blocked++;
+        g->vm_exits++;
+        return dp_cycles(dp, dp->s->irq.exit_entry_cycles);
+    }
+    const dp_pkt *in = &dp->shared_src[slot];
+    vio_ps cost = vio_memsys_stream(dp->mem, g->core, VIO_STREAM_READ, dp_shared_buf(dp, slot), in->bytes, now);
+    if (!flow_reaches(dp, in->flow, g->vm)) {
+        t->cross_read_bytes += in->bytes;
+        t->cross_tenant_bytes += in->bytes;
+    }
+    return cost;
+}
+
 json_t *vio__pasid_results(const vio_datapath *dp)
 {
     vio_iommu_stats st = {0};
@@ -255,7 +317,7 @@ json_t *vio__pasid_results(const vio_datapath *dp)
         rejected += t->rejected_posts;
         refused += t->pasid_refused;
         json_array_append_new(
-            tenants, json_pack("{s:s,s:f,s:i,s:I,s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
+            tenants, json_pack("{s:s,s:f,s:i,s:I,s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
                                "name", t->p.name[0] ? t->p.name : vmname, "throughput_gbps", tput, "weight", (int)t->p.weight, "policed",
                                (json_int_t)t->policed, "tag", (int)t->tag,
                                "pasid", (int)t->p.pasid, "queue_pair", (int)t->qp, "vm", (int)v, "adversary",
@@ -265,7 +327,9 @@ json_t *vio__pasid_results(const vio_datapath *dp)
                                (json_int_t)t->blocked_packets, "blocked_bytes", (json_int_t)ps.blocked_bytes,
                                "rejected_posts", (json_int_t)t->rejected_posts, "pasid_refused",
                                (json_int_t)t->pasid_refused, "cross_tenant_bytes",
-                               (json_int_t)t->cross_tenant_bytes));
+                               (json_int_t)t->cross_tenant_bytes, "shared_snoops", (json_int_t)t->snoops,
+                               "shared_snoops_blocked", (json_int_t)t->snoops_blocked, "cross_tenant_read_bytes",
+                               (json_int_t)t->cross_read_bytes));
     }
     static const char *mode[] = {"off", "4k", "2m"};
     /* Jain's index over the tenants' delivered throughput: 1 when they get equal

@@ -247,9 +247,10 @@ static const vio_param rows[] = {
      "Host-side cost to signal one guest, excluding the injection itself (irq.*).",
      "estimate: an eventfd/doorbell write and its bookkeeping", SC(host.notify_cycles), 0},
     {"host.shared_ring_entries", VIO_PT_U32, "slots", "512", 2, 65536, NULL,
-     "Slots of the packet ring the host writes into the LLC (copy \"llc\"); a slot is reused once every "
-     "destination VM has read it.",
-     "estimate: 512 x 2 KiB = 1 MiB, a tenth of the default 11 MiB LLC, as US11412059 shares part of the LLC",
+     "Slots of each packet ring the host writes into the LLC (copy \"llc\"; one ring per region, see "
+     "variants[].shared_ring); a slot is reused once every destination VM has read it.",
+     "estimate: 512 x 2 KiB = 1 MiB per region, a tenth of the default 11 MiB LLC, as US11412059 shares part of "
+     "the LLC",
      SC(host.shared_ring_entries), 0},
     {"host.quantum_bytes", VIO_PT_U32, "bytes", "1514", 64, 1048576, NULL,
      "Deficit round-robin credit a queue pair earns per turn per unit of weight (variants[].io_sched drr).",
@@ -432,6 +433,11 @@ static const vio_param rows[] = {
      "rotation: vhost takes up to host.budget packets / host.budget_bytes per turn; rr one packet, wrr "
      "tenants[].weight packets, drr tenants[].weight x host.quantum_bytes bytes of credit (`viosim list`).",
      "baseline: vhost-net's worker (drivers/vhost/net.c weights)", VA(io_sched), 0},
+    {"variants[].shared_ring", VIO_PT_ENUM, "", "\"per-vm\"", 0, 0, VIO_AXIS_CHOICES("shared_ring"),
+     "The LLC ring of copy llc / llc-on-fetch: per-vm gives each VM its own region shared only with the host "
+     "(host.shared_ring_entries slots each), and each multicast destination set one region mapped read-only into "
+     "exactly its members; global is one region mapped into every VM, so any VM can read any slot.",
+     "US11412059: the LLC portion is shared by the host and each VM", VA(shared_ring), 0},
     {"variants[].cat", VIO_PT_BOOL, "", "false", 0, 1, NULL,
      "Per-tenant LLC way masks (Intel Cache Allocation Technology): each tenant's VM core fills only the LLC "
      "ways of its tenants[].cat_ways.",
@@ -485,7 +491,8 @@ static const vio_param rows[] = {
      "required (PASID 0 is left for requests without a PASID, as VT-d's RID_PASID)", TN(pasid), 0},
     {"tenants[].adversary", VIO_PT_ENUM, "", "\"none\"", 0, 0, VIO_AXIS_CHOICES("adversary"),
      "How this tenant misbehaves: descriptors pointing at the victim's buffers, the victim's Tag ID, asking for the victim's "
-     "PASID programmed into the device, or DMA without a PASID.",
+     "PASID programmed into the device, DMA without a PASID, or its guest reading the victim's latest slot of the "
+     "shared LLC ring (copy llc / llc-on-fetch; with copy guest, the victim's guest buffer).",
      "well-behaved by default", TN(adversary), 0},
     {"tenants[].victim", VIO_PT_U32, "", "0", 0, VIO_MAX_VMS - 1, NULL, "VM index of the tenant it attacks.",
      "convention", TN(victim), 0},

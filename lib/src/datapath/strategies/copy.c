@@ -37,7 +37,9 @@ static int copy_to_shared(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
 {
     const vio_flow *f = &dp->s->traffic.flows[p->flow];
     uint64_t m = dp_measured(p); /* drops count only for measured packets */
-    uint32_t sslot = (uint32_t)(dp->shared.produced % dp->shared.entries);
+    /* The destination's own region, or its multicast destination set's (variants[].shared_ring). */
+    uint32_t region = dp->flow_region[p->flow];
+    uint32_t sslot = dp_shared_next(dp, region);
     /* Which destinations take the packet is decided once, before the copy: a ring
      * that frees a slot while the host copies does not join late, so the slot's
      * reader count is exactly the copies posted. (Deciding twice once let more
@@ -59,15 +61,15 @@ static int copy_to_shared(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
     }
     if (dp->shared_refs[sslot] != 0)
         vio__dp_broken(dp, "shared ring slot %u reused while %u guests still hold it", sslot, dp->shared_refs[sslot]);
-    dp->shared.produced++;
+    dp->region_produced[region]++;
     dp->shared.free_at[sslot] = VIO_PS_NEVER;
     dp->shared_refs[sslot] = accepted;
+    dp->shared_src[sslot] = *p; /* whose packet the slot holds (and, on fetch, where it still is) */
     uint64_t dst = dp_shared_buf(dp, sslot);
     vio_ps done = *t;
     if (eager) {
         done = vio__dp_copy(dp, w, p->buf, dst, p->bytes, t);
     } else {
-        dp->shared_src[sslot] = *p;
         dp->shared_fetched[sslot] = VIO_PS_NEVER;
     }
     for (uint32_t i = 0; i < f->ndst; i++) {
@@ -123,3 +125,13 @@ static const dp_copy_strategy table[] = {
 
 const vio_axis vio_axis_copy = {"copy", "variants[].copy", "how the host hands a packet to the guests",
                                 VIO_AXIS_ROWS(dp_copy_strategy, table, sizeof table / sizeof table[0])};
+
+static const dp_shared_ring shared_ring_table[] = {
+    {"per-vm", "each VM its own region, shared only with the host; one region per multicast destination set, "
+               "mapped into exactly its members", 0},
+    {"global", "one region mapped into every VM: any VM can read any slot (the insecure reading, for comparison)", 1},
+};
+
+const vio_axis vio_axis_shared_ring = {
+    "shared_ring", "variants[].shared_ring", "the regions of the LLC ring the host shares with the VMs (copy llc)",
+    VIO_AXIS_ROWS(dp_shared_ring, shared_ring_table, sizeof shared_ring_table / sizeof shared_ring_table[0])};

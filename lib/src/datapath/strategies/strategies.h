@@ -113,6 +113,19 @@ typedef struct dp_io_sched {
     dp_io_sched_ops ops;
 } dp_io_sched;
 
+/* variants[].shared_ring: the regions of the US11412059 LLC ring. */
+typedef struct dp_shared_ring {
+    const char *name, *help;
+    int global; /* one region mapped into every VM (else one per VM and per multicast destination set) */
+} dp_shared_ring;
+
+/* Whether variant v's shared LLC ring is one region mapped into every VM. */
+static inline int dp_shared_global(const vio_variant *v)
+{
+    const dp_shared_ring *r = vio_axis_row(&vio_axis_shared_ring, (size_t)v->shared_ring);
+    return r && r->global;
+}
+
 /* tenants[].adversary: how a tenant misbehaves (dp_pasid.c acts on `attack`). */
 typedef struct dp_adversary {
     const char *name, *help;

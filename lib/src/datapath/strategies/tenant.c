@@ -32,6 +32,8 @@ static const dp_adversary adversary_table[] = {
     {"wrong-pasid", "asks the device to stamp the victim's PASID on its DMAs (the device-side check refuses)",
      VIO_ADV_WRONG_PASID, 1},
     {"no-pasid", "the device sends this tenant's DMAs without a PASID", VIO_ADV_NO_PASID, 0},
+    {"read-shared", "its guest reads the victim's latest slot of the shared LLC ring (copy guest: its guest buffer)",
+     VIO_ADV_READ_SHARED, 1},
 };
 
 const vio_axis vio_axis_adversary = {
