@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Instructions per delivered packet, counted by callgrind (deterministic: they do
+# not depend on the machine's load, unlike wall time). Each workload is run twice,
+# with N1 and N2 packets per variant; the figure is the difference of the variant
+# processes' instructions over the difference of the packets delivered, so that the
+# fixed start-up (ld.so binding SimGrid's symbols, cache allocation, ~50-70 M per
+# variant) drops out. Prints a Markdown table; with --check, exit 1 if the exact
+# model's target is missed (W1 on skylake-sp-6140, SimGrid engine: <= 18 k).
+#
+# usage: bench/instructions.sh [--check] [BUILD_DIR] [N1] [N2]   (defaults: build, 2000, 6000)
+#        VIOSIM_INSN_ONLY="W1-skx W1" restricts the workloads.
+set -euo pipefail
+
+check=0
+if [ "${1:-}" = --check ]; then check=1; shift; fi
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=$(cd "${1:-$root/build}" && pwd)
+n1=${2:-2000}
+n2=${3:-6000}
+viosim=$build/viosim
+bench=$build/bench/viosim-bench
+command -v valgrind >/dev/null || { echo "instructions.sh: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
+if [ ! -x "$viosim" ] || [ ! -x "$bench" ]; then echo "instructions.sh: build first: make build" >&2; exit 2; fi
+out=$(mktemp -d "${TMPDIR:-/tmp}/viosim-insn-XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+GOAL_W1_SKX=18000
+load=$("$bench" --print-load) # W1's 100 % load
+"$bench" --dump W2 > "$out/w2.json"
+
+# run TAG N SCENARIO ENGINE [--set ...]: prints "Ir delivered" summed over the variants.
+run() {
+    local tag=$1 n=$2 scenario=$3 engine=$4
+    shift 4
+    local d="$out/$tag.$n"
+    mkdir -p "$d"
+    valgrind -q --tool=callgrind --callgrind-out-file="$d/cg.%p" \
+        "$viosim" run "$scenario" -o "$d/results" --quiet -j 1 --engine "$engine" --set "traffic.packets=$n" "$@" >&2
+    local ir=0
+    for f in "$d"/cg.*; do
+        grep -Eq 'vio_datapath|vio__datapath' "$f" || continue # a variant's process, not the CLI's
+        ir=$((ir + $(awk '/^summary:/ { print $2; exit }' "$f")))
+    done
+    local delivered
+    delivered=$(python3 -c 'import json,sys; print(sum(v["packets"]["delivered"] for v in json.load(open(sys.argv[1]))["variants"]))' "$d/results/results.json")
+    echo "$ir $delivered"
+}
+
+# workload TAG TITLE SCENARIO ENGINE [--set ...]
+declare -A per_pkt
+workload() {
+    local tag=$1 title=$2
+    shift 2
+    if [ -n "${VIOSIM_INSN_ONLY:-}" ] && ! [[ " $VIOSIM_INSN_ONLY " == *" $tag "* ]]; then return; fi
+    read -r ir1 d1 < <(run "$tag" "$n1" "$@")
+    read -r ir2 d2 < <(run "$tag" "$n2" "$@")
+    local pp
+    pp=$(awk -v a="$ir1" -v b="$ir2" -v x="$d1" -v y="$d2" 'BEGIN { printf "%.0f", (b - a) / (y - x) }')
+    per_pkt[$tag]=$pp
+    printf "| %s | %s | %s | %s | %s | %s |\n" "$tag" "$title" "$ir2" "$d2" "$pp" "$(awk -v a="$ir2" -v d="$d2" 'BEGIN { printf "%.0f", a / d }')"
+}
+
+skx=(--set 'platform.preset="skylake-sp-6140"')
+echo "### Instructions per delivered packet (callgrind; $n1 and $n2 packets per variant, W1 load $load)"
+echo
+echo "| id | workload | Ir ($n2/variant) | delivered | Ir per packet (marginal) | Ir per packet (total) |"
+echo "|---|---|--:|--:|--:|--:|"
+workload W1-skx "W1 on skylake-sp-6140, SimGrid" "$root/scenarios/default.json" simgrid --set "traffic.load=$load" "${skx[@]}"
+workload W1-skx-seq "W1 on skylake-sp-6140, sequential" "$root/scenarios/default.json" sequential --set "traffic.load=$load" "${skx[@]}"
+workload W1 "W1, SimGrid" "$root/scenarios/default.json" simgrid --set "traffic.load=$load"
+workload W1-seq "W1, sequential" "$root/scenarios/default.json" sequential --set "traffic.load=$load"
+workload W2 "W2, SimGrid" "$out/w2.json" simgrid
+workload W2-seq "W2, sequential" "$out/w2.json" sequential
+workload R "reduced pipeline, SimGrid" "$here/scenarios/reduced.json" simgrid
+workload R-seq "reduced pipeline, sequential" "$here/scenarios/reduced.json" sequential
+echo
+ratio() { awk -v a="${per_pkt[$1]:-}" -v b="${per_pkt[$2]:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.3fx", a / b }'; }
+echo "- SimGrid / sequential, instructions per packet: W1-skx $(ratio W1-skx W1-skx-seq), W1 $(ratio W1 W1-seq), W2 $(ratio W2 W2-seq), R $(ratio R R-seq) (target <= 1.15x)"
+if [ -n "${per_pkt[W1-skx]:-}" ]; then
+    pass=$([ "${per_pkt[W1-skx]}" -le $GOAL_W1_SKX ] && echo PASS || echo FAIL)
+    echo "- Exact model: W1 on skylake-sp-6140 ${per_pkt[W1-skx]} Ir per delivered packet, target <= $GOAL_W1_SKX: $pass"
+    [ $check = 0 ] || [ "$pass" = PASS ]
+fi
