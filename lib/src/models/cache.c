@@ -1,11 +1,23 @@
-/* Set-associative cache: tags in one flat array, sets contiguous; the
- * replacement state lives in a vio_repl (repl.h), apart from the tags, so the
- * layout does not depend on the policy. Associativity is small (<= 32), so a
- * linear scan of a set's tags is the fast path. */
+/* Set-associative cache. Per set: a bit mask of the valid ways, a row of 32-bit
+ * fingerprints (the low bits of each way's line address, padded to a multiple of
+ * four lanes) that one SSE2 compare per four ways searches, and the full 64-bit
+ * tags, read only to confirm a fingerprint match, so lookups are exact at any
+ * address. The replacement state lives in a vio_repl (repl.h), apart from the
+ * tags, so the layout does not depend on the policy. A small memo of recent
+ * (line, set) pairs spares the hashed index its recomputation: one line access
+ * looks the same line up several times (private caches, snoop filter, LLC).
+ * Decisions (set, way, victim) are those of the plain scan the cache had before
+ * (tests/cache_ref.inc; test_cache_identity compares the two). */
 #include "viosim/cache.h"
 #include "viosim/strategy.h"
 
+#include "models/cache_internal.h"
+
 #include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* The index functions, registered by name (platform.llc.index); the row of
  * enum value k is table[k] by construction. */
@@ -21,9 +33,16 @@ const vio_axis vio_axis_cache_index = {"index", "platform.llc.index", "how a lin
                                        VIO_AXIS_ROWS(index_row, index_table, VIO_CACHE_INDEX_COUNT)};
 
 #define EMPTY_LINE UINT64_MAX
+#define MEMO_SLOTS 8u /* recent (line, set) pairs of a hashed index, direct-mapped by the line's low bits */
+
+struct index_memo {
+    uint64_t line[MEMO_SLOTS];
+    uint32_t set[MEMO_SLOTS];
+};
 
 struct vio_cache {
     uint32_t ways, sets;
+    uint32_t stride;    /* fingerprint lanes per set: ways rounded up to a multiple of 4 */
     uint64_t set_mask;  /* sets - 1 when sets is a power of two, else 0 (use modulo) */
     unsigned set_bits;  /* width of one fold group of the hash (0 with one set) */
     /* Hash index with sets = 2^low_bits x slices (slices odd, > 1): see vio_cache_set_of. */
@@ -31,16 +50,24 @@ struct vio_cache {
     uint32_t slices;
     enum vio_cache_index index;
     uint32_t all;       /* mask of every way */
-    uint64_t *tag;      /* line address per slot, EMPTY_LINE when invalid */
+    uint32_t *valid;    /* per set: bit w when way w holds a line */
+    uint32_t *fp;       /* per set, `stride` lanes: the low 32 bits of each way's line */
+    uint64_t *tag;      /* line address per slot (set * ways + way), EMPTY_LINE when invalid */
     /* Coherence state, read only on a hit or a fill: one array, one miss. */
     struct meta {
         uint64_t sharers;
         uint32_t flags;
     } *m;
+    /* Hashed index only: recent set indices (a pointer, so const lookups may fill it;
+     * shared with a structure of the same geometry, vio__cache_share_index). */
+    struct index_memo *memo;
+    int owns_memo;
     vio_repl *repl;
     uint64_t hits[VIO_CLS_COUNT], misses[VIO_CLS_COUNT];
     uint64_t evictions;
 };
+
+static uint32_t stride_of(uint32_t ways) { return (ways + 3u) & ~3u; }
 
 int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
 {
@@ -60,24 +87,36 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
         return vio_err_set(err, VIO_EINVAL, "cache: index function %u does not exist", (unsigned)cfg->index);
     vio_cache *c = calloc(1, sizeof *c);
     size_t n = (size_t)sets * cfg->ways;
+    uint32_t stride = stride_of(cfg->ways);
     int rc = VIO_OK;
     if (c) {
         c->tag = malloc(n * sizeof *c->tag);
         c->m = calloc(n, sizeof *c->m);
+        c->valid = calloc((size_t)sets, sizeof *c->valid);
+        /* 16-byte rows for the SSE2 loads; the size is a multiple of 16 (stride % 4 == 0). */
+        c->fp = aligned_alloc(16, (size_t)sets * stride * sizeof *c->fp);
+        c->memo = malloc(sizeof *c->memo);
+        c->owns_memo = 1;
         rc = vio_repl_create(cfg->repl, (uint32_t)sets, cfg->ways, cfg->seed, cfg->stream, &c->repl, err);
     }
     if (rc != VIO_OK) {
         vio_cache_destroy(c);
         return rc;
     }
-    if (!c || !c->tag || !c->m) {
+    if (!c || !c->tag || !c->m || !c->valid || !c->fp || !c->memo) {
         vio_cache_destroy(c);
         return vio_err_set(err, VIO_ENOMEM, "cache: out of memory for %zu lines", n);
     }
     for (size_t i = 0; i < n; i++)
         c->tag[i] = EMPTY_LINE;
+    memset(c->fp, 0, (size_t)sets * stride * sizeof *c->fp); /* lanes of invalid ways never count (valid mask) */
+    for (uint32_t i = 0; i < MEMO_SLOTS; i++) {
+        c->memo->line[i] = EMPTY_LINE; /* no line address is UINT64_MAX (a byte address / 64) */
+        c->memo->set[i] = 0;
+    }
     c->ways = cfg->ways;
     c->sets = (uint32_t)sets;
+    c->stride = stride;
     c->index = cfg->index;
     c->all = cfg->ways == 32 ? 0xffffffffu : (1u << cfg->ways) - 1u;
     if ((sets & (sets - 1)) == 0) {
@@ -101,7 +140,8 @@ uint64_t vio_cache_footprint(const vio_cache_config *cfg)
 {
     uint64_t lines = cfg->size_bytes / VIO_LINE_BYTES;
     uint64_t sets = cfg->ways ? lines / cfg->ways : 0;
-    return sizeof(vio_cache) + lines * (sizeof(uint64_t) + sizeof(struct meta)) +
+    return sizeof(vio_cache) + sizeof(struct index_memo) + lines * (sizeof(uint64_t) + sizeof(struct meta)) +
+           sets * (sizeof(uint32_t) + (uint64_t)stride_of(cfg->ways) * sizeof(uint32_t)) +
            vio_repl_footprint(cfg->repl, (uint32_t)sets, cfg->ways);
 }
 
@@ -111,18 +151,31 @@ void vio_cache_destroy(vio_cache *c)
         return;
     free(c->tag);
     free(c->m);
+    free(c->valid);
+    free(c->fp);
+    if (c->owns_memo)
+        free(c->memo);
     vio_repl_destroy(c->repl);
     free(c);
 }
 
+int vio__cache_share_index(vio_cache *c, const vio_cache *from)
+{
+    if (c->sets != from->sets || c->index != from->index)
+        return 0;
+    if (c->owns_memo)
+        free(c->memo);
+    c->memo = from->memo;
+    c->owns_memo = 0;
+    return 1;
+}
+
 uint32_t vio_cache_ways(const vio_cache *c) { return c->ways; }
 uint32_t vio_cache_sets(const vio_cache *c) { return c->sets; }
-uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line)
+
+/* The hashed index, computed. */
+static uint32_t hash_set(const vio_cache *c, uint64_t line)
 {
-    if (c->sets == 1)
-        return 0; /* one set: nothing to select (and a fold of 0-bit groups would never end) */
-    if (c->index != VIO_CACHE_INDEX_HASH)
-        return c->set_mask ? (uint32_t)(line & c->set_mask) : (uint32_t)(line % c->sets);
     /* XOR-fold every higher group of index-width bits onto the low ones. */
     uint64_t h = line;
     for (uint64_t x = line >> c->set_bits; x; x >>= c->set_bits)
@@ -144,14 +197,53 @@ uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line)
     return (slice << c->low_bits) | (uint32_t)(h & ((1ull << c->low_bits) - 1u));
 }
 
-int64_t vio_cache_find(const vio_cache *c, uint64_t line)
+static inline uint32_t set_index(const vio_cache *c, uint64_t line)
 {
-    const uint64_t *set = c->tag + (size_t)vio_cache_set_of(c, line) * c->ways;
-    for (uint32_t w = 0; w < c->ways; w++)
-        if (set[w] == line)
-            return (int64_t)(set - c->tag) + w;
+    if (c->index != VIO_CACHE_INDEX_HASH || c->sets == 1) /* one set: nothing to select */
+        return c->set_mask ? (uint32_t)(line & c->set_mask) : (uint32_t)(line % c->sets);
+    struct index_memo *mm = c->memo;
+    uint32_t k = (uint32_t)line & (MEMO_SLOTS - 1u);
+    if (mm->line[k] != line) {
+        mm->line[k] = line;
+        mm->set[k] = hash_set(c, line);
+    }
+    return mm->set[k];
+}
+
+uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line) { return set_index(c, line); }
+
+/* Bit w: lane w of a set's fingerprint row equals `key` (lanes 0..stride-1). */
+static inline uint32_t match_mask(const uint32_t *row, uint32_t key, uint32_t stride)
+{
+    uint32_t m = 0;
+#if defined(__SSE2__)
+    __m128i k = _mm_set1_epi32((int)key);
+    for (uint32_t i = 0; i < stride; i += 4) {
+        __m128i v = _mm_load_si128((const __m128i *)(const void *)(row + i));
+        m |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, k))) << i;
+    }
+#else /* portable fallback: the same mask, one lane at a time */
+    for (uint32_t i = 0; i < stride; i++)
+        m |= (uint32_t)(row[i] == key) << i;
+#endif
+    return m;
+}
+
+/* Slot of `line` in `set`, or -1: the fingerprint candidates among the valid
+ * ways, lowest way first, confirmed on the full tag. */
+static inline int64_t find_in(const vio_cache *c, uint32_t set, uint64_t line)
+{
+    uint32_t cand = match_mask(c->fp + (size_t)set * c->stride, (uint32_t)line, c->stride) & c->valid[set];
+    size_t base = (size_t)set * c->ways;
+    for (; cand; cand &= cand - 1) {
+        uint32_t w = (uint32_t)__builtin_ctz(cand);
+        if (c->tag[base + w] == line)
+            return (int64_t)(base + w);
+    }
     return -1;
 }
+
+int64_t vio_cache_find(const vio_cache *c, uint64_t line) { return find_in(c, set_index(c, line), line); }
 
 void vio_cache_touch(vio_cache *c, int64_t slot)
 {
@@ -159,27 +251,24 @@ void vio_cache_touch(vio_cache *c, int64_t slot)
     vio_repl_hit(c->repl, s / c->ways, s % c->ways);
 }
 
-int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_t flags,
+/* noipa: GCC 12.2's LTO build of a constant-propagated clone of this function
+ * read the way mask's AND from a register its callers never set (observed: fills
+ * into way 12 of an 11-way set, a heap overrun); kept a plain function, it is
+ * compiled as written. test_cache_identity and the goldens check the result. */
+__attribute__((noipa)) int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_t flags,
                          vio_cache_victim *victim)
 {
-    if ((way_mask & c->all) == 0)
-        way_mask = c->all;
-    way_mask &= c->all;
-    uint32_t set = vio_cache_set_of(c, line);
+    uint32_t all = c->all;
+    way_mask &= all;
+    if (way_mask == 0) /* no way inside the associativity: all ways */
+        way_mask = all;
+    uint32_t set = set_index(c, line);
     size_t base = (size_t)set * c->ways;
-    uint32_t way = UINT32_MAX;
-    for (uint32_t m = way_mask; m; m &= m - 1) { /* an empty way first, lowest index */
-        uint32_t w = (uint32_t)__builtin_ctz(m);
-        if (c->tag[base + w] == EMPTY_LINE) {
-            way = w;
-            break;
-        }
-    }
-    if (way == UINT32_MAX)
-        way = vio_repl_victim(c->repl, set, way_mask);
+    uint32_t empty = way_mask & ~c->valid[set]; /* an empty way first, lowest index */
+    uint32_t way = empty ? (uint32_t)__builtin_ctz(empty) : vio_repl_victim(c->repl, set, way_mask);
     size_t pick = base + way;
     vio_cache_victim v = {0, 0, 0, 0};
-    if (c->tag[pick] != EMPTY_LINE) {
+    if (c->valid[set] & (1u << way)) {
         v.valid = 1;
         v.line = c->tag[pick];
         v.flags = c->m[pick].flags;
@@ -189,6 +278,8 @@ int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_
     if (victim)
         *victim = v;
     c->tag[pick] = line;
+    c->fp[(size_t)set * c->stride + way] = (uint32_t)line;
+    c->valid[set] |= 1u << way;
     vio_repl_fill(c->repl, set, way);
     c->m[pick].flags = flags;
     c->m[pick].sharers = 0;
@@ -197,7 +288,8 @@ int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_
 
 int vio_cache_invalidate(vio_cache *c, uint64_t line, vio_cache_victim *removed)
 {
-    int64_t s = vio_cache_find(c, line);
+    uint32_t set = set_index(c, line);
+    int64_t s = find_in(c, set, line);
     if (s < 0)
         return 0;
     if (removed) {
@@ -206,8 +298,10 @@ int vio_cache_invalidate(vio_cache *c, uint64_t line, vio_cache_victim *removed)
         removed->flags = c->m[s].flags;
         removed->sharers = c->m[s].sharers;
     }
+    uint32_t way = (uint32_t)((size_t)s - (size_t)set * c->ways);
     c->tag[s] = EMPTY_LINE;
-    vio_repl_drop(c->repl, (uint32_t)s / c->ways, (uint32_t)s % c->ways);
+    c->valid[set] &= ~(1u << way);
+    vio_repl_drop(c->repl, set, way);
     c->m[s].flags = 0;
     c->m[s].sharers = 0;
     return 1;

@@ -1,6 +1,7 @@
 /* Memory hierarchy: construction, DRAM bandwidth, the public entry points and
  * streams. Coherence, fills and device writes are in memsys_coh.c. */
 #include "models/memsys_internal.h"
+#include "models/cache_internal.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -55,6 +56,8 @@ int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *e
         sf.seed = cfg->seed;
         sf.stream = STREAM_SF;
         rc = vio_cache_create(&sf, &ms->sf, err);
+        if (rc == VIO_OK) /* same sets and index: a line's set, hashed for one, serves both */
+            (void)vio__cache_share_index(ms->sf, ms->llc);
     }
     if (rc == VIO_OK && (cfg->io_ways == 0 || cfg->io_ways > cfg->llc.ways))
         rc = vio_err_set(err, VIO_EINVAL, "memsys: io_ways %u must be 1..%u", cfg->io_ways, cfg->llc.ways);
