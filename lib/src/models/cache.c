@@ -1,8 +1,9 @@
-/* Set-associative cache. Per set: a bit mask of the valid ways, a row of 32-bit
- * fingerprints (the low bits of each way's line address, padded to a multiple of
- * four lanes) that one SSE2 compare per four ways searches, and the full 64-bit
- * tags, read only to confirm a fingerprint match, so lookups are exact at any
- * address. The replacement state lives in a vio_repl (repl.h), apart from the
+/* Set-associative cache. Each set keeps its line addresses split in two rows of
+ * 32-bit lanes (padded to a multiple of four lanes): the low halves, which one
+ * SSE2 compare per four ways searches, and the high halves, read only to confirm
+ * a match, so lookups are exact at any address; an empty way holds UINT64_MAX,
+ * whose high half no line address has (a line is a byte address / 64), so one
+ * compare of the high row finds the empty ways. The replacement state lives in a vio_repl (repl.h), apart from the
  * tags, so the layout does not depend on the policy. A small memo of recent
  * (line, set) pairs spares the hashed index its recomputation: one line access
  * looks the same line up several times (private caches, snoop filter, LLC).
@@ -50,9 +51,10 @@ struct vio_cache {
     uint32_t slices;
     enum vio_cache_index index;
     uint32_t all;       /* mask of every way */
-    uint32_t *valid;    /* per set: bit w when way w holds a line */
-    uint32_t *fp;       /* per set, `stride` lanes: the low 32 bits of each way's line */
-    uint64_t *tag;      /* line address per slot (set * ways + way), EMPTY_LINE when invalid */
+    /* Per set, `stride` lanes each: the low and high 32 bits of each way's line
+     * address (EMPTY_LINE when the way is empty). Lane set * stride + way; a slot
+     * handle (m[], the policy) is set * ways + way. */
+    uint32_t *lo, *hi;
     /* Coherence state, read only on a hit or a fill: one array, one miss. */
     struct meta {
         uint64_t sharers;
@@ -90,27 +92,28 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
     uint32_t stride = stride_of(cfg->ways);
     int rc = VIO_OK;
     if (c) {
-        c->tag = malloc(n * sizeof *c->tag);
         c->m = calloc(n, sizeof *c->m);
-        c->valid = calloc((size_t)sets, sizeof *c->valid);
         /* 16-byte rows for the SSE2 loads; the size is a multiple of 16 (stride % 4 == 0). */
-        c->fp = aligned_alloc(16, (size_t)sets * stride * sizeof *c->fp);
-        c->memo = malloc(sizeof *c->memo);
-        c->owns_memo = 1;
+        c->lo = aligned_alloc(16, (size_t)sets * stride * sizeof *c->lo);
+        c->hi = aligned_alloc(16, (size_t)sets * stride * sizeof *c->hi);
+        if (cfg->index == VIO_CACHE_INDEX_HASH) {
+            c->memo = malloc(sizeof *c->memo);
+            c->owns_memo = 1;
+        }
         rc = vio_repl_create(cfg->repl, (uint32_t)sets, cfg->ways, cfg->seed, cfg->stream, &c->repl, err);
     }
     if (rc != VIO_OK) {
         vio_cache_destroy(c);
         return rc;
     }
-    if (!c || !c->tag || !c->m || !c->valid || !c->fp || !c->memo) {
+    if (!c || !c->m || !c->lo || !c->hi || (cfg->index == VIO_CACHE_INDEX_HASH && !c->memo)) {
         vio_cache_destroy(c);
         return vio_err_set(err, VIO_ENOMEM, "cache: out of memory for %zu lines", n);
     }
-    for (size_t i = 0; i < n; i++)
-        c->tag[i] = EMPTY_LINE;
-    memset(c->fp, 0, (size_t)sets * stride * sizeof *c->fp); /* lanes of invalid ways never count (valid mask) */
-    for (uint32_t i = 0; i < MEMO_SLOTS; i++) {
+    /* Every lane empty; padding lanes too (they are outside every way mask). */
+    memset(c->lo, 0xff, (size_t)sets * stride * sizeof *c->lo);
+    memset(c->hi, 0xff, (size_t)sets * stride * sizeof *c->hi);
+    for (uint32_t i = 0; c->memo && i < MEMO_SLOTS; i++) {
         c->memo->line[i] = EMPTY_LINE; /* no line address is UINT64_MAX (a byte address / 64) */
         c->memo->set[i] = 0;
     }
@@ -140,8 +143,8 @@ uint64_t vio_cache_footprint(const vio_cache_config *cfg)
 {
     uint64_t lines = cfg->size_bytes / VIO_LINE_BYTES;
     uint64_t sets = cfg->ways ? lines / cfg->ways : 0;
-    return sizeof(vio_cache) + sizeof(struct index_memo) + lines * (sizeof(uint64_t) + sizeof(struct meta)) +
-           sets * (sizeof(uint32_t) + (uint64_t)stride_of(cfg->ways) * sizeof(uint32_t)) +
+    return sizeof(vio_cache) + (cfg->index == VIO_CACHE_INDEX_HASH ? sizeof(struct index_memo) : 0) +
+           lines * sizeof(struct meta) + sets * (uint64_t)stride_of(cfg->ways) * 2u * sizeof(uint32_t) +
            vio_repl_footprint(cfg->repl, (uint32_t)sets, cfg->ways);
 }
 
@@ -149,10 +152,9 @@ void vio_cache_destroy(vio_cache *c)
 {
     if (!c)
         return;
-    free(c->tag);
     free(c->m);
-    free(c->valid);
-    free(c->fp);
+    free(c->lo);
+    free(c->hi);
     if (c->owns_memo)
         free(c->memo);
     vio_repl_destroy(c->repl);
@@ -161,7 +163,7 @@ void vio_cache_destroy(vio_cache *c)
 
 int vio__cache_share_index(vio_cache *c, const vio_cache *from)
 {
-    if (c->sets != from->sets || c->index != from->index)
+    if (c->sets != from->sets || c->index != from->index || !from->memo)
         return 0;
     if (c->owns_memo)
         free(c->memo);
@@ -229,16 +231,18 @@ static inline uint32_t match_mask(const uint32_t *row, uint32_t key, uint32_t st
     return m;
 }
 
-/* Slot of `line` in `set`, or -1: the fingerprint candidates among the valid
- * ways, lowest way first, confirmed on the full tag. */
+#define EMPTY_HALF UINT32_MAX
+
+/* Slot of `line` in `set`, or -1: the ways whose low half matches, lowest first,
+ * confirmed on the high half (an empty way's never matches: see the top). */
 static inline int64_t find_in(const vio_cache *c, uint32_t set, uint64_t line)
 {
-    uint32_t cand = match_mask(c->fp + (size_t)set * c->stride, (uint32_t)line, c->stride) & c->valid[set];
-    size_t base = (size_t)set * c->ways;
+    size_t row = (size_t)set * c->stride;
+    uint32_t cand = match_mask(c->lo + row, (uint32_t)line, c->stride) & c->all;
     for (; cand; cand &= cand - 1) {
         uint32_t w = (uint32_t)__builtin_ctz(cand);
-        if (c->tag[base + w] == line)
-            return (int64_t)(base + w);
+        if (c->hi[row + w] == (uint32_t)(line >> 32))
+            return (int64_t)((size_t)set * c->ways + w);
     }
     return -1;
 }
@@ -263,23 +267,22 @@ __attribute__((noipa)) int64_t vio_cache_insert(vio_cache *c, uint64_t line, uin
     if (way_mask == 0) /* no way inside the associativity: all ways */
         way_mask = all;
     uint32_t set = set_index(c, line);
-    size_t base = (size_t)set * c->ways;
-    uint32_t empty = way_mask & ~c->valid[set]; /* an empty way first, lowest index */
+    size_t base = (size_t)set * c->ways, row = (size_t)set * c->stride;
+    uint32_t empty = match_mask(c->hi + row, EMPTY_HALF, c->stride) & way_mask; /* an empty way first, lowest */
     uint32_t way = empty ? (uint32_t)__builtin_ctz(empty) : vio_repl_victim(c->repl, set, way_mask);
     size_t pick = base + way;
     vio_cache_victim v = {0, 0, 0, 0};
-    if (c->valid[set] & (1u << way)) {
+    if (c->hi[row + way] != EMPTY_HALF) {
         v.valid = 1;
-        v.line = c->tag[pick];
+        v.line = (uint64_t)c->hi[row + way] << 32 | c->lo[row + way];
         v.flags = c->m[pick].flags;
         v.sharers = c->m[pick].sharers;
         c->evictions++;
     }
     if (victim)
         *victim = v;
-    c->tag[pick] = line;
-    c->fp[(size_t)set * c->stride + way] = (uint32_t)line;
-    c->valid[set] |= 1u << way;
+    c->lo[row + way] = (uint32_t)line;
+    c->hi[row + way] = (uint32_t)(line >> 32);
     vio_repl_fill(c->repl, set, way);
     c->m[pick].flags = flags;
     c->m[pick].sharers = 0;
@@ -299,8 +302,8 @@ int vio_cache_invalidate(vio_cache *c, uint64_t line, vio_cache_victim *removed)
         removed->sharers = c->m[s].sharers;
     }
     uint32_t way = (uint32_t)((size_t)s - (size_t)set * c->ways);
-    c->tag[s] = EMPTY_LINE;
-    c->valid[set] &= ~(1u << way);
+    c->lo[(size_t)set * c->stride + way] = EMPTY_HALF;
+    c->hi[(size_t)set * c->stride + way] = EMPTY_HALF;
     vio_repl_drop(c->repl, set, way);
     c->m[s].flags = 0;
     c->m[s].sharers = 0;

@@ -88,7 +88,7 @@ static int64_t llc_fill(vio_memsys *ms, uint64_t line, uint32_t mask, uint32_t f
 /* Data coming down from a private cache (a victim, or a snooped modified line):
  * an inclusive LLC holds the line already; a non-inclusive one receives it, as
  * Skylake-SP's LLC is filled by L2 victims. */
-static void llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t mask, vio_ps now)
+static int64_t llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t mask, vio_ps now)
 {
     int64_t s = vio_cache_find(ms->llc, line);
     if (s < 0 && !ms->sf) { /* inclusion broken: cannot happen; write to DRAM rather than lose data */
@@ -96,12 +96,13 @@ static void llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t mask,
             ms->st.dram_writes++;
             (void)vio__ms_dram_transfer(ms, now);
         }
-        return;
+        return -1;
     }
     if (s < 0)
         s = llc_fill(ms, line, mask, 0, now);
     if (dirty)
         vio_cache_set_flags(ms->llc, s, vio_cache_flags(ms->llc, s) | VIO_LINE_DIRTY);
+    return s;
 }
 
 /* `line` has left all of `core`'s private caches (an eviction, not a back-invalidation). */
@@ -129,11 +130,11 @@ static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, int dirty
     if (dirty)
         ms->st.inner_writebacks++;
     if (dirty || ms->sf) /* a victim of this core's caches: filled under its CAT class */
-        llc_receive(ms, line, dirty, ms->cat_mask[core], now);
+        (void)llc_receive(ms, line, dirty, ms->cat_mask[core], now);
 }
 
 /* Fill `line` into `core`'s L2 (if any) and L1, handling both victims. */
-static void private_fill(vio_memsys *ms, uint32_t core, uint64_t line, int into_l2, vio_ps now)
+static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, int into_l2, vio_ps now)
 {
     vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
     vio_cache_victim v;
@@ -147,24 +148,28 @@ static void private_fill(vio_memsys *ms, uint32_t core, uint64_t line, int into_
             private_gone(ms, core, v.line, dirty, now);
         }
     }
-    vio_cache_insert(l1, line, VIO_CACHE_ALL_WAYS, 0, &v);
+    int64_t slot = vio_cache_insert(l1, line, VIO_CACHE_ALL_WAYS, 0, &v);
     if (!v.valid)
-        return;
+        return slot;
     if (l2) { /* the L2 still holds it: a modified L1 victim is written back into the L2 */
-        int64_t s = vio_cache_find(l2, v.line);
-        if (s >= 0 && (v.flags & VIO_LINE_DIRTY))
-            vio_cache_set_flags(l2, s, vio_cache_flags(l2, s) | VIO_LINE_DIRTY);
+        if (v.flags & VIO_LINE_DIRTY) {
+            int64_t s = vio_cache_find(l2, v.line);
+            if (s >= 0)
+                vio_cache_set_flags(l2, s, vio_cache_flags(l2, s) | VIO_LINE_DIRTY);
+        }
     } else {
+        /* Only the victim's directory entry and the LLC change: `line`'s L1 slot stays. */
         private_gone(ms, core, v.line, (v.flags & VIO_LINE_DIRTY) != 0, now);
     }
+    return slot;
 }
 
-/* Register `core` as a holder of `line` in the snoop filter; an SF victim's holders
- * are back-invalidated and their data sent to the LLC. Returns the entry's slot. */
-static int64_t sf_track(vio_memsys *ms, uint64_t line, vio_ps now)
+/* Register `core` as a holder of `line` in the snoop filter (`s`: its slot, or -1
+ * if it has none); an SF victim's holders are back-invalidated and their data sent
+ * to the LLC. Returns the entry's slot. */
+static int64_t sf_track(vio_memsys *ms, uint64_t line, int64_t s, vio_ps now)
 {
-    int64_t s = vio_cache_find(ms->sf, line);
-    if (s >= 0)
+    if (s >= 0) /* `s`: the entry's slot as the caller found it (no SF change since) */
         return s;
     vio_cache_victim v;
     s = vio_cache_insert(ms->sf, line, VIO_CACHE_ALL_WAYS, 0, &v);
@@ -174,18 +179,19 @@ static int64_t sf_track(vio_memsys *ms, uint64_t line, vio_ps now)
         ms->st.sf_back_invalidations += ms->st.back_invalidations - before;
         /* Data of other cores, pushed out by the snoop filter: no class of service of
          * its own in the model, so any way. */
-        llc_receive(ms, v.line, dirty, VIO_CACHE_ALL_WAYS, now);
+        (void)llc_receive(ms, v.line, dirty, VIO_CACHE_ALL_WAYS, now);
     }
     return s;
 }
 
 /* Private hit: the line's private slot, updated as the policy wants; 0 on a miss. */
 static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vio_ps now, enum vio_level *served,
-                       vio_ps *lat)
+                       vio_ps *lat, int64_t *l1_slot)
 {
     vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
     int64_t s = vio_cache_find(l1, line);
     vio_cache_count(l1, (enum vio_access_class)cls, s >= 0);
+    *l1_slot = s;
     if (s >= 0) {
         vio_cache_touch(l1, s);
         ms->st.l1_hits++;
@@ -204,7 +210,7 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
     }
     vio_cache_touch(l2, s);
     ms->st.l2_hits++;
-    private_fill(ms, core, line, 0, now);
+    *l1_slot = private_fill(ms, core, line, 0, now);
     *served = VIO_LVL_L2;
     *lat = ms->l2_ps;
     return 1;
@@ -216,7 +222,8 @@ vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wri
     ms->accesses++;
     int cls = write ? VIO_CLS_CPU_WRITE : VIO_CLS_CPU_READ;
     vio_ps lat = 0;
-    int in_private = private_hit(ms, core, line, cls, now, served, &lat);
+    int64_t l1s; /* `line`'s slot in this core's L1 once it is there */
+    int in_private = private_hit(ms, core, line, cls, now, served, &lat, &l1s);
     vio_cache *d = dir_of(ms);
     int64_t ds = -1;
     if (!in_private) {
@@ -241,11 +248,13 @@ vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wri
                         downgrade(ms, c, line);
             }
             vio_cache_set_flags(d, ds, df & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
-            llc_receive(ms, line, 1, ms->cat_mask[core], now);
+            /* The line's LLC slot now (the write-down may have filled it). */
+            int64_t now_in = llc_receive(ms, line, 1, ms->cat_mask[core], now);
             if (ls >= 0)
                 ms->st.llc_hits++;
             else
                 ms->st.llc_misses++;
+            ls = now_in;
         } else if (ls >= 0) {
             vio_cache_touch(ms->llc, ls);
             ms->st.llc_hits++;
@@ -265,14 +274,17 @@ vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wri
             if (!ms->sf) /* inclusive: the fill allocates in the LLC too, in the core's CAT ways */
                 ls = llc_fill(ms, line, ms->cat_mask[core], 0, now);
         }
-        /* A core has now seen the line: it is no longer unread I/O data. */
-        ls = vio_cache_find(ms->llc, line);
+        /* A core has now seen the line: it is no longer unread I/O data. `ls` is the
+         * line's LLC slot here in every branch: a hit leaves it, an inclusive fill
+         * sets it, the snoop's write-down returns it, and nothing else fills the LLC
+         * with `line` (victim handling moves other lines only). */
         if (ls >= 0)
             vio_cache_set_flags(ms->llc, ls,
                                 vio_cache_flags(ms->llc, ls) & ~(uint32_t)(VIO_LINE_DMA_UNREAD | VIO_LINE_COPY_UNREAD));
-        ds = ms->sf ? sf_track(ms, line, now) : ls;
+        /* The SF entry found above is still where it was: only LLC fills happened. */
+        ds = ms->sf ? sf_track(ms, line, ds, now) : ls;
         vio_cache_set_sharers(d, ds, vio_cache_sharers(d, ds) | bit_of(core));
-        private_fill(ms, core, line, 1, now);
+        l1s = private_fill(ms, core, line, 1, now);
     }
     if (!write)
         return lat;
@@ -286,9 +298,9 @@ vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wri
         vio_cache_set_sharers(d, ds, bit_of(core));
         vio_cache_set_flags(d, ds, vio_cache_flags(d, ds) | VIO_LINE_INNER_MODIFIED);
     }
-    int64_t s = vio_cache_find(ms->l1[core], line);
-    if (s >= 0)
-        vio_cache_set_flags(ms->l1[core], s, vio_cache_flags(ms->l1[core], s) | VIO_LINE_DIRTY);
+    /* The other cores' invalidations leave this core's L1 alone: `l1s` still holds. */
+    if (l1s >= 0)
+        vio_cache_set_flags(ms->l1[core], l1s, vio_cache_flags(ms->l1[core], l1s) | VIO_LINE_DIRTY);
     return lat;
 }
 
