@@ -58,6 +58,7 @@ typedef struct vio_platform {
     uint32_t pcie_tlp_overhead;   /* header + framing + DLLP bytes per TLP */
     uint32_t pcie_mrrs;           /* max read request size of the NIC's reads, bytes */
     uint32_t nic_read_tags;       /* the NIC's outstanding read requests (tags) */
+    uint32_t nic_doorbell_ns;     /* core time of a transmit doorbell (uncached MMIO store) */
     uint32_t nic_ring_entries;    /* descriptors per receive queue */
     uint32_t nic_buffer_bytes;    /* bytes per receive buffer */
     uint32_t nic_queues;          /* receive queues; 0 = one per VM */
@@ -176,6 +177,8 @@ enum vio_adversary {
     VIO_ADV_WRONG_PASID,    /* asks the device to stamp the victim's PASID (the device-side check refuses) */
     VIO_ADV_NO_PASID,       /* the device sends this tenant's DMAs without a PASID */
     VIO_ADV_READ_SHARED,    /* its guest reads the victim's latest slot of the shared LLC ring */
+    VIO_ADV_TX_FOREIGN_BUFFER,   /* its transmit descriptors name the victim's buffer */
+    VIO_ADV_TX_FOREIGN_DOORBELL, /* it stores to the victim's transmit doorbell */
 };
 
 typedef struct vio_iommu_params {

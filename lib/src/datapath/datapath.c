@@ -179,6 +179,7 @@ static int build_agents(vio_datapath *dp)
         g->agent = 1 + W + v;
         dp->agents[g->agent] = (dp_agent){DP_AGENT_GUEST, v, g->core, &vio__guest_ops};
         vio_hist_init(&g->latency);
+        vio_hist_init(&g->tx_latency);
         vio_rng_seed(&g->service_rng, s->seed, 0x7365727600000000ULL + v); /* stream "serv"+v */
         /* Direct delivery: the NIC pushes straight from its ring (its own queue). */
         uint32_t in_cap = s->vms[v].ring_entries;
@@ -189,50 +190,11 @@ static int build_agents(vio_datapath *dp)
         if (!bad && dp->copy->direct && s->vms[v].forward) {
             g->txf = calloc(s->vms[v].budget, sizeof *g->txf);
             g->txslot = calloc(s->vms[v].budget, sizeof *g->txslot);
-            bad |= !g->txf || !g->txslot;
+            g->txm = calloc(s->vms[v].budget, sizeof *g->txm);
+            bad |= !g->txf || !g->txslot || !g->txm;
         }
     }
     return bad ? -1 : 0;
-}
-
-/* The NIC's reads of a forwarded packet: PCIeRdCur, which DDIO serves from the
- * LLC (or a core's cache) but never allocates for. */
-static vio_ps dev_read(void *ctx, uint64_t phys, uint32_t bytes, vio_ps now, uint32_t *llc_lines)
-{
-    return vio_memsys_dev_read(ctx, phys, bytes, now, llc_lines);
-}
-
-/* Direct delivery with a forwarding consumer: the NIC's transmit engine. */
-static int tx_init(vio_datapath *dp, vio_err *err)
-{
-    const vio_scenario *s = dp->s;
-    uint32_t budget = 0, fwd = 0;
-    for (uint32_t v = 0; v < s->nvms; v++) {
-        fwd |= s->vms[v].forward;
-        if (s->vms[v].budget > budget)
-            budget = s->vms[v].budget;
-    }
-    if (!dp->copy->direct || !fwd)
-        return VIO_OK;
-    const vio_platform *p = &s->platform;
-    vio_tx_config c;
-    vio_tx_config_default(&c);
-    c.mrrs = p->pcie_mrrs;
-    c.mps = p->pcie_tlp_payload;
-    c.tlp_overhead = p->pcie_tlp_overhead;
-    c.max_tags = p->nic_read_tags;
-    c.link_mbps = p->pcie_bandwidth_mbps;
-    c.link_latency = (vio_ps)p->pcie_latency_ns * VIO_PS_PER_NS;
-    c.wire_mbps = p->nic_wire_mbps;
-    c.desc_bytes = VIO_DESC_BYTES;
-    c.interrupt = false; /* the forwarder polls its transmit completions (not used: the slot is freed at read end) */
-    c.poll_interval = dp_cycles(dp, s->irq.poll_cycles);
-    c.mem_read = dev_read;
-    c.ctx = dp->mem;
-    int rc = vio_tx_create(&c, &dp->tx, err);
-    if (rc == VIO_OK && !(dp->txres = calloc(budget, sizeof *dp->txres)))
-        rc = vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
-    return rc;
 }
 
 static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, vio_err *err)
@@ -312,7 +274,7 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
             vio_datapath_destroy(dp);
             return rc;
         }
-    if ((rc = tx_init(dp, err)) != VIO_OK) {
+    if ((rc = vio__tx_init(dp, err)) != VIO_OK) {
         vio_datapath_destroy(dp);
         return rc;
     }
@@ -413,9 +375,11 @@ void vio_datapath_destroy(vio_datapath *dp)
             free(dp->g[v].in.items);
             free(dp->g[v].txf);
             free(dp->g[v].txslot);
+            free(dp->g[v].txm);
             vio_vcpu_destroy(dp->g[v].vcpu);
         }
     free(dp->g);
+    vio__tx_destroy(dp);
     vio_tx_destroy(dp->tx);
     free(dp->txres);
     free(dp->agents);
@@ -452,6 +416,7 @@ void vio__dp_reset_stats(vio_datapath *dp)
     for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {
         dp_tenant *t = &dp->tn[v]; /* its DMA count keeps pacing attack_every */
         t->blocked_packets = t->rejected_posts = t->cross_tenant_bytes = t->pasid_refused = t->policed = 0;
+        t->tx_attacks = t->tx_blocked_reads = t->tx_leaked_bytes = t->doorbell_faults = 0;
     }
 }
 

@@ -94,13 +94,7 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
             g->bytes += p.bytes;
         }
         if (direct && vm->forward) {
-            /* Transmit descriptor into its ring (a store the NIC's read will snoop);
-             * the receive slot stays taken until the NIC has read the packet back. */
-            uint64_t txd = dp_tx_desc(dp, g->queue, p.slot);
-            t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_WRITE, txd, VIO_DESC_BYTES, t);
-            g->txf[g->ntx] = (vio_tx_frame){.desc_iova = txd, .buf_iova = p.buf, .bytes = p.bytes};
-            g->txslot[g->ntx++] = p.slot;
-            g->forwarded++;
+            vio__tx_post(dp, g, &p, &t); /* the frame goes back out (dp_tx.c) */
         } else if (direct) {
             nic->free_at[p.slot] = t; /* the buffer goes back to the NIC's ring */
         } else {
@@ -113,27 +107,7 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
                 dp->shared.free_at[p.shared] = t; /* the last reader releases the shared slot */
         }
     }
-    if (g->ntx) {
-        /* One doorbell for the batch (DPDK's tx_burst writes the tail once): a posted
-         * write that reaches the NIC a link latency later. The NIC fetches the
-         * descriptors, then reads each payload (requests of at most MRRS, one tag
-         * each, non-allocating reads: viosim/txpath.h); a slot is free once its
-         * payload is on the device. */
-        vio_ps bell = t + dp->pcie.latency;
-        if (vio_tx_send_batch(dp->tx, g->txf, g->ntx, bell, dp->txres) != VIO_OK) {
-            vio__dp_broken(dp, "vm%u: transmit batch of %u frames failed (out of memory)", g->vm, g->ntx);
-        } else {
-            for (uint32_t k = 0; k < g->ntx; k++) {
-                vio_ps done = dp->txres[k].payload_at;
-                nic->free_at[g->txslot[k]] = done;
-                dp->readback_sum += done - bell;
-                dp->tx_read_bytes += g->txf[k].bytes + VIO_DESC_BYTES;
-                if (done > dp->tx_done)
-                    dp->tx_done = done;
-            }
-        }
-        g->ntx = 0;
-    }
+    vio__tx_flush(dp, g, &t); /* a forwarder's batch: one doorbell */
     if (g->want_kick && g->ring.free_at[g->ring.produced % g->ring.entries] <= t) {
         /* Buffers are back after vhost ran out: the one kick the event index asks for. */
         vio_vcpu_cost k;

@@ -13,6 +13,7 @@
 #include "viosim/rng.h"
 #include "viosim/pcie.h"
 #include "viosim/qos.h"
+#include "viosim/submit.h"
 #include "viosim/stats.h"
 #include "viosim/traffic.h"
 #include "viosim/txpath.h"
@@ -40,6 +41,11 @@ typedef struct dp_tenant {
     /* Reads by its guest: attempts on another tenant's slot (read-shared) that the
      * mapping stopped, and bytes it read that were another tenant's packet. */
     uint64_t reads, snoops, snoops_blocked, cross_read_bytes;
+    /* Its transmits (a forwarding consumer): frames sent, attacks made
+     * (tx-foreign-buffer, tx-foreign-doorbell), device reads the IOMMU blocked,
+     * bytes the device read out of another tenant's memory, doorbell stores
+     * that faulted. */
+    uint64_t txs, tx_attacks, tx_blocked_reads, tx_leaked_bytes, doorbell_faults;
 } dp_tenant;
 
 /* A packet (or one destination's copy of it) waiting in a stage's input queue. */
@@ -116,7 +122,14 @@ typedef struct dp_guest {
     uint32_t queue;
     vio_tx_frame *txf;
     uint32_t *txslot, ntx;
+    uint8_t *txm; /* per posted frame: its packet is measured (not warm-up) */
     uint64_t forwarded;
+    /* What its transmits did (dp_tx.c): frames sent and blocked, bytes, the device's
+     * reads (lines, and lines served by the LLC), first doorbell and last bit on
+     * the wire, latency from doorbell store to completion seen by the driver. */
+    uint64_t tx_sent, tx_blocked, tx_bytes, tx_lines, tx_llc_lines;
+    vio_ps tx_first, tx_last;
+    vio_hist tx_latency;
 } dp_guest;
 
 /* The agents, built from the scenario: the NIC, every host worker, every guest.
@@ -195,6 +208,7 @@ struct vio_datapath {
     /* Direct delivery, forwarding: the NIC's transmit engine (read requests, tags,
      * completions) reading each forwarded packet back; NULL when no one forwards. */
     vio_tx *tx;
+    vio_submit *submit; /* the consumers' transmit doorbells (one 4 KiB page per queue pair) */
     vio_tx_result *txres;
     uint64_t tx_read_bytes;
     vio_ps readback_sum, tx_done;
@@ -276,6 +290,23 @@ void vio__pasid_destroy(vio_datapath *dp);
 int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_ps now, uint64_t *buf,
                    vio_ps *delay);
 json_t *vio__pasid_results(const vio_datapath *dp);
+
+/* dp_tx.c: the transmit path of forwarding consumers (issue 11 item 3): the
+ * doorbell (viosim/submit.h), the device's reads translated under the queue
+ * pair's PASID (viosim/txpath.h), per-consumer results. */
+int vio__tx_init(vio_datapath *dp, vio_err *err);
+void vio__tx_destroy(vio_datapath *dp);
+/* Queue the frame of packet p for transmit in g's current batch (*t: its core). */
+void vio__tx_post(vio_datapath *dp, dp_guest *g, const dp_pkt *p, vio_ps *t);
+/* Ring the doorbell for the batch at *t and send it; frees the receive slots. */
+void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t);
+json_t *vio__tx_json(const vio_datapath *dp, const dp_guest *g);
+/* dp_pasid.c, for a tenant's transmit: the frame's addresses in its PASID's
+ * space (an adversary's may name the victim's buffer), and the translation
+ * callback of viosim/txpath.h with the owner check of every read. */
+void vio__pasid_tx_frame(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_tx_frame *f);
+bool vio__pasid_tx_translate(void *ctx, uint32_t pasid, uint64_t iova, uint32_t len, vio_dma_kind kind, vio_ps now,
+                             vio_ps *latency, uint64_t *phys);
 
 /* dp_qos.c: I/O resource control in the host (US10310974): the registered
  * policy (variants[].io_sched) each worker serves its queue pairs by, and the

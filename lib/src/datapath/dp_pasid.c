@@ -51,6 +51,12 @@ static uint64_t buf_iova(const vio_datapath *dp, const dp_tenant *t, uint32_t sl
     return t->iova_base + dp->nic_desc_span + (uint64_t)slot * dp->buf_stride;
 }
 
+/* Its transmit descriptors, after the buffers. */
+static uint64_t tx_desc_iova(const vio_datapath *dp, const dp_tenant *t, uint32_t slot)
+{
+    return t->iova_base + dp->nic_desc_span + dp->nic_buf_span + (uint64_t)slot * VIO_DESC_BYTES;
+}
+
 /* Tenants from the scenario, or one well-behaved tenant per VM. */
 static void tenant_params(const vio_scenario *s, uint32_t vm, vio_tenant_params *out)
 {
@@ -100,6 +106,8 @@ int vio__pasid_init(vio_datapath *dp, vio_err *err)
          * region to every VM: their readers are checked by membership (vio__tenant_read). */
         if (rc == VIO_OK)
             rc = vio_tenants_add_region(dp->tenants, dp_guest_desc(dp, v, 0), dp->guest_desc_span, t->tag, err);
+        if (rc == VIO_OK) /* its transmit descriptors (forwarding consumers write them) */
+            rc = vio_tenants_add_region(dp->tenants, dp_tx_desc(dp, v, 0), dp->nic_desc_span, t->tag, err);
         if (rc == VIO_OK && !dp_shared_global(dp->v))
             rc = vio_tenants_add_region(dp->tenants, dp_shared_buf(dp, v * dp->region_entries), dp->region_span, t->tag,
                                         err);
@@ -131,6 +139,9 @@ int vio__pasid_init(vio_datapath *dp, vio_err *err)
                            dp->page_size, true, err);
         if (rc == VIO_OK)
             rc = vio_iommu_map(dp->iommu, t->p.pasid, buf_iova(dp, t, 0), dp_nic_buf(dp, v, 0), dp->nic_buf_span,
+                               dp->page_size, true, err);
+        if (rc == VIO_OK && dp->copy->direct && s->vms[v].forward)
+            rc = vio_iommu_map(dp->iommu, t->p.pasid, tx_desc_iova(dp, t, 0), dp_tx_desc(dp, v, 0), dp->nic_desc_span,
                                dp->page_size, true, err);
     }
     return rc;
@@ -233,6 +244,52 @@ int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, 
     return 1;
 }
 
+void vio__pasid_tx_frame(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_tx_frame *f)
+{
+    dp_tenant *t = &dp->tn[q];
+    int on = dp->iommu != NULL;
+    /* The driver writes IOVAs of its own space (physical addresses without the IOMMU). */
+    f->pasid = t->p.pasid;
+    f->bytes = bytes;
+    f->desc_iova = on ? tx_desc_iova(dp, t, slot) : dp_tx_desc(dp, q, slot);
+    f->buf_iova = on ? buf_iova(dp, t, slot) : dp_nic_buf(dp, q, slot);
+    if (t->adv->attack == VIO_ADV_TX_FOREIGN_BUFFER && t->txs % t->p.attack_every == 0) {
+        /* The attack: the descriptor holds the victim's physical buffer address. In
+         * the adversary's PASID that number is not mapped (fault, blocked); without
+         * the IOMMU the NIC reads the victim's packet and sends it. */
+        f->buf_iova = dp_nic_buf(dp, t->p.victim, slot);
+        t->tx_attacks++;
+    }
+    t->txs++;
+}
+
+bool vio__pasid_tx_translate(void *ctx, uint32_t pasid, uint64_t iova, uint32_t len, vio_dma_kind kind, vio_ps now,
+                             vio_ps *latency, uint64_t *phys)
+{
+    vio_datapath *dp = ctx;
+    dp_tenant *t = NULL;
+    for (uint32_t v = 0; v < dp->s->nvms && !t; v++)
+        if (dp->tn[v].p.pasid == pasid)
+            t = &dp->tn[v];
+    *latency = 0;
+    *phys = iova;
+    if (!t) { /* every frame carries its tenant's PASID */
+        vio__dp_broken(dp, "transmit read under PASID %u, which no tenant has", pasid);
+        return false;
+    }
+    if (dp->iommu && !translate(dp, t, pasid, iova, len, kind, now, latency, phys)) {
+        t->tx_blocked_reads++;
+        return false;
+    }
+    /* Prove, not assume: whose memory does the device read (and then put on the wire)? */
+    vio_owner_check chk;
+    if (kind != VIO_DMA_CPL_WRITE && vio_tenants_check_dma(dp->tenants, t->tag, *phys, len, &chk) == VIO_OK) {
+        t->tx_leaked_bytes += chk.foreign_bytes;
+        t->cross_tenant_bytes += chk.foreign_bytes;
+    }
+    return true;
+}
+
 static int flow_reaches(const vio_datapath *dp, uint32_t flow, uint32_t vm)
 {
     const vio_flow *f = &dp->s->traffic.flows[flow];
@@ -316,8 +373,7 @@ json_t *vio__pasid_results(const vio_datapath *dp)
         }
         rejected += t->rejected_posts;
         refused += t->pasid_refused;
-        json_array_append_new(
-            tenants, json_pack("{s:s,s:f,s:i,s:I,s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+        json_t *te = json_pack("{s:s,s:f,s:i,s:I,s:i,s:i,s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
                                "name", t->p.name[0] ? t->p.name : vmname, "throughput_gbps", tput, "weight", (int)t->p.weight, "policed",
                                (json_int_t)t->policed, "tag", (int)t->tag,
                                "pasid", (int)t->p.pasid, "queue_pair", (int)t->qp, "vm", (int)v, "adversary",
@@ -329,7 +385,10 @@ json_t *vio__pasid_results(const vio_datapath *dp)
                                (json_int_t)t->pasid_refused, "cross_tenant_bytes",
                                (json_int_t)t->cross_tenant_bytes, "shared_snoops", (json_int_t)t->snoops,
                                "shared_snoops_blocked", (json_int_t)t->snoops_blocked, "cross_tenant_read_bytes",
-                               (json_int_t)t->cross_read_bytes));
+                               (json_int_t)t->cross_read_bytes);
+        if (dp->tx && dp->s->vms[v].forward) /* its transmits (dp_tx.c) */
+            json_object_set_new(te, "tx", vio__tx_json(dp, g));
+        json_array_append_new(tenants, te);
     }
     static const char *mode[] = {"off", "4k", "2m"};
     /* Jain's index over the tenants' delivered throughput: 1 when they get equal

@@ -90,14 +90,17 @@ json_t *vio__datapath_results(const vio_datapath *dp)
         posted += g->posted;
         for (int l = 0; l < VIO_LVL_COUNT; l++)
             gl[l] += vio_memsys_core_reads(dp->mem, g->core, (enum vio_level)l);
-        json_array_append_new(vms, json_pack("{s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I}", "vm", (int)v, "core",
+        json_t *gv = json_pack("{s:i,s:i,s:s,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I}", "vm", (int)v, "core",
                                              (int)g->core, "kind",
                                              s->vms[v].kind == VIO_CONSUMER_PROCESS ? "process" : "vm", "packets",
                                              "offered", (json_int_t)g->offered, "delivered",
                                              (json_int_t)g->delivered, "dropped", (json_int_t)g->dropped,
                                              "latency_ns", vio__latency_json(&g->latency), "interrupts",
                                              (json_int_t)g->interrupts, "vm_exits", (json_int_t)g->vm_exits,
-                                             "forwarded", (json_int_t)g->forwarded));
+                                             "forwarded", (json_int_t)g->forwarded);
+        if (dp->tx && s->vms[v].forward) /* what it transmitted (dp_tx.c) */
+            json_object_set_new(gv, "tx", vio__tx_json(dp, g));
+        json_array_append_new(vms, gv);
     }
     vio_ps span = dp->last_done > dp->first_arrival ? dp->last_done - dp->first_arrival : 0;
     double secs = (double)span / 1e12;

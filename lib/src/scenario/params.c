@@ -147,6 +147,12 @@ static const vio_param rows[] = {
      "crosses a 4 KiB boundary.",
      "PCIe Base Specification, Device Control register: Max_Read_Request_Size default 512 B; " PCIE_PAPER,
      SC(platform.pcie_mrrs), 0},
+    {"platform.nic.doorbell_ns", VIO_PT_U32, "ns", "100", 0, 100000, NULL,
+     "Core time of a transmit doorbell: the uncached MMIO store that moves a queue pair's transmit tail, before "
+     "the core goes on (the store then reaches the device platform.pcie.latency_ns later).",
+     "estimate: uncached MMIO writes leave a core 50-300 ns apart (Intel Software Tuning forum, \"Why do MemReq "
+     "TLPs take 100s nanoseconds to be generated after MMIO writes?\", 2020); no measurement for the preset",
+     SC(platform.nic_doorbell_ns), 0},
     {"platform.nic.read_tags", VIO_PT_U32, "requests", "32", 1, 1024, NULL,
      "Read requests the NIC keeps outstanding (tags); throughput of its reads is at most tags x MRRS / read "
      "latency.",

@@ -266,7 +266,6 @@ static int check_direct(const vio__ld *ld)
     for (uint32_t i = 0; i < s->nvariants; i++) {
         const vio_variant *v = &s->variants[i];
         int direct = ((const dp_copy_strategy *)vio_axis_row(&vio_axis_copy, (size_t)v->copy))->direct;
-        int iommu = ((const dp_iommu_mode *)vio_axis_row(&vio_axis_iommu, (size_t)v->iommu))->page_size != 0;
         none |= direct;
         for (uint32_t m = 0; m < s->nvms; m++) {
             if (direct)
@@ -284,14 +283,6 @@ static int check_direct(const vio__ld *ld)
                                     "through the host, whose transmit path is not modelled)", i, v->name);
             }
         }
-        if (direct && iommu)
-            for (uint32_t m = 0; m < s->nvms; m++)
-                if (s->vms[m].forward) {
-                    snprintf(path, sizeof path, "variants[%u].iommu", i);
-                    return vio__ld_fail(ld, path,
-                                        "expected \"off\" with copy \"none\" and a forwarding consumer (vms[%u]): "
-                                        "the NIC's read-back is not translated by the IOMMU model yet", m);
-                }
     }
     if (!none)
         return VIO_OK;

@@ -34,6 +34,12 @@ static const dp_adversary adversary_table[] = {
     {"no-pasid", "the device sends this tenant's DMAs without a PASID", VIO_ADV_NO_PASID, 0},
     {"read-shared", "its guest reads the victim's latest slot of the shared LLC ring (copy guest: its guest buffer)",
      VIO_ADV_READ_SHARED, 1},
+    {"tx-foreign-buffer",
+     "a forwarder whose transmit descriptors name the victim's buffer (its physical address): the NIC would send "
+     "the victim's data",
+     VIO_ADV_TX_FOREIGN_BUFFER, 1},
+    {"tx-foreign-doorbell", "a forwarder that also stores to the victim's transmit doorbell page",
+     VIO_ADV_TX_FOREIGN_DOORBELL, 1},
 };
 
 const vio_axis vio_axis_adversary = {

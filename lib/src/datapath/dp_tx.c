@@ -1,0 +1,179 @@
+/* The transmit path of a forwarding consumer (issue 11 item 3; US10310974's
+ * outbound transaction): the consumer writes a transmit descriptor for the
+ * packet it received (in place: the frame is the receive buffer), then, once
+ * per batch, stores to its queue pair's doorbell. The doorbell page of each
+ * queue pair is mapped only into its owner (viosim/submit.h): a store to another
+ * tenant's page faults in the CPU and never reaches the device. The device then
+ * reads the descriptors and payloads over PCIe (viosim/txpath.h: read requests
+ * of at most MRRS, a tag each, completions of at most MPS), each read translated
+ * by the IOMMU under the queue pair's PASID and owner-checked
+ * (vio__pasid_tx_translate), serialises each frame onto the wire, writes the
+ * completion back, and raises MSI-X (or the driver sees the write-back at its
+ * next poll, with notify: poll). The receive slot is free once the payload is
+ * on the device.
+ *
+ * TX latency here: from the doorbell store to the completion seen by the driver.
+ * Limits: TX traffic is what forwarders send (no separate transmit source); the
+ * completion interrupt's handler is not charged to the consumer's core (the
+ * forwarder does not wait for it: it frees buffers at read completion). */
+#include "datapath/dp_internal.h"
+
+#include <stdlib.h>
+
+/* The NIC's reads: PCIeRdCur, which DDIO serves from the LLC (or a core's
+ * cache) but never allocates for. */
+static vio_ps dev_read(void *ctx, uint64_t phys, uint32_t bytes, vio_ps now, uint32_t *llc_lines)
+{
+    const vio_datapath *dp = ctx;
+    return vio_memsys_dev_read(dp->mem, phys, bytes, now, llc_lines);
+}
+
+int vio__tx_init(vio_datapath *dp, vio_err *err)
+{
+    const vio_scenario *s = dp->s;
+    uint32_t budget = 0, fwd = 0;
+    for (uint32_t v = 0; v < s->nvms; v++) {
+        fwd |= s->vms[v].forward;
+        if (s->vms[v].budget > budget)
+            budget = s->vms[v].budget;
+    }
+    if (!dp->copy->direct || !fwd)
+        return VIO_OK;
+    const vio_platform *p = &s->platform;
+    vio_tx_config c;
+    vio_tx_config_default(&c);
+    c.mrrs = p->pcie_mrrs;
+    c.mps = p->pcie_tlp_payload;
+    c.tlp_overhead = p->pcie_tlp_overhead;
+    c.max_tags = p->nic_read_tags;
+    c.link_mbps = p->pcie_bandwidth_mbps;
+    c.link_latency = (vio_ps)p->pcie_latency_ns * VIO_PS_PER_NS;
+    c.wire_mbps = p->nic_wire_mbps;
+    c.desc_bytes = VIO_DESC_BYTES;
+    /* A polling consumer polls its transmit completions too; the others take MSI-X. */
+    c.interrupt = !dp->notify->spins;
+    c.poll_interval = dp_cycles(dp, s->irq.poll_cycles);
+    /* Tenants' reads are translated under their PASID (or, IOMMU off, only owner-checked). */
+    c.translate = dp->tn ? vio__pasid_tx_translate : NULL;
+    c.mem_read = dev_read;
+    c.ctx = dp;
+    int rc = vio_tx_create(&c, &dp->tx, err);
+    if (rc == VIO_OK && !(dp->txres = calloc(budget, sizeof *dp->txres)))
+        rc = vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
+    vio_submit_config sc = {.queue_pairs = dp->nqueues,
+                            .swq_entries = 0,
+                            .link_latency = c.link_latency,
+                            .issue_ps = (vio_ps)p->nic_doorbell_ns * VIO_PS_PER_NS};
+    if (rc == VIO_OK)
+        rc = vio_submit_create(&sc, &dp->submit, err);
+    /* Each queue pair's doorbell page goes to its consumer's address space only. */
+    for (uint32_t v = 0; rc == VIO_OK && v < s->nvms; v++)
+        rc = vio_submit_map_doorbell(dp->submit, dp->g[v].queue, dp->tn ? dp->tn[v].tag : (int32_t)v, err);
+    return rc;
+}
+
+void vio__tx_destroy(vio_datapath *dp) { vio_submit_destroy(dp->submit); }
+
+static int32_t tag_of(const vio_datapath *dp, const dp_guest *g)
+{
+    return dp->tn ? dp->tn[g->vm].tag : (int32_t)g->vm;
+}
+
+void vio__tx_post(vio_datapath *dp, dp_guest *g, const dp_pkt *p, vio_ps *t)
+{
+    /* The transmit descriptor into its ring: a store the NIC's read will snoop.
+     * The receive slot stays taken until the NIC has read the packet back. */
+    uint64_t txd = dp_tx_desc(dp, g->queue, p->slot);
+    *t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_WRITE, txd, VIO_DESC_BYTES, *t);
+    vio_tx_frame f = {.desc_iova = txd, .buf_iova = p->buf, .bytes = p->bytes};
+    if (dp->tn) /* the addresses of its PASID's space */
+        vio__pasid_tx_frame(dp, g->queue, p->slot, p->bytes, &f);
+    g->txm[g->ntx] = (uint8_t)dp_measured(p);
+    g->txf[g->ntx] = f;
+    g->txslot[g->ntx++] = p->slot;
+    g->forwarded++;
+}
+
+void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
+{
+    dp_ring *nic = &dp->nic_rings[g->queue];
+    if (!g->ntx)
+        return;
+    dp_tenant *tn = dp->tn ? &dp->tn[g->vm] : NULL;
+    if (tn && tn->adv->attack == VIO_ADV_TX_FOREIGN_DOORBELL && tn->tx_attacks++ % tn->p.attack_every == 0) {
+        /* The attack: a store to the victim's doorbell page, which is not in its page
+         * tables: a page fault (an EPT violation, one exit, for a VM) and nothing
+         * reaches the device, with or without the IOMMU (the MMU stops it). */
+        vio_submit_result a;
+        if (vio_submit_doorbell(dp->submit, tn->tag, dp->g[tn->p.victim].queue, *t, &a) == VIO_OK &&
+            a.status == VIO_SUBMIT_PAGE_FAULT) {
+            tn->doorbell_faults++;
+            g->vm_exits++;
+            *t += dp_cycles(dp, dp->s->irq.exit_entry_cycles);
+        } else {
+            vio__dp_broken(dp, "vm%u's store to vm%u's doorbell reached the device", g->vm, tn->p.victim);
+        }
+    }
+    /* One doorbell for the batch (DPDK's tx_burst writes the tail once): an
+     * uncached store, then a posted write a link latency to the NIC. The NIC
+     * fetches the descriptors, then reads each payload. */
+    vio_ps issued = *t;
+    vio_submit_result r;
+    if (vio_submit_doorbell(dp->submit, tag_of(dp, g), g->queue, *t, &r) != VIO_OK || r.status != VIO_SUBMIT_OK) {
+        vio__dp_broken(dp, "vm%u's own doorbell store faulted", g->vm);
+        g->ntx = 0;
+        return;
+    }
+    *t = r.core_done;
+    if (vio_tx_send_batch(dp->tx, g->txf, g->ntx, r.at_device, dp->txres) != VIO_OK) {
+        vio__dp_broken(dp, "vm%u: transmit batch of %u frames failed (out of memory)", g->vm, g->ntx);
+        g->ntx = 0;
+        return;
+    }
+    for (uint32_t k = 0; k < g->ntx; k++) {
+        const vio_tx_result *o = &dp->txres[k];
+        /* A blocked frame's buffer is back once the device gave up on it. */
+        vio_ps done = o->sent ? o->payload_at : (o->desc_at > r.at_device ? o->desc_at : r.at_device);
+        nic->free_at[g->txslot[k]] = done;
+        dp->readback_sum += done - r.at_device;
+        dp->tx_read_bytes += g->txf[k].bytes + VIO_DESC_BYTES;
+        if (done > dp->tx_done)
+            dp->tx_done = done;
+        if (o->completed > dp->tx_done)
+            dp->tx_done = o->completed;
+        if (!g->txm[k])
+            continue;
+        g->tx_lines += o->lines;
+        g->tx_llc_lines += o->llc_lines;
+        if (!o->sent) {
+            g->tx_blocked++;
+            continue;
+        }
+        if (!g->tx_sent)
+            g->tx_first = issued;
+        g->tx_sent++;
+        g->tx_bytes += g->txf[k].bytes;
+        if (o->wire_done > g->tx_last)
+            g->tx_last = o->wire_done;
+        vio_hist_add(&g->tx_latency, o->completed - issued);
+    }
+    g->ntx = 0;
+}
+
+static double ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
+
+json_t *vio__tx_json(const vio_datapath *dp, const dp_guest *g)
+{
+    vio_ps span = g->tx_last > g->tx_first ? g->tx_last - g->tx_first : 0;
+    const dp_tenant *tn = dp->tn ? &dp->tn[g->vm] : NULL;
+    return json_pack("{s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:f,s:I,s:I,s:I}", "completion",
+                     dp->notify->spins ? "poll" : "interrupt", "packets", (json_int_t)g->tx_sent, "blocked",
+                     (json_int_t)g->tx_blocked, "bytes", (json_int_t)g->tx_bytes, "throughput_gbps",
+                     span ? (double)g->tx_bytes * 8.0 / ((double)span / 1e12) / 1e9 : 0.0, "latency_ns",
+                     vio__latency_json(&g->tx_latency), "device_read_lines", (json_int_t)g->tx_lines,
+                     "device_read_llc_lines", (json_int_t)g->tx_llc_lines, "device_read_hit_rate",
+                     ratio(g->tx_llc_lines, g->tx_lines), "blocked_reads",
+                     (json_int_t)(tn ? tn->tx_blocked_reads : 0), "leaked_bytes",
+                     (json_int_t)(tn ? tn->tx_leaked_bytes : 0), "doorbell_faults",
+                     (json_int_t)(tn ? tn->doorbell_faults : 0));
+}
