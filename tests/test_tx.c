@@ -142,9 +142,11 @@ START_TEST(test_foreign_doorbell_faults)
 }
 END_TEST
 
-/* Well-behaved tenants under PASID translation: every frame is sent, with TX
- * throughput and latency per tenant, and the device reads of packets DDIO left in
- * the LLC hit there, while with DMA to DRAM they do not. */
+/* A process tenant on direct delivery (issue 11 item 1: a container or process
+ * drives its queue pair itself, no host copy): its receive DMAs are translated
+ * under its PASID and land in its own memory, the host core does nothing, and
+ * every frame goes back out with TX throughput and latency per tenant; the device
+ * reads of packets DDIO left in the LLC hit there, with DMA to DRAM they do not. */
 START_TEST(test_tenant_tx_results)
 {
     const char *shape =
@@ -158,6 +160,12 @@ START_TEST(test_tenant_tx_results)
     const json_t *d = vio_test_variant(doc, "ddio"), *m = vio_test_variant(doc, "dram");
     for (int k = 0; k < 2; k++) {
         const json_t *v = k ? m : d;
+        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(v, "vms"), 0), "kind")),
+                         "process");
+        ck_assert(vio_test_num(v, "vms.0.packets.delivered") == 3000);
+        ck_assert(vio_test_num(v, "iommu.translations") >= 3 * 3000); /* rx: descriptor, payload, write-back */
+        ck_assert(vio_test_num(v, "iommu.cross_tenant_bytes") == 0);
+        ck_assert(vio_test_num(v, "cores.0.utilization") == 0); /* no host copy */
         ck_assert(txn(v, 0, "packets") == 3000);
         ck_assert(txn(v, 0, "blocked") == 0);
         /* 10 Gb/s offered, forwarded in full */
