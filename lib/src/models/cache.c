@@ -16,7 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(VIO_CACHE_SCALAR)
 #include <emmintrin.h>
 #endif
 
@@ -214,15 +214,34 @@ static inline uint32_t set_index(const vio_cache *c, uint64_t line)
 
 uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line) { return set_index(c, line); }
 
-/* Bit w: lane w of a set's fingerprint row equals `key` (lanes 0..stride-1). */
+#if defined(__SSE2__) && !defined(VIO_CACHE_SCALAR)
+/* Bits 0..3: which of the four lanes at `row` equal the key. */
+static inline uint32_t lanes4(const uint32_t *row, __m128i k)
+{
+    __m128i v = _mm_load_si128((const __m128i *)(const void *)row);
+    return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, k)));
+}
+#endif
+
+/* Bit w: lane w of a set's row equals `key` (lanes 0..stride-1). The usual
+ * strides (8-way L1, 11- or 12-way LLC and snoop filter, 16-way L2) are unrolled. */
 static inline uint32_t match_mask(const uint32_t *row, uint32_t key, uint32_t stride)
 {
     uint32_t m = 0;
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(VIO_CACHE_SCALAR)
     __m128i k = _mm_set1_epi32((int)key);
-    for (uint32_t i = 0; i < stride; i += 4) {
-        __m128i v = _mm_load_si128((const __m128i *)(const void *)(row + i));
-        m |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, k))) << i;
+    switch (stride) {
+    case 4:
+        return lanes4(row, k);
+    case 8:
+        return lanes4(row, k) | lanes4(row + 4, k) << 4;
+    case 12:
+        return lanes4(row, k) | lanes4(row + 4, k) << 4 | lanes4(row + 8, k) << 8;
+    case 16:
+        return lanes4(row, k) | lanes4(row + 4, k) << 4 | lanes4(row + 8, k) << 8 | lanes4(row + 12, k) << 12;
+    default:
+        for (uint32_t i = 0; i < stride; i += 4)
+            m |= lanes4(row + i, k) << i;
     }
 #else /* portable fallback: the same mask, one lane at a time */
     for (uint32_t i = 0; i < stride; i++)
