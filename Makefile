@@ -56,8 +56,10 @@ test: build build-san
 validation: build
 	scripts/validate.sh
 
+# The timed workloads, then the instruction counts (callgrind) of issue 14's exact-model target.
 bench: build
 	$(BUILD)/bench/viosim-bench
+	bench/instructions.sh $(BUILD)
 
 # Coverage-guided fuzzing (libFuzzer, ASan + UBSan) of the loader and of whole runs,
 # FUZZ_SECONDS per target; new coverage is merged into tests/fuzz/corpus, crashes
