@@ -120,29 +120,32 @@ static void srrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
     (void)r;
     set[0] = rrpv_set(set[0], way, 2);
 }
+/* Bit 2w set for every way w of `mask`: the low bit of each way's 2-bit field. */
+static uint64_t spread2(uint32_t mask)
+{
+    uint64_t x = mask;
+    x = (x | x << 16) & 0x0000ffff0000ffffull;
+    x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+    x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+    x = (x | x << 2) & 0x3333333333333333ull;
+    return (x | x << 1) & 0x5555555555555555ull;
+}
+/* The first allowed way at RRPV 3; else the first at the allowed maximum, after
+ * ageing every allowed way by 3 - max (as repeated increments would, so that way
+ * reaches 3 first). All 32 fields at once: field w's high and low bits. */
 static uint32_t srrip_victim(vio_repl *r, uint64_t *set, uint32_t mask)
 {
     (void)r;
-    uint64_t b = set[0];
-    uint32_t pick = (uint32_t)__builtin_ctz(mask), top = RRPV(b, pick);
-    for (uint32_t m = mask; m; m &= m - 1) {
-        uint32_t w = (uint32_t)__builtin_ctz(m), v = RRPV(b, w);
-        if (v == 3)
-            return w; /* the first way at the distant value */
-        if (v > top) {
-            top = v;
-            pick = w;
-        }
-    }
-    /* None at 3: age the allowed ways by 3 - max, as repeated increments would,
-     * and the first way that held the maximum reaches 3 first. */
-    uint32_t add = 3 - top;
-    for (uint32_t m = mask; m; m &= m - 1) {
-        uint32_t w = (uint32_t)__builtin_ctz(m);
-        b = rrpv_set(b, w, RRPV(b, w) + add);
-    }
-    set[0] = b;
-    return pick;
+    uint64_t b = set[0], sel = spread2(mask);
+    uint64_t hi = (b >> 1) & sel, lo = b & sel;
+    uint64_t at3 = hi & lo;
+    if (at3)
+        return (uint32_t)__builtin_ctzll(at3) / 2u;
+    uint64_t at_top = hi ? hi : lo ? lo : sel; /* the fields at the maximum (2, 1 or 0) */
+    uint32_t top = hi ? 2u : lo ? 1u : 0u;
+    /* Every allowed value is <= top, so adding 3 - top carries into no other field. */
+    set[0] = b + (3u - top) * sel;
+    return (uint32_t)__builtin_ctzll(at_top) / 2u;
 }
 static void srrip_drop(vio_repl *r, uint64_t *set, uint32_t way)
 {
