@@ -51,10 +51,16 @@ START_TEST(test_copy_engines_decide_what_copy_to_llc_buys)
     double cld = vio_test_num(vio_test_variant(doc, "cldemote"), "latency_ns.mean");
     ck_assert_msg(ideal < base_lat && cld < base_lat, "mean latency: baseline %.1f, ideal %.1f, cldemote %.1f ns",
                   base_lat, ideal, cld);
-    /* ...the copy engine adds at least most of its per-descriptor latency to each packet. */
-    double dma = vio_test_num(vio_test_variant(doc, "dma"), "latency_ns.mean");
-    ck_assert_msg(dma - ideal > 0.8 * s->platform.dma_engine_latency_ns, "dma-engine %.1f ns, ideal %.1f ns", dma,
-                  ideal);
+    /* ...the copy engine puts its per-submission latency on each packet's path: an
+     * uncontended packet (the minimum) waits for it, less the on-core copy the
+     * ideal store pays instead. (On the mean, the worker freed from the copies
+     * (poll-async) queues the other packets less: that part is not a loss.) */
+    const json_t *dv = vio_test_variant(doc, "dma"), *iv = vio_test_variant(doc, "ideal");
+    double dmin = vio_test_num(dv, "latency_ns.min"), imin = vio_test_num(iv, "latency_ns.min");
+    ck_assert_msg(dmin - imin > 0.8 * s->platform.dma_engine_latency_ns, "dma-engine min %.1f ns, ideal min %.1f ns",
+                  dmin, imin);
+    double dma = vio_test_num(dv, "latency_ns.mean");
+    ck_assert_msg(dma > ideal, "dma-engine %.1f ns, ideal %.1f ns", dma, ideal);
     /* The patent's full path (ideal LLC copy + direct injection) beats both halves alone. */
     double both = vio_test_num(vio_test_variant(doc, "ideal+posted"), "latency_ns.mean");
     double posted = vio_test_num(vio_test_variant(doc, "posted"), "latency_ns.mean");

@@ -1,6 +1,7 @@
 /* End-to-end properties of whole runs (the foundation issue): conservation,
  * latency floors, monotonic load, determinism, engine equivalence, precision. */
 #include "support.h"
+#include "viosim/copy.h"
 
 #include "viosim/traffic.h"
 
@@ -78,6 +79,10 @@ static uint64_t single_packet_ps(const vio_scenario *s, const vio_variant *v, ui
     uint64_t t = wire_ps(bytes + tlps * p->pcie_tlp_overhead, p->pcie_bandwidth_mbps) +
                  wire_ps(16 + p->pcie_tlp_overhead, p->pcie_bandwidth_mbps) + (uint64_t)p->pcie_latency_ns * 1000;
     t += cyc_ps(s->host.irq_cycles, f) + cyc_ps(s->host.batch_cycles, f) + cyc_ps(s->host.classify_cycles, f);
+    /* The shared-ring copy's engine (dma-engine, poll-async by default): free with
+     * ideal memory, but its completion is reaped by the worker's next turn. */
+    if (VIO_TEST_IS(copy, v->copy, "llc") && s->platform.dma_engine_completion == VIO_DMA_ASYNC)
+        t += cyc_ps(s->host.batch_cycles, f);
     /* (The host's signal is charged to its next batch: not on this path.) */
     if (VIO_TEST_IS(notify, v->notify, "poll")) {
         uint64_t period = cyc_ps(s->irq.poll_cycles, f);
@@ -183,8 +188,10 @@ START_TEST(test_higher_load_never_lowers_mean_latency)
     check_monotone(all, sizeof all / sizeof *all, fixed, 9, 1);
     /* With the full model, from moderate load up, queueing dominates. Below that,
      * NAPI legitimately amortises interrupts over more packets as load rises (see
-     * docs/model.md), so latency may dip slightly: that regime is not asserted. */
-    double loads[] = {0.5, 1.0, 1.5, 2.0, 2.5};
+     * docs/model.md), and the copy engine's bursts (poll-async) share one doorbell
+     * and one engine latency among more copies, so latency may dip slightly up to
+     * the scenario's own load: that regime is not asserted. */
+    double loads[] = {1.0, 1.5, 2.0, 2.5};
     check_monotone(loads, sizeof loads / sizeof *loads, NULL, 0, 0);
 }
 END_TEST

@@ -45,14 +45,17 @@ enum vio_copy_engine {
 
 /* How the core learns that the engine's copy is done. */
 enum vio_dma_completion {
-    VIO_DMA_POLL = 0,  /* the core spins on the completion record until the engine writes it */
-    VIO_DMA_INTERRUPT, /* the core goes on; the engine's MSI-X tells it (it pays the handler) */
+    VIO_DMA_POLL = 0,  /* spin: one descriptor per copy, the core spins on its completion record */
+    VIO_DMA_INTERRUPT, /* one descriptor per copy; the core goes on; the engine's MSI-X tells it (it pays the handler) */
+    VIO_DMA_ASYNC,     /* poll-async: a burst of descriptors per doorbell (vio_copier_submit), completions
+                        * polled by the core when it next looks (DPDK's vhost async path over dmadev) */
 };
 
 typedef struct vio_copier_config {
     uint32_t freq_mhz;
     uint32_t cldemote_cycles;    /* issue cost of one CLDEMOTE */
-    uint32_t dma_submit_cycles;  /* core: write one descriptor and ring the doorbell */
+    uint32_t dma_submit_cycles;  /* core: one submission, i.e. one doorbell (MOVDIR64B of a descriptor to the portal) */
+    uint32_t dma_desc_cycles;    /* core: write one work descriptor into the batch's ring (batches of 2 or more) */
     uint32_t dma_latency_ns;     /* engine: descriptor fetch to completion write, beyond the data */
     uint64_t dma_bandwidth_mbps; /* engine: streaming rate of one copy */
     enum vio_dma_completion dma_completion;
@@ -73,6 +76,8 @@ typedef struct vio_copier_stats {
     uint64_t nt_lines;        /* full lines written by non-temporal stores */
     uint64_t dma_descriptors; /* copies the engine served */
     uint64_t dma_lines;       /* lines the engine wrote */
+    uint64_t dma_doorbells;   /* submissions: one per copy (spin, interrupt) or per burst (poll-async) */
+    uint64_t dma_batched;     /* descriptors submitted in a batch of two or more (one doorbell for all) */
     vio_ps dma_queue_ps;      /* total time descriptors waited for the engine */
 } vio_copier_stats;
 
@@ -92,6 +97,28 @@ void vio_copier_copy(vio_copier *c, enum vio_copy_engine e, uint32_t core, uint6
  * data). Returns the core's latency. */
 vio_ps vio_copier_store(vio_copier *c, enum vio_copy_engine e, uint32_t core, uint64_t dst, uint32_t bytes,
                         vio_ps now);
+
+/* The asynchronous, batched use of the copy engine (VIO_DMA_ASYNC), as DPDK's
+ * dmadev drives DSA: rte_dma_copy() without the SUBMIT flag only writes a work
+ * descriptor; rte_dma_submit() rings the doorbell once for all of them: a batch
+ * descriptor naming the n work descriptors (DPDK drivers/dma/idxd, __submit; a
+ * burst of one is submitted as the work descriptor itself), with ONE completion
+ * record for the batch. The engine serves submissions in order, the source lines
+ * read as a device reads them, and writes every copy as device writes.
+ *
+ * vio_copier_submit: core `core` submits the n copies of d[] at `now`; returns
+ * the core's cost (the descriptors, then one doorbell) and sets *done to when
+ * the batch's completion record is written: every copy of the batch is complete
+ * then, none is visible as complete before (one record per batch). The core
+ * does not wait; it learns of the completion when it next reads the record. */
+typedef struct vio_dma_desc {
+    uint64_t src, dst;
+    uint32_t bytes;
+} vio_dma_desc;
+vio_ps vio_copier_submit(vio_copier *c, uint32_t core, const vio_dma_desc *d, uint32_t n, vio_ps now, vio_ps *done);
+/* The core's cost of reading one completion record (rte_dma_completed): a line
+ * the engine wrote, found where the memory model put it (the LLC with DDIO). */
+vio_ps vio_copier_poll_cost(const vio_copier *c);
 
 void vio_copier_get_stats(const vio_copier *c, vio_copier_stats *out);
 

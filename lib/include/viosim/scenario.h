@@ -67,10 +67,11 @@ typedef struct vio_platform {
     uint32_t ideal_memory;        /* 1: memory accesses cost nothing (reduced models) */
     uint32_t cldemote;            /* 1: the cores implement CLDEMOTE (Tremont, Sapphire Rapids and later) */
     uint32_t cldemote_cycles;     /* issue cost of one CLDEMOTE */
-    uint32_t dma_engine_submit_cycles;   /* copy engine: core writes a descriptor and rings the doorbell */
+    uint32_t dma_engine_submit_cycles;   /* copy engine: one submission (doorbell) by the core */
+    uint32_t dma_engine_desc_cycles;     /* copy engine: one work descriptor written into a batch */
     uint32_t dma_engine_latency_ns;      /* copy engine: fixed time per descriptor beyond the data */
     uint32_t dma_engine_bandwidth_mbps;  /* copy engine: streaming rate */
-    int dma_engine_completion;           /* enum vio_dma_completion: position in "poll|interrupt" */
+    int dma_engine_completion;           /* enum vio_dma_completion: position in "spin|interrupt|poll-async" */
     uint32_t dma_engine_ddio;            /* 1: the engine's writes allocate in the LLC's I/O ways; 0: DRAM */
 } vio_platform;
 

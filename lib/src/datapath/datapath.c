@@ -215,6 +215,7 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     dp->progress_at = UINT64_MAX;
     dp->copy_engine = vio_axis_row(&vio_axis_copy_engine, (size_t)dp->v->copy_engine);
     dp->engine = dp->copy_engine->engine == VIO_ENGINE_COUNT ? dp->copy->engine : dp->copy_engine->engine;
+    dp->async = dp->engine == VIO_ENGINE_DMA && s->platform.dma_engine_completion == VIO_DMA_ASYNC;
     dp->freq = s->platform.freq_mhz;
     dp->nworkers = s->nworkers;
     dp->nagents = 1 + dp->nworkers + s->nvms;
@@ -240,6 +241,7 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
             .freq_mhz = s->platform.freq_mhz,
             .cldemote_cycles = s->platform.cldemote_cycles,
             .dma_submit_cycles = s->platform.dma_engine_submit_cycles,
+            .dma_desc_cycles = s->platform.dma_engine_desc_cycles,
             .dma_latency_ns = s->platform.dma_engine_latency_ns,
             .dma_bandwidth_mbps = s->platform.dma_engine_bandwidth_mbps,
             .dma_completion = (enum vio_dma_completion)s->platform.dma_engine_completion,
@@ -358,6 +360,7 @@ void vio_datapath_destroy(vio_datapath *dp)
         for (uint32_t i = 0; i < dp->nworkers; i++) {
             free(dp->w[i].queues);
             free(dp->w[i].fetch_in.items);
+            vio__dp_async_free(&dp->w[i].as);
         }
     free(dp->w);
     free(dp->shared.free_at);
@@ -405,6 +408,7 @@ void vio__dp_reset_stats(vio_datapath *dp)
         dp_worker *w = &dp->w[i];
         w->busy = 0;
         w->batches = w->irqs = w->packets = w->fetches = 0;
+        w->as.polls = w->as.reaped = 0;
     }
     for (uint32_t v = 0; v < dp->s->nvms; v++) {
         dp_guest *g = &dp->g[v];
@@ -548,10 +552,17 @@ int vio_datapath_check_finished(const vio_datapath *dp, vio_err *err)
         if (dp->nic_in[q].len)
             return vio_err_set(err, VIO_ERUN, "%s: variant %s: host worker %u stopped with %u packets of NIC queue %u",
                                dp->s->source, dp->v->name, dp->queue_worker[q], dp->nic_in[q].len, q);
-    for (uint32_t i = 0; i < dp->nworkers; i++)
+    for (uint32_t i = 0; i < dp->nworkers; i++) {
         if (dp->w[i].fetch_in.len)
             return vio_err_set(err, VIO_ERUN, "%s: variant %s: host worker %u stopped with %u fetch commands",
                                dp->s->source, dp->v->name, i, dp->w[i].fetch_in.len);
+        const dp_async *a = &dp->w[i].as;
+        if (a->nstaged || a->b_len || a->ops_len)
+            return vio_err_set(err, VIO_ERUN,
+                               "%s: variant %s: host worker %u stopped with copies on the engine (%u staged, %zu "
+                               "batches in flight, %zu waiting)", dp->s->source, dp->v->name, i, a->nstaged, a->b_len,
+                               a->ops_len);
+    }
     if (vio_traffic_peek(dp->traffic) != VIO_PS_NEVER)
         return vio_err_set(err, VIO_ERUN, "%s: variant %s: traffic not exhausted", dp->s->source, dp->v->name);
     if (delivered + dropped != dp->offered)

@@ -122,6 +122,11 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
     }
     const dp_copy_strategy *copy = vio_axis_row(&vio_axis_copy, (size_t)v->copy);
     double per_packet = 2.0 + (double)copy->guest_steps * ndst / pps;
+    /* A copy engine driven poll-async: at most one more host turn per packet, to reap it. */
+    const dp_copy_engine *ce = vio_axis_row(&vio_axis_copy_engine, (size_t)v->copy_engine);
+    enum vio_copy_engine eng = ce->engine == VIO_ENGINE_COUNT ? copy->engine : ce->engine;
+    if (eng == VIO_ENGINE_DMA && s->platform.dma_engine_completion == VIO_DMA_ASYNC)
+        per_packet += 1.0;
     e->events = (uint64_t)((double)s->traffic.packets * per_packet + 0.5);
     e->arrival_s = vio_scenario_arrival_span(s);
 }

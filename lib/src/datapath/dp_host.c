@@ -33,6 +33,9 @@ static vio_ps worker_next(const vio_datapath *dp, uint32_t index)
 {
     const dp_worker *w = &dp->w[index];
     vio_ps t = host_work_at(dp, w);
+    vio_ps c = vio__dp_async_next(w); /* a batch of its copies completes: a turn to reap it */
+    if (c < t)
+        t = c;
     if (t == VIO_PS_NEVER)
         return t;
     return t > w->busy_until ? t : w->busy_until;
@@ -49,16 +52,11 @@ int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, uint64_t m)
     return 1;
 }
 
-/* Put one destination's copy on the guest's ring and tell the guest. */
-void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
-                     vio_ps ready, vio_ps *t)
+void vio__dp_publish(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, vio_ps ready, vio_ps *t)
 {
-    uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
-    g->ring.produced++;
-    g->ring.free_at[slot] = VIO_PS_NEVER;
     /* The used-ring descriptor, written by the host with the copy engine's own
      * CPU-side store (a copy engine's copy: ordinary stores, after its completion). */
-    uint64_t desc = dp_guest_desc(dp, g->vm, slot);
+    uint64_t desc = dp_guest_desc(dp, g->vm, p.slot);
     vio_ps at = ready > *t ? ready : *t;
     vio_ps d = vio_copier_store(dp->copier, dp->engine, w->core, desc, VIO_DESC_BYTES, at);
     *t += d;
@@ -71,17 +69,35 @@ void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p
      * the interrupt, so the cost is charged there to the next batch of the
      * worker that delivered (its debt), not here. */
     g->last_worker = w->index;
-    if (shared != UINT32_MAX)
-        dp->last_shared[g->vm] = shared;
+    if (p.shared != UINT32_MAX)
+        dp->last_shared[g->vm] = p.shared;
     p.t_ready = at + d;
+    dp_push(dp, &g->in, &p); /* capacity = ring entries, and the slot was free */
+}
+
+/* Put one destination's copy on the guest's ring and tell the guest; with the
+ * engine driven asynchronously (ready unknown), once the copy is reaped. */
+void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
+                     vio_ps ready, vio_ps *t)
+{
+    uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
+    g->ring.produced++;
+    g->ring.free_at[slot] = VIO_PS_NEVER;
     p.buf = buf;
     p.slot = slot;
     p.shared = shared;
-    dp_push(dp, &g->in, &p); /* capacity = ring entries, and the slot was free */
+    if (ready == VIO_PS_NEVER && dp->async)
+        vio__dp_async_after(dp, &dp->w[w->index], DP_ASYNC_DELIVER, g->vm, &p);
+    else
+        vio__dp_publish(dp, w, g, p, ready, t);
 }
 
 vio_ps vio__dp_copy(vio_datapath *dp, const dp_worker *w, uint64_t src, uint64_t dst, uint32_t bytes, vio_ps *t)
 {
+    if (dp->async) {
+        dp->copy_done = VIO_PS_NEVER;
+        return vio__dp_async_copy(dp, &dp->w[w->index], src, dst, bytes);
+    }
     vio_copy_cost c;
     vio_copier_copy(dp->copier, dp->engine, w->core, src, dst, bytes, *t, &c);
     *t += c.core;
@@ -101,7 +117,11 @@ static void host_packet(vio_datapath *dp, const dp_worker *w, const dp_pkt *p, v
     int keep_nic_slot = dp->copy->ops.host_packet(dp, w, p, t);
     /* The NIC descriptor is returned once the payload has been read out of its
      * buffer: by the host, or by the copy engine when its copies are done. */
-    if (!keep_nic_slot)
+    if (keep_nic_slot)
+        return;
+    if (dp->copy_done == VIO_PS_NEVER) /* the engine's copies: once reaped */
+        vio__dp_async_after(dp, &dp->w[w->index], DP_ASYNC_NIC_FREE, 0, p);
+    else
         dp->nic_rings[p->queue].free_at[p->slot] = dp->copy_done > *t ? dp->copy_done : *t;
 }
 
@@ -115,11 +135,21 @@ static void host_fetch(vio_datapath *dp, dp_worker *w, const dp_pkt *req, vio_ps
     if (dp->shared_fetched[sslot] == VIO_PS_NEVER) {
         const dp_pkt *src = &dp->shared_src[sslot];
         vio_ps done = vio__dp_copy(dp, w, src->buf, dp_shared_buf(dp, sslot), src->bytes, t);
+        if (done == VIO_PS_NEVER) { /* on the engine: the guests are answered when it is reaped */
+            dp_pkt f = *src;
+            f.shared = sslot;
+            vio__dp_async_after(dp, w, DP_ASYNC_FETCH, 0, &f);
+            dp->shared_fetched[sslot] = DP_FETCH_IN_FLIGHT;
+            w->fetches++;
+            return;
+        }
         /* The NIC buffer is free once the copy has read it out (a copy engine: when it is done). */
         dp->nic_rings[src->queue].free_at[src->slot] = done;
         dp->shared_fetched[sslot] = done;
         w->fetches++;
     }
+    if (dp->shared_fetched[sslot] == DP_FETCH_IN_FLIGHT)
+        return; /* another destination's copy is on the engine: answered with it */
     /* The answer leaves the host now, even when another destination's fetch
      * already copied the packet: an event is never scheduled in the past. */
     g->fetch_ready = dp->shared_fetched[sslot] > *t ? dp->shared_fetched[sslot] : *t;
@@ -134,14 +164,17 @@ static void worker_step(vio_datapath *dp, uint32_t index, vio_ps now)
     vio_ps t = now;
     const dp_pkt *head;
     /* An idle worker is woken by the NIC's MSI-X or a guest's fetch doorbell
-     * (unless it spins on the rings). */
-    if (!dp->v->host_poll && host_work_at(dp, w) > w->busy_until) {
+     * (unless it spins on the rings, or polls its copies in flight). */
+    int polling = dp->v->host_poll || vio__dp_async_next(w) != VIO_PS_NEVER;
+    if (!polling && host_work_at(dp, w) > w->busy_until) {
         t += dp_cycles(dp, s->host.irq_cycles);
         w->irqs++;
     }
     t += dp_cycles(dp, s->host.batch_cycles) + w->debt;
     w->debt = 0;
     w->batches++;
+    /* Copies of earlier turns the engine has completed (poll-async). */
+    vio__dp_async_reap(dp, w, &t);
     /* Fetch commands first: a guest is waiting on each. */
     while ((head = dp_fifo_peek(&w->fetch_in, 0)) && head->t_ready <= now) {
         dp_pkt req = dp_fifo_pop(&w->fetch_in);
@@ -187,6 +220,8 @@ static void worker_step(vio_datapath *dp, uint32_t index, vio_ps now)
             ops->end(dp, w, j, turn.bytes - bytes, head && head->t_ready <= now);
         }
     }
+    /* This turn's copies on the engine (poll-async): one doorbell for all. */
+    vio__dp_async_submit(dp, w, &t);
     w->busy += t - now;
     w->busy_until = t;
 }

@@ -18,6 +18,7 @@
 #include "viosim/traffic.h"
 #include "viosim/txpath.h"
 #include "viosim/vcpu.h"
+#include "viosim/copy.h"
 
 #include "util/agenda.h"
 #include "datapath/strategies/strategies.h"
@@ -83,6 +84,35 @@ typedef struct dp_ring {
     vio_ps *free_at;
 } dp_ring;
 
+/* What a worker does once a copy of its is known complete, with the copy engine
+ * driven asynchronously (platform.dma_engine.completion poll-async, dp_dma.c). */
+enum dp_async_kind {
+    DP_ASYNC_DELIVER,  /* write the guest's used descriptor and hand it the packet */
+    DP_ASYNC_NIC_FREE, /* return the NIC buffer the copies read */
+    DP_ASYNC_FETCH,    /* copy on fetch: release the NIC buffer, answer the guests waiting on the slot */
+};
+typedef struct dp_async_op {
+    uint64_t batch; /* the submission it waits for */
+    dp_pkt p;       /* DELIVER: the destination's copy; NIC_FREE: p.queue, p.slot; FETCH: p.shared too */
+    uint32_t guest; /* DELIVER */
+    uint8_t kind;
+} dp_async_op;
+
+/* A worker's copies in flight on the engine: the descriptors of the turn in
+ * hand (submitted with one doorbell at its end), the submitted batches in order
+ * with their completion times, and the work waiting on each (in batch order). */
+typedef struct dp_async {
+    vio_dma_desc *staged;
+    uint32_t nstaged, staged_cap;
+    dp_async_op *ops;
+    size_t ops_head, ops_len, ops_cap;
+    vio_ps *done;   /* per submitted batch, oldest first (a ring) */
+    uint64_t *id;
+    size_t b_head, b_len, b_cap;
+    uint64_t batch; /* id of the batch being staged */
+    uint64_t polls, reaped; /* completion-record reads; batches found complete */
+} dp_async;
+
 /* One host worker (a vhost-like thread on its own core) and the NIC queues it
  * serves, round-robin: each turn serves one queue (dp_host.c). */
 typedef struct dp_worker {
@@ -97,6 +127,7 @@ typedef struct dp_worker {
      * the byte credit DRR carries to its next turn (NULL with the default order). */
     uint32_t *weight;
     uint64_t *deficit;
+    dp_async as; /* poll-async copy engine use (dp_dma.c); unused otherwise */
 } dp_worker;
 
 typedef struct dp_guest {
@@ -163,6 +194,7 @@ struct vio_datapath {
     const dp_copy_engine *copy_engine; /* the row the variant named (possibly auto) */
     enum vio_copy_engine engine;       /* the primitive the host's copies use, auto resolved */
     vio_copier *copier;
+    int async; /* the dma-engine driven poll-async: copies complete at the worker's later turns (dp_dma.c) */
     vio_ps copy_done; /* scratch: when the copies of the packet in hand have read their source */
     uint32_t nagents, nqueues, nworkers, freq;
     dp_agent *agents;
@@ -272,6 +304,23 @@ void vio__dp_reset_stats(vio_datapath *dp);
  * completion interrupt) to the worker's next batch, returns when the data is in
  * place and the worker knows it. */
 vio_ps vio__dp_copy(vio_datapath *dp, const dp_worker *w, uint64_t src, uint64_t dst, uint32_t bytes, vio_ps *t);
+
+/* dp_dma.c: the copy engine driven asynchronously (DPDK's vhost async path).
+ * A copy is staged (its completion is not known: VIO_PS_NEVER) and work that
+ * depends on it is queued behind it; the turn's copies are submitted with one
+ * doorbell at its end; at every later turn the worker reads its completion
+ * records and does the queued work of the batches found complete. */
+vio_ps vio__dp_async_copy(vio_datapath *dp, dp_worker *w, uint64_t src, uint64_t dst, uint32_t bytes);
+void vio__dp_async_after(vio_datapath *dp, dp_worker *w, enum dp_async_kind kind, uint32_t guest, const dp_pkt *p);
+void vio__dp_async_submit(vio_datapath *dp, dp_worker *w, vio_ps *t);
+void vio__dp_async_reap(vio_datapath *dp, dp_worker *w, vio_ps *t);
+vio_ps vio__dp_async_next(const dp_worker *w); /* the first in-flight batch's completion, or VIO_PS_NEVER */
+void vio__dp_async_free(dp_async *a);
+/* dp_host.c: write g's used descriptor for p (its slot reserved) and hand p to g,
+ * once the copy is complete at `ready` (or now, at *t, if later). */
+void vio__dp_publish(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, vio_ps ready, vio_ps *t);
+/* A shared slot whose copy on fetch is on the engine, not yet known complete. */
+#define DP_FETCH_IN_FLIGHT (VIO_PS_NEVER - 1)
 
 /* dp_stats.c: register the statistics of the models and agents (results "stats"). */
 int vio__dp_register_stats(vio_datapath *dp, vio_err *err);

@@ -213,14 +213,19 @@ json_t *vio__datapath_results(const vio_datapath *dp)
     for (int e = 0; e < (int)VIO_ENGINE_COUNT; e++)
         copies += cs.copies[e];
     const char *engine = vio__copy_engine_name(dp->engine);
+    uint64_t polls = 0;
+    for (uint32_t i = 0; i < dp->nworkers; i++)
+        polls += dp->w[i].as.polls;
     json_object_set_new(o, "copy",
-                        json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:f}", "engine", engine, "upper_bound",
+                        json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:I}", "engine", engine, "upper_bound",
                                   dp->engine == VIO_ENGINE_IDEAL, "copies", (json_int_t)copies, "lines_demoted",
                                   (json_int_t)cs.lines_demoted, "nt_lines", (json_int_t)cs.nt_lines,
                                   "engine_descriptors", (json_int_t)cs.dma_descriptors, "engine_lines",
                                   (json_int_t)cs.dma_lines, "engine_queue_ns_mean",
                                   cs.dma_descriptors ? (double)cs.dma_queue_ps / 1000.0 / (double)cs.dma_descriptors
-                                                     : 0.0));
+                                                     : 0.0,
+                                  "engine_doorbells", (json_int_t)cs.dma_doorbells, "engine_batched_descriptors",
+                                  (json_int_t)cs.dma_batched, "completion_polls", (json_int_t)polls));
     json_object_set_new(o, "interrupts",
                         json_pack("{s:I,s:I,s:I,s:I}", "delivered", (json_int_t)irqs, "vm_exits", (json_int_t)exits,
                                   "posted", (json_int_t)posted, "host_irqs",

@@ -10,7 +10,7 @@
 struct vio_copier {
     vio_copier_config cfg;
     vio_memsys *ms;
-    vio_ps cldemote_ps, submit_ps, dma_latency_ps, irq_ps;
+    vio_ps cldemote_ps, submit_ps, desc_ps, dma_latency_ps, irq_ps;
     vio_ps engine_free; /* the engine serves descriptors in order: when it can start the next */
     vio_copier_stats st;
 };
@@ -29,6 +29,7 @@ int vio_copier_create(const vio_copier_config *cfg, vio_memsys *ms, vio_copier *
     c->ms = ms;
     c->cldemote_ps = vio_cycles_to_ps(cfg->cldemote_cycles, cfg->freq_mhz);
     c->submit_ps = vio_cycles_to_ps(cfg->dma_submit_cycles, cfg->freq_mhz);
+    c->desc_ps = vio_cycles_to_ps(cfg->dma_desc_cycles, cfg->freq_mhz);
     c->irq_ps = vio_cycles_to_ps(cfg->dma_irq_cycles, cfg->freq_mhz);
     c->dma_latency_ps = (vio_ps)cfg->dma_latency_ns * VIO_PS_PER_NS;
     *out = c;
@@ -96,29 +97,45 @@ static vio_ps engine_read(vio_memsys *ms, uint64_t line, vio_ps now)
     return vio__ms_dev_read(ms, line, now, &hit);
 }
 
+/* The engine serves one submission of n descriptors once it has finished
+ * streaming the previous one (one queue, in order). Per submission it pays its
+ * fixed latency once (descriptor fetch, translation, the completion-record
+ * write); each copy streams after the one before, its source read as a device
+ * reads it. Returns when the submission's completion record is written. */
+static vio_ps engine_serve(vio_copier *c, const vio_dma_desc *d, uint32_t n, vio_ps submitted)
+{
+    vio_memsys *ms = c->ms;
+    vio_ps start = c->engine_free > submitted ? c->engine_free : submitted;
+    vio_ps t = start, read = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        c->st.dma_queue_ps += start - submitted;
+        /* Reads overlap in the engine: the data starts flowing after the slowest one. */
+        for (uint64_t l = first_line(d[i].src); l <= last_line(d[i].src, d[i].bytes); l++) {
+            vio_ps lat = engine_read(ms, l, t);
+            if (lat > read)
+                read = lat;
+        }
+        t += vio_bytes_to_ps(d[i].bytes, c->cfg.dma_bandwidth_mbps);
+        /* The engine's writes are device writes: with DDIO they update the line in the
+         * LLC or allocate it in the I/O ways, invalidating every private copy. */
+        vio_memsys_dma_write(ms, c->cfg.dma_target, d[i].dst, d[i].bytes, t + c->dma_latency_ps + read);
+        c->st.dma_descriptors++;
+        c->st.dma_lines += last_line(d[i].dst, d[i].bytes) - first_line(d[i].dst) + 1;
+    }
+    c->engine_free = t;
+    c->st.dma_doorbells++;
+    if (n > 1)
+        c->st.dma_batched += n;
+    return t + c->dma_latency_ps + read;
+}
+
 static void dma_copy(vio_copier *c, uint64_t src, uint64_t dst, uint32_t bytes, vio_ps now, vio_copy_cost *out)
 {
     vio_memsys *ms = c->ms;
-    /* The core writes the descriptor and rings the doorbell; the engine takes it
-     * when it has finished streaming the previous one. */
-    vio_ps submitted = now + c->submit_ps;
-    vio_ps start = c->engine_free > submitted ? c->engine_free : submitted;
-    c->st.dma_queue_ps += start - submitted;
-    /* Reads overlap in the engine: the data starts flowing after the slowest one. */
-    vio_ps read = 0;
-    for (uint64_t l = first_line(src); l <= last_line(src, bytes); l++) {
-        vio_ps lat = engine_read(ms, l, start);
-        if (lat > read)
-            read = lat;
-    }
-    vio_ps stream = vio_bytes_to_ps(bytes, c->cfg.dma_bandwidth_mbps);
-    c->engine_free = start + stream;
-    vio_ps complete = start + c->dma_latency_ps + read + stream;
-    /* The engine's writes are device writes: with DDIO they update the line in the
-     * LLC or allocate it in the I/O ways, invalidating every private copy. */
-    vio_memsys_dma_write(ms, c->cfg.dma_target, dst, bytes, complete);
-    c->st.dma_descriptors++;
-    c->st.dma_lines += last_line(dst, bytes) - first_line(dst) + 1;
+    /* The core writes the descriptor and rings the doorbell (one MOVDIR64B of
+     * the descriptor itself to the portal). */
+    vio_dma_desc d = {src, dst, bytes};
+    vio_ps complete = engine_serve(c, &d, 1, now + c->submit_ps);
     if (c->cfg.dma_completion == VIO_DMA_POLL) {
         /* Spin until the completion record is written, then read it: a line the
          * engine has just written into the LLC. */
@@ -126,11 +143,31 @@ static void dma_copy(vio_copier *c, uint64_t src, uint64_t dst, uint32_t bytes, 
         out->core = out->done - now;
         out->debt = 0;
     } else {
+        /* Interrupt (poll-async callers use vio_copier_submit; a lone copy here is
+         * an interrupt-mode copy). */
         out->core = c->submit_ps;
         out->done = complete + c->irq_ps;
         out->debt = c->irq_ps;
     }
 }
+
+vio_ps vio_copier_submit(vio_copier *c, uint32_t core, const vio_dma_desc *d, uint32_t n, vio_ps now, vio_ps *done)
+{
+    (void)core; /* the descriptors are written by this core; their cost is a parameter */
+    *done = now;
+    if (n == 0)
+        return 0;
+    c->st.copies[VIO_ENGINE_DMA] += n;
+    if (c->ms->cfg.ideal)
+        return 0;
+    /* A burst of one is submitted as the work descriptor itself; a larger one
+     * writes its work descriptors into memory and submits one batch descriptor. */
+    vio_ps cost = c->submit_ps + (n > 1 ? (vio_ps)n * c->desc_ps : 0);
+    *done = engine_serve(c, d, n, now + cost);
+    return cost;
+}
+
+vio_ps vio_copier_poll_cost(const vio_copier *c) { return c->ms->cfg.ideal ? 0 : c->ms->llc_ps; }
 
 void vio_copier_copy(vio_copier *c, enum vio_copy_engine e, uint32_t core, uint64_t src, uint64_t dst,
                      uint32_t bytes, vio_ps now, vio_copy_cost *out)

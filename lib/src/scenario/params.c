@@ -186,13 +186,23 @@ static const vio_param rows[] = {
      "estimate: one store-like uop per line; no published latency or throughput found", SC(platform.cldemote_cycles),
      0},
     {"platform.dma_engine.submit_cycles", VIO_PT_U32, "cycles", "200", 0, 100000000, NULL,
-     "Copy engine (copy_engine dma-engine: I/OAT / CBDMA, DSA): the core's cost to write one 64 B descriptor and "
-     "ring the engine's doorbell (an uncached MMIO write; ENQCMD/MOVDIR64B on DSA).",
-     "estimate: a descriptor-ring store plus one posted MMIO write from a user-space driver (DPDK ioat/idxd)",
+     "Copy engine (copy_engine dma-engine: I/OAT / CBDMA, DSA): the core's cost of one submission: a 64 B "
+     "descriptor written to the engine's portal and the doorbell (MOVDIR64B or ENQCMD on DSA, after an SFENCE; an "
+     "uncached MMIO write on I/OAT). One per copy with completion spin or interrupt, one per burst with poll-async.",
+     "estimate: one posted 64 B MMIO write with its fence from a user-space driver (DPDK drivers/dma/idxd "
+     "__submit: _mm_sfence then __idxd_movdir64b)",
      SC(platform.dma_engine_submit_cycles), 0},
+    {"platform.dma_engine.desc_cycles", VIO_PT_U32, "cycles", "20", 0, 100000000, NULL,
+     "Copy engine, completion poll-async: the core's cost of writing one work descriptor (64 B: flags, source, "
+     "destination, size) into the batch's descriptor ring before the burst's single doorbell; a burst of one "
+     "submits the work descriptor itself and pays only platform.dma_engine.submit_cycles.",
+     "estimate: eight 8-byte stores into a ring line the core keeps in its L1 (DPDK drivers/dma/idxd "
+     "__idxd_write_desc)",
+     SC(platform.dma_engine_desc_cycles), 0},
     {"platform.dma_engine.latency_ns", VIO_PT_U32, "ns", "1000", 0, 100000000, NULL,
-     "Copy engine: time per descriptor beyond reading the source and streaming the data (descriptor fetch over "
-     "the I/O fabric, address translation, completion-record write).",
+     "Copy engine: time per submission beyond reading the sources and streaming the data (descriptor fetch over "
+     "the I/O fabric, address translation, completion-record write): once per copy with completion spin or "
+     "interrupt, once per batch with poll-async (the batch's copies are pipelined behind it).",
      "estimate: order of a microsecond; Vaidyanathan et al., IPDPS 2007 (I/OAT) and Kuper et al., ASPLOS 2024 "
      "(DSA) both find the CPU's memcpy faster for small synchronous copies; no per-descriptor figure taken from them",
      SC(platform.dma_engine_latency_ns), 0},
@@ -206,11 +216,17 @@ static const vio_param rows[] = {
      "DSA descriptor flag Cache Control (DPDK drivers/dma/idxd sets IDXD_FLAG_CACHE_CONTROL, bit 8, for its "
      "copies); I/OAT follows its own IIO stack's DDIO setting, separate from the NIC's",
      SC(platform.dma_engine_ddio), 0},
-    {"platform.dma_engine.completion", VIO_PT_ENUM, "", "\"interrupt\"", 0, 0, "poll|interrupt",
-     "How the core learns a copy is done: poll (it spins on the completion record) or interrupt (it goes on; "
-     "the engine's completion interrupt costs it host.irq_cycles, and the packet is handed over then).",
-     "modelling choice: a per-packet spin would idle the host for the engine's whole latency; both engines can "
-     "raise a completion interrupt (DSA descriptor flag Request Completion Interrupt, linux/idxd.h IDXD_OP_FLAG_RCI)",
+    {"platform.dma_engine.completion", VIO_PT_ENUM, "", "\"poll-async\"", 0, 0, "spin|interrupt|poll-async",
+     "How the host drives the copy engine. spin: one descriptor per copy, the core spins on its completion record. "
+     "interrupt: one descriptor per copy, the core goes on and pays the engine's completion interrupt "
+     "(host.irq_cycles) per copy. poll-async (the default): the worker writes one descriptor per copy and rings one "
+     "doorbell per turn (a batch descriptor, one completion record per batch); it goes on with other work while the "
+     "copies are in flight, stays awake polling the completion record (no interrupt), and at its first turn after "
+     "the batch completes writes the used descriptors, notifies the guests and frees the NIC buffers.",
+     "DPDK vhost async data path (lib/vhost rte_vhost_async.h: rte_vhost_submit_enqueue_burst, then "
+     "rte_vhost_poll_enqueue_completed on the worker's next turn) over dmadev (rte_dma_copy without "
+     "RTE_DMA_OP_FLAG_SUBMIT, one rte_dma_submit, rte_dma_completed), as used with DSA by Kuper et al., ASPLOS 2024 "
+     "(DPDK Vhost case study); the DSA batch descriptor: DPDK drivers/dma/idxd __submit (idxd_op_batch)",
      SC(platform.dma_engine_completion), 0},
     {"platform.ideal_memory", VIO_PT_BOOL, "", "false", 0, 1, NULL,
      "Every memory access costs nothing and caches keep no state (reduced models, benchmarks).",
