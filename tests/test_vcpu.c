@@ -4,6 +4,7 @@
  * published KVM microbenchmarks (ctest -L validation). */
 #include "viosim/scenario.h"
 #include "viosim/vcpu.h"
+#include "viosim/memsys.h"
 
 #include <check.h>
 #include <math.h>
@@ -292,6 +293,65 @@ START_TEST(halt_poll_window_follows_kvm)
 }
 END_TEST
 
+/* The interrupt-state line through a coherence model: c2c only where another
+ * core holds the line (vcpu.h line). */
+static vio_ps line_rmw(void *ctx, uint32_t core, uint64_t addr, vio_ps now)
+{
+    return vio_memsys_stream((vio_memsys *)ctx, core, VIO_STREAM_WRITE, addr, 8, now);
+}
+
+static uint64_t c2c_count(const vio_memsys *ms)
+{
+    vio_memsys_stats st;
+    vio_memsys_get_stats(ms, &st);
+    return st.c2c_transfers;
+}
+
+START_TEST(pid_line_pays_c2c_only_when_another_core_holds_it)
+{
+    vio_memsys_config mc = {
+        .cores = 4, .freq_mhz = 2600, .l1 = {.size_bytes = 32 * 1024, .ways = 8}, .l1_hit_cycles = 4,
+        .llc = {.size_bytes = 1024 * 1024, .ways = 16}, .llc_hit_cycles = 50, .c2c_cycles = 131, .io_ways = 2,
+        .dram_latency_ns = 90, .dram_bandwidth_mbps = 1000000, .mlp = 10,
+    };
+    vio_memsys *ms = NULL;
+    vio_err err = {{0}};
+    ck_assert_int_eq(vio_memsys_create(&mc, &ms, &err), VIO_OK);
+    for (int mode = VIO_VCPU_EMULATED; mode <= VIO_VCPU_POSTED; mode++) {
+        vio_vcpu_config c = table_config((enum vio_vcpu_mode)mode);
+        c.core = 1;
+        c.line = (vio_vcpu_line){line_rmw, ms, 0x100000 + (uint64_t)mode * 4096};
+        vio_vcpu *v = make(&c);
+        vio_ps post = vio_cycles_to_ps(c.pi_post_cycles, c.freq_mhz);
+        vio_ps l1 = vio_cycles_to_ps(mc.l1_hit_cycles, mc.freq_mhz), x = vio_cycles_to_ps(c.c2c_cycles, c.freq_mhz);
+        vio_vcpu_cost a, b;
+        /* Core 0 posts three times; the vCPU has not touched the line: after the
+         * first (a miss to memory) the sender's own L1 serves it, no transfer. */
+        vio_vcpu_send_from(v, 0, 0x30, 0, &a);
+        uint64_t before = c2c_count(ms);
+        vio_vcpu_send_from(v, 0, 0x31, 1000, &b);
+        ck_assert_uint_eq(b.sender - (b.notified ? vio_cycles_to_ps(c.ipi_send_cycles, c.freq_mhz) : 0), post + l1);
+        vio_vcpu_send_from(v, 0, 0x32, 2000, &b);
+        ck_assert_uint_eq(c2c_count(ms), before);
+        /* The target takes them: its update of the line takes it from core 0. */
+        vio_vcpu_take(v, 3000, &b);
+        ck_assert_uint_eq(c2c_count(ms), before + 1);
+        ck_assert_uint_eq(b.line, x);
+        ck_assert_uint_ge(b.latency, x);
+        /* Now the target holds it: the next post pays the transfer. */
+        vio_vcpu_send_from(v, 0, 0x33, 4000, &b);
+        ck_assert_uint_eq(c2c_count(ms), before + 2);
+        ck_assert_uint_ge(b.sender, post + x);
+        /* Without a line model every send pays it (the legacy constant). */
+        vio_vcpu_send(v, 0x34, 5000, &b);
+        ck_assert_uint_eq(c2c_count(ms), before + 2);
+        ck_assert_uint_ge(b.sender, post + x);
+        vio_vcpu_destroy(v);
+    }
+    vio_memsys_destroy(ms);
+}
+END_TEST
+
 START_TEST(kick_is_one_exit)
 {
     vio_vcpu_config c = table_config(VIO_VCPU_POSTED);
@@ -352,6 +412,7 @@ int main(void)
     tcase_add_test(mech, halt_poll_window_follows_kvm);
     tcase_add_test(mech, guest_halt_polling_trades_exits_for_core_time);
     tcase_add_test(mech, kick_is_one_exit);
+    tcase_add_test(mech, pid_line_pays_c2c_only_when_another_core_holds_it);
     tcase_add_test(mech, event_index_suppresses_kicks);
     tcase_add_test(mech, bad_config_rejected);
     suite_add_tcase(s, val);

@@ -46,6 +46,24 @@ enum vio_vcpu_state {
     VIO_VCPU_BLOCKED,     /* the polling window ran out: the vCPU thread sleeps */
 };
 
+/* The interrupt-state line of a vCPU: posted, the posted-interrupt descriptor
+ * (PIR and ON share its 64-byte line); emulated, the virtual APIC page's IRR.
+ * Senders update it with a locked read-modify-write, and the target updates it
+ * when it takes the interrupt (posted-interrupt processing clears ON and PIR;
+ * KVM clears the IRR bit it injects). `rmw` performs one such access by `core`
+ * at `now` through a coherence model and returns its latency, so a cross-core
+ * transfer is paid only where another core really holds the line. NULL: no
+ * model, every send takes the line from the target's core (`c2c_cycles`). */
+typedef struct vio_vcpu_line {
+    vio_ps (*rmw)(void *ctx, uint32_t core, uint64_t addr, vio_ps now);
+    void *ctx;
+    uint64_t addr;
+} vio_vcpu_line;
+
+/* A sender that is no core (VT-d's interrupt remapping posting for a device):
+ * its write of the descriptor is not run through `rmw`. */
+#define VIO_VCPU_SENDER_DEVICE UINT32_MAX
+
 /* Costs in cycles of the target's clock unless the name says otherwise. */
 typedef struct vio_vcpu_config {
     uint32_t freq_mhz;
@@ -66,6 +84,8 @@ typedef struct vio_vcpu_config {
     uint64_t guest_halt_poll_ns; /* the guest's own idle polling before HLT (cpuidle-haltpoll); 0 = HLT at once */
     uint8_t notification_vector; /* NV while the vCPU can run */
     uint8_t wakeup_vector;       /* NV while it is blocked */
+    uint32_t core;               /* the vCPU's own (pinned) core, for `line` */
+    vio_vcpu_line line;          /* its interrupt-state line through a coherence model (rmw NULL: none) */
 } vio_vcpu_config;
 
 /* What one operation cost. */
@@ -76,6 +96,7 @@ typedef struct vio_vcpu_cost {
     vio_ps poll;     /* target core time spent halt polling in root mode (host time) */
     vio_ps spin;     /* target core time the guest spent polling in guest mode before it would HLT */
     vio_ps eoi;      /* the part of `guest` paid inside the guest's handler (EOI exits without APICv) */
+    vio_ps line;     /* the target's own access to the interrupt-state line (in `latency` and `guest`) */
     uint32_t exits;  /* VM exits taken, the HLT exit of the idle period it ends included */
     int notified;    /* an IPI (notification or kick) or a wake-up was sent */
 } vio_vcpu_cost;
@@ -111,13 +132,22 @@ void vio_vcpu_idle(vio_vcpu *v, vio_ps now);
  * The guest's EOI is included (an exit without APICv). */
 void vio_vcpu_deliver(vio_vcpu *v, uint8_t vector, vio_ps now, vio_vcpu_cost *out);
 
+/* The same, sent by core `sender` (a host worker; VIO_VCPU_SENDER_DEVICE for the
+ * interrupt-remapping hardware): with `line`, the sender's and the target's
+ * accesses to the interrupt-state line go through the coherence model.
+ * vio_vcpu_deliver is this from an unknown core (it pays `c2c_cycles`). */
+void vio_vcpu_deliver_from(vio_vcpu *v, uint32_t sender, uint8_t vector, vio_ps now, vio_vcpu_cost *out);
+
 /* What vio_vcpu_idle(idle_at) then vio_vcpu_deliver(now) would cost, without
- * changing anything (the datapath asks before the event happens). */
+ * changing anything (the datapath asks before the event happens). The line's
+ * accesses are left out (they would change the caches): `latency` excludes
+ * the target's access, which vio_vcpu_deliver_from reports in `line`. */
 void vio_vcpu_preview_wake(const vio_vcpu *v, vio_ps idle_at, uint8_t vector, vio_ps now, vio_vcpu_cost *out);
 
 /* Only the sender's half: post (or set in the vIRR) without the target taking it,
  * e.g. to see notifications coalesce while ON is set. vio_vcpu_deliver = send + take. */
 void vio_vcpu_send(vio_vcpu *v, uint8_t vector, vio_ps now, vio_vcpu_cost *out);
+void vio_vcpu_send_from(vio_vcpu *v, uint32_t sender, uint8_t vector, vio_ps now, vio_vcpu_cost *out);
 /* The target takes what is pending (the notification arrived, or it re-enters). */
 void vio_vcpu_take(vio_vcpu *v, vio_ps now, vio_vcpu_cost *out);
 

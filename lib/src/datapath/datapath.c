@@ -308,9 +308,19 @@ int vio_datapath_create(const vio_scenario *s, uint32_t variant, vio_datapath **
                        e.largest, e.largest_bytes / 1048576.0, e.why);
 }
 
+/* A locked update of a vCPU's interrupt-state line by a core: a store through
+ * the hierarchy, which pays a cross-core transfer only if another core holds it. */
+static vio_ps irq_line_rmw(void *ctx, uint32_t core, uint64_t addr, vio_ps now)
+{
+    return vio_memsys_stream((vio_memsys *)ctx, core, VIO_STREAM_WRITE, addr, 8, now);
+}
+
 int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *err)
 {
-    (void)vm; /* every vCPU has the platform's costs; the hook is per VM for later */
+    /* Every vCPU has the platform's costs; its interrupt-state line is its own:
+     * the posted-interrupt descriptor (one 64-byte line), or without APICv the
+     * IRR of its virtual APIC page (offset 0x200). */
+    uint64_t line = dp->notify->vcpu_mode == VIO_VCPU_POSTED ? dp_pid_line(vm) : dp_vapic_irr(vm);
     const vio_scenario *s = dp->s;
     const vio_irq_costs *c = &s->irq;
     vio_vcpu_config vc = {
@@ -333,6 +343,8 @@ int vio__vcpu_for(const vio_datapath *dp, uint32_t vm, vio_vcpu **out, vio_err *
         .guest_halt_poll_ns = c->guest_halt_poll_ns,
         .notification_vector = 0xf2, /* Linux POSTED_INTR_VECTOR */
         .wakeup_vector = 0xf1,       /* Linux POSTED_INTR_WAKEUP_VECTOR */
+        .core = s->vms[vm].core,
+        .line = {irq_line_rmw, dp->mem, line},
     };
     return vio_vcpu_create(&vc, out, err);
 }

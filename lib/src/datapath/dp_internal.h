@@ -395,6 +395,7 @@ static inline void dp_wake(vio_datapath *dp, uint32_t agent)
 #define VIO_ADDR_GUEST_BUF (4ULL << 43)
 #define VIO_ADDR_SHARED_BUF (5ULL << 43)
 #define VIO_ADDR_TX_DESC (6ULL << 43) /* copy none: the consumers' transmit descriptors */
+#define VIO_ADDR_VCPU_IRQ (9ULL << 43) /* per VM: its posted-interrupt descriptor, then its virtual APIC page */
 #define VIO_REGION_ALIGN (2ULL << 20)
 #define VIO_DESC_BYTES 16u
 #define VIO_RX_VECTOR 0x30 /* the guest's virtio-net rx interrupt vector (any non-reserved vector) */
@@ -473,6 +474,8 @@ static inline int dp_region_member(const vio_datapath *dp, uint32_t r, uint32_t 
             return 1;
     return 0;
 }
+static inline uint64_t dp_pid_line(uint32_t vm) { return VIO_ADDR_VCPU_IRQ + (uint64_t)vm * 8192; }
+static inline uint64_t dp_vapic_irr(uint32_t vm) { return VIO_ADDR_VCPU_IRQ + (uint64_t)vm * 8192 + 4096 + 0x200; }
 static inline vio_ps dp_cycles(const vio_datapath *dp, uint64_t cycles) { return vio_cycles_to_ps(cycles, dp->freq); }
 
 #endif

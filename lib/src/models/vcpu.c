@@ -114,14 +114,40 @@ static int bits_set(const uint64_t w[4])
 
 static void set_bit(uint64_t w[4], uint8_t vector) { w[vector / 64] |= 1ULL << (vector % 64); }
 
+/* The sender's locked update of the interrupt-state line: through the coherence
+ * model when there is one (a cross-core transfer only if another core holds the
+ * line), else the line is taken to come from the target's core every time. */
+static vio_ps sender_line(vio_vcpu *v, uint32_t sender, vio_ps now)
+{
+    if (!v->cfg.line.rmw)
+        return v->c2c_ps;
+    if (sender == VIO_VCPU_SENDER_DEVICE)
+        return 0;
+    return v->cfg.line.rmw(v->cfg.line.ctx, sender, v->cfg.line.addr, now);
+}
+
+/* The target's update of it when it takes the interrupt (nothing without a model). */
+static vio_ps target_line(vio_vcpu *v, vio_ps now)
+{
+    return v->cfg.line.rmw ? v->cfg.line.rmw(v->cfg.line.ctx, v->cfg.core, v->cfg.line.addr, now) : 0;
+}
+
 void vio_vcpu_send(vio_vcpu *v, uint8_t vector, vio_ps now, vio_vcpu_cost *out)
+{
+    vio_vcpu_line line = v->cfg.line;
+    v->cfg.line.rmw = NULL; /* an unknown sender: the legacy constant */
+    vio_vcpu_send_from(v, 0, vector, now, out);
+    v->cfg.line = line;
+}
+
+void vio_vcpu_send_from(vio_vcpu *v, uint32_t sender, uint8_t vector, vio_ps now, vio_vcpu_cost *out)
 {
     memset(out, 0, sizeof *out);
     enum vio_vcpu_state st = vio_vcpu_state_at(v, now);
     if (v->cfg.mode == VIO_VCPU_POSTED) {
         /* Post: lock-or the PIR bit, then test-and-set ON; both on the descriptor's
          * line, which the target's processor last wrote when it cleared ON. */
-        out->sender += v->pi_post_ps + v->c2c_ps;
+        out->sender += v->pi_post_ps + sender_line(v, sender, now);
         set_bit(v->pir, vector);
         if (v->on || v->sn) {
             /* A notification is outstanding (it will pick this vector up) or the
@@ -145,7 +171,7 @@ void vio_vcpu_send(vio_vcpu *v, uint8_t vector, vio_ps now, vio_vcpu_cost *out)
     /* Emulated: set the vIRR bit (a locked set on the virtual APIC page, whose line
      * the target's KVM last wrote when it injected), then kick the vCPU out of
      * guest mode or wake it. */
-    out->sender += v->pi_post_ps + v->c2c_ps;
+    out->sender += v->pi_post_ps + sender_line(v, sender, now);
     set_bit(v->virr, vector);
     if (st == VIO_VCPU_HALT_POLL || v->kick_pending)
         return;
@@ -171,6 +197,9 @@ void vio_vcpu_take(vio_vcpu *v, vio_ps now, vio_vcpu_cost *out)
         return; /* nothing pending: a halted vCPU stays halted */
     memset(v->virr, 0, sizeof v->virr);
     v->kick_pending = 0;
+    /* The target clears what it took on the line (ON and PIR, or the IRR bit). */
+    vio_ps line = target_line(v, now);
+    out->line = line;
     /* Per vector: its delivery, and (without APICv) the EOI that exits. */
     vio_ps deliver = (vio_ps)n * (posted ? v->pi_deliver_ps : v->inject_ps);
     vio_ps eoi = posted ? 0 : (vio_ps)n * (v->x_ps + v->eoi_ps);
@@ -184,12 +213,12 @@ void vio_vcpu_take(vio_vcpu *v, vio_ps now, vio_vcpu_cost *out)
             v->halted = 0;
         }
         if (posted) {
-            out->latency = deliver;
-            out->guest = deliver;
+            out->latency = line + deliver;
+            out->guest = line + deliver;
         } else {
             /* The kick IPI forces an external-interrupt exit; injection at re-entry. */
-            out->latency = v->x_ps + deliver;
-            out->guest = v->x_ps + deliver + eoi;
+            out->latency = v->x_ps + line + deliver;
+            out->guest = v->x_ps + line + deliver + eoi;
             out->exits = 1 + eoi_exits;
             v->st.exits_irq++;
         }
@@ -202,14 +231,14 @@ void vio_vcpu_take(vio_vcpu *v, vio_ps now, vio_vcpu_cost *out)
     vio_ps entry = v->x_ps - v->x_ps / 2;
     if (st == VIO_VCPU_HALT_POLL) {
         out->poll = now - v->halt_at;
-        out->latency = entry + deliver;
+        out->latency = entry + line + deliver;
         v->st.wakeups_polled++;
     } else {
         out->poll = v->window_ps;
-        out->latency = v->wake_ps + entry + deliver;
+        out->latency = v->wake_ps + entry + line + deliver;
         v->st.wakeups_blocked++;
     }
-    out->guest = v->x_ps + deliver + eoi;
+    out->guest = v->x_ps + line + deliver + eoi;
     out->exits = 1 + eoi_exits;
     v->st.poll_ps += out->poll;
     adapt_window(v, halt_ns);
@@ -218,9 +247,17 @@ void vio_vcpu_take(vio_vcpu *v, vio_ps now, vio_vcpu_cost *out)
 
 void vio_vcpu_deliver(vio_vcpu *v, uint8_t vector, vio_ps now, vio_vcpu_cost *out)
 {
+    vio_vcpu_line line = v->cfg.line;
+    v->cfg.line.rmw = NULL; /* an unknown sender: the legacy constant */
+    vio_vcpu_deliver_from(v, 0, vector, now, out);
+    v->cfg.line = line;
+}
+
+void vio_vcpu_deliver_from(vio_vcpu *v, uint32_t sender, uint8_t vector, vio_ps now, vio_vcpu_cost *out)
+{
     vio_vcpu_cost s, t;
     enum vio_vcpu_state st = vio_vcpu_state_at(v, now);
-    vio_vcpu_send(v, vector, now, &s);
+    vio_vcpu_send_from(v, sender, vector, now, &s);
     /* An IPI to a running core arrives after its flight time; a polling loop
      * notices at once; a blocked thread's wake-up latency is in wake_ns. */
     vio_ps arrive = (st == VIO_VCPU_RUNNING && s.notified) ? v->ipi_lat_ps : 0;
@@ -233,7 +270,9 @@ void vio_vcpu_deliver(vio_vcpu *v, uint8_t vector, vio_ps now, vio_vcpu_cost *ou
 
 void vio_vcpu_preview_wake(const vio_vcpu *v, vio_ps idle_at, uint8_t vector, vio_ps now, vio_vcpu_cost *out)
 {
-    vio_vcpu copy = *v; /* the model holds no pointers: a copy is a full what-if */
+    vio_vcpu copy = *v; /* the model holds no pointers but the line's hook: a copy is a full what-if */
+    copy.cfg.line.rmw = NULL; /* without touching the caches: no line costs */
+    copy.c2c_ps = 0;
     go_idle(&copy, idle_at, copy.cfg.guest_halt_poll_ns);
     vio_vcpu_deliver(&copy, vector, now, out);
 }
