@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export VIOSIM_VALIDATION_OUT="$work"
 status=0
-for t in test_validation_ddio test_validation_linerate test_validation_queueing test_validation_iotlb; do
+for t in test_validation_ddio test_validation_linerate test_validation_queueing test_validation_little test_validation_iotlb; do
   if ! build/tests/$t >"$work/$t.log" 2>&1; then status=1; fi
 done
 mkdir -p docs/figures
@@ -54,6 +54,13 @@ for r in rows("queueing.csv"):
     d = (v - th) / th
     qt.append("| %s | %s | %s | %.2f | %.2f | %+.2f %% | 2 %% | %s |" % (r["model"], r["rho"], r["packets"], th, v,
               100 * d, "pass" if abs(d) < 0.02 else "**miss**"))
+little = ["| scenario | variant | L, counter (packets) | lambda W (packets) | difference | tolerance | verdict |",
+          "|---|---|---|---|---|---|---|"]
+for r in rows("little.csv"):
+    l, lw = float(r["L"]), float(r["lambda_w"])
+    d = (l - lw) / lw if lw else 0.0
+    little.append("| %s | %s | %.4f | %.4f | %+.4f %% | 1 %% | %s |" % (r["scenario"], r["variant"], l, lw, 100 * d,
+                  "pass" if abs(d) < 0.01 else "**miss**"))
 iotlb = [l.rstrip() for l in open(os.path.join(work, "test_validation_iotlb.log")) if l.startswith("iotlb validation")]
 text = open("scripts/validation.md.in").read()
 text = text.replace("@WAYS@", table("ddio-ways.csv", "DDIO ways", 10))
@@ -61,6 +68,7 @@ text = text.replace("@CORES@", table("ddio-cores.csv", "cores", 10))
 text = text.replace("@RATE@", table("ddio-rate.csv", "rate (Gb/s)", 10))
 text = text.replace("@LINERATE@", "\n".join(lr))
 text = text.replace("@QUEUEING@", "\n".join(qt))
+text = text.replace("@LITTLE@", "\n".join(little))
 text = text.replace("@IOTLB@", "\n".join(iotlb))
 tmp = "docs/validation.md.tmp"
 open(tmp, "w").write(text)

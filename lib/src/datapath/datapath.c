@@ -131,6 +131,7 @@ static int build_agents(vio_datapath *dp)
     dp->nic_in = calloc(dp->nqueues, sizeof *dp->nic_in);
     dp->w = calloc(W, sizeof *dp->w);
     dp->g = calloc(s->nvms, sizeof *dp->g);
+    dp->occ = calloc(s->nvms + 1, sizeof *dp->occ);
     dp->accept = calloc(s->nvms, sizeof *dp->accept);
     size_t sslots = (size_t)dp->nregions * s->host.shared_ring_entries;
     dp->shared_refs = calloc(sslots, sizeof *dp->shared_refs);
@@ -139,7 +140,8 @@ static int build_agents(vio_datapath *dp)
     dp->region_produced = calloc(dp->nregions, sizeof *dp->region_produced);
     dp->region_flow = calloc((size_t)s->nvms + s->traffic.nflows, sizeof *dp->region_flow);
     dp->last_shared = calloc(s->nvms, sizeof *dp->last_shared);
-    bad |= !dp->agents || !dp->stale || !dp->is_stale || !dp->nic_rings || !dp->queue_worker || !dp->nic_in || !dp->w || !dp->g ||
+    bad |= !dp->agents || !dp->stale || !dp->is_stale || !dp->nic_rings || !dp->queue_worker || !dp->nic_in ||
+           !dp->w || !dp->g || !dp->occ ||
            !dp->accept || !dp->shared_refs || !dp->shared_src || !dp->shared_fetched || !dp->region_produced ||
            !dp->region_flow || !dp->last_shared;
     if (bad)
@@ -395,6 +397,8 @@ void vio_datapath_destroy(vio_datapath *dp)
         }
     free(dp->g);
     vio__tx_destroy(dp);
+    free(dp->occ);
+    free(dp->dep);
     vio_tx_destroy(dp->tx);
     free(dp->txres);
     free(dp->agents);

@@ -92,6 +92,7 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
             dp->lat_n[p.phase]++;
             g->delivered++;
             g->bytes += p.bytes;
+            vio__dp_occ_leave(dp, g->vm, t, 0, 0);
         }
         if (direct && vm->forward) {
             vio__tx_post(dp, g, &p, &t); /* the frame goes back out (dp_tx.c) */

@@ -41,14 +41,17 @@ static vio_ps worker_next(const vio_datapath *dp, uint32_t index)
     return t > w->busy_until ? t : w->busy_until;
 }
 
-/* A destination whose ring has no free slot at t loses this packet (counted if m: measured). */
-int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, uint64_t m)
+/* A destination whose ring has no free slot at t loses this packet (counted if measured). */
+int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, const dp_pkt *p)
 {
     if (dp_guest_slot_free(g, t))
         return 0;
+    uint64_t m = dp_measured(p);
     g->want_kick = 1; /* out of rx buffers: vhost asks for a kick when the guest adds some */
     g->dropped += m;
     dp->dropped_guest_ring += m;
+    if (m) /* it leaves the system here (dp_occupancy.c) */
+        vio__dp_occ_leave(dp, g->vm, t, t - p->t_arrive, 1);
     return 1;
 }
 

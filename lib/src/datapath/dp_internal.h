@@ -163,6 +163,20 @@ typedef struct dp_guest {
     vio_hist tx_latency;
 } dp_guest;
 
+/* The occupancy of the system (dp_occupancy.c): per consumer, and the total. */
+typedef struct dp_occ {
+    uint64_t n;                /* measured copies in the system now */
+    vio_ps last;               /* when the integral was last advanced */
+    uint64_t area_hi, area_lo; /* the integral of n over time, ps x packets, 128 bits */
+    uint64_t packet_ps;        /* the same, saturated to 64 bits (registered) */
+    uint64_t arrivals, departures, dropped, max, in_system_at_end;
+    uint64_t drop_sojourn_ps; /* time the dropped ones spent in the system */
+} dp_occ;
+typedef struct dp_occ_dep {
+    vio_ps t;
+    uint32_t vm;
+} dp_occ_dep;
+
 /* The agents, built from the scenario: the NIC, every host worker, every guest.
  * Their order is the tie-break of the agenda: agent 0 is the NIC, 1..W the
  * workers, W+1.. the guests in VM order. */
@@ -251,6 +265,12 @@ struct vio_datapath {
     uint64_t lat_sum[3], lat_n[3];
     uint64_t half1_dma_lines, half1_dma_hits;
     int half1_done;
+    /* Little's law: occupancy per consumer (nvms + 1, the last the total) and the
+     * departures known but not yet passed by the clock, a min-heap (dp_occupancy.c). */
+    dp_occ *occ;
+    dp_occ_dep *dep;
+    uint32_t ndep, capdep;
+    int occ_done;
     /* PASID-tagged I/O (NULL tenants: no tenant machinery in this variant) */
     vio_iommu *iommu;
     vio_tenants *tenants;
@@ -288,12 +308,12 @@ void vio__dp_broken(vio_datapath *dp, const char *fmt, ...)
 int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err);
 
 /* dp_host.c, for the copy strategies: whether g's ring has no free slot at t (then
- * the packet is dropped for g, counted if m, and vhost asks for a kick), and putting one
+ * the packet p is dropped for g, counted if measured, and vhost asks for a kick), and putting one
  * destination's copy on g's ring (`buf` its payload, `shared` its shared slot or
  * UINT32_MAX) with the used descriptor written once the copy is complete, at
  * *t or at `ready` if that is later (a copy engine's completion); the host's
  * time *t advances by the descriptor write only. */
-int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, uint64_t m);
+int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, const dp_pkt *p);
 void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
                      vio_ps ready, vio_ps *t);
 /* datapath.c: the end of the warm-up: zero every time-based counter (caches,
@@ -321,6 +341,13 @@ void vio__dp_async_free(dp_async *a);
 void vio__dp_publish(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, vio_ps ready, vio_ps *t);
 /* A shared slot whose copy on fetch is on the engine, not yet known complete. */
 #define DP_FETCH_IN_FLIGHT (VIO_PS_NEVER - 1)
+/* dp_occupancy.c: a measured copy for consumer vm enters the system at the NIC
+ * step `now`; it leaves at t (>= the clock), delivered or dropped (then
+ * `sojourn` is its time in the system); finish closes the interval at the end of
+ * the throughput's span (vio__dp_occ_finish, results.h). */
+void vio__dp_occ_arrive(vio_datapath *dp, uint32_t vm, vio_ps now);
+void vio__dp_occ_leave(vio_datapath *dp, uint32_t vm, vio_ps t, vio_ps sojourn, int dropped);
+double vio__dp_occ_area(const dp_occ *o);
 
 /* dp_stats.c: register the statistics of the models and agents (results "stats"). */
 int vio__dp_register_stats(vio_datapath *dp, vio_err *err);

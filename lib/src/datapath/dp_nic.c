@@ -103,10 +103,16 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
     dp->dma_writes += 2;
     dp_pkt p = {.t_arrive = a.t_arrive, .t_ready = landed, .buf = buf, .bytes = a.bytes, .flow = a.flow,
                 .queue = q, .slot = slot, .shared = UINT32_MAX, .phase = phase};
-    if (dp->copy->direct) /* direct delivery: queue q is its consumer's own ring */
+    /* It enters the system (Little's law, dp_occupancy.c): one copy per consumer. */
+    if (dp->copy->direct) { /* direct delivery: queue q is its consumer's own ring */
+        if (m)
+            vio__dp_occ_arrive(dp, q, now);
         dp_push(dp, &dp->g[q].in, &p);
-    else
+    } else {
+        for (uint32_t i = 0; m && i < f->ndst; i++)
+            vio__dp_occ_arrive(dp, f->dst[i], now);
         dp_push(dp, &dp->nic_in[q], &p); /* wakes the worker serving queue q */
+    }
 }
 
 const dp_agent_ops vio__nic_ops = {"nic", nic_next, nic_step};

@@ -69,6 +69,20 @@ static json_t *steady_json(const vio_datapath *dp, const vio_memsys_stats *ms)
     return o;
 }
 
+/* Little's law's L, measured by the event clock (dp_occupancy.c): the time average
+ * of the packets in the system over the throughput's span. Its lambda and W are
+ * throughput and latency_ns (delivered packets), plus the host's drops after
+ * arrival (dropped, dropped_sojourn_ns_mean), which were in the system too. */
+static json_t *occupancy_json(const vio_datapath *dp, vio_ps span)
+{
+    const dp_occ *t = &dp->occ[dp->s->nvms];
+    return json_pack("{s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:f}", "interval_ns", ns(span), "mean_packets",
+                     span ? vio__dp_occ_area(t) / (double)span : 0.0, "max_packets", (json_int_t)t->max, "arrivals",
+                     (json_int_t)t->arrivals, "departures", (json_int_t)t->departures, "in_system_at_end",
+                     (json_int_t)t->in_system_at_end, "dropped", (json_int_t)t->dropped, "dropped_sojourn_ns_mean",
+                     t->dropped ? ns(t->drop_sojourn_ps) / (double)t->dropped : 0.0);
+}
+
 json_t *vio__datapath_results(const vio_datapath *dp)
 {
     const vio_scenario *s = dp->s;
@@ -204,6 +218,10 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                                   "readback_mean_ns", tx.packets ? ns(dp->readback_sum) / (double)tx.packets : 0.0,
                                   "tag_waits", (json_int_t)tx.tag_waits));
     json_object_set_new(o, "steady_state", steady_json(dp, &ms));
+    json_object_set_new(o, "occupancy", occupancy_json(dp, span));
+    for (uint32_t v = 0; v < s->nvms; v++)
+        json_object_set_new(json_array_get(vms, v), "occupancy_mean_packets",
+                            json_real(span ? vio__dp_occ_area(&dp->occ[v]) / (double)span : 0.0));
     /* The host's copy primitive (viosim/copy.h) and what it did; `ideal` is no real
      * store, only the upper bound of a copy into the LLC. The copy engine's writes
      * are device writes: they are in dma.lines too. */

@@ -4,6 +4,8 @@
 #include "datapath/dp_internal.h"
 #include "datapath/results.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,30 @@ int vio__dp_register_stats(vio_datapath *dp, vio_err *err)
         if (rc == VIO_OK && dp->copy->direct && dp->s->vms[v].forward)
             rc = vio_stats_counter(dp->stats, &g->forwarded, "packets it sent back out (direct delivery)", err,
                                    "guests.vm%u.forwarded", v);
+    }
+    /* Little's law (dp_occupancy.c): per consumer, then the total. */
+    for (uint32_t v = 0; rc == VIO_OK && v <= dp->s->nvms; v++) {
+        const dp_occ *o = &dp->occ[v];
+        char who[16];
+        if (v < dp->s->nvms)
+            snprintf(who, sizeof who, "vm%u", v);
+        else
+            snprintf(who, sizeof who, "total");
+        static const struct {
+            size_t off;
+            const char *name, *help;
+        } c[] = {
+            {offsetof(dp_occ, packet_ps), "packet_ps", "integral of the packets in the system over the interval, ps x packets"},
+            {offsetof(dp_occ, arrivals), "arrivals", "measured copies that entered the system (accepted by the NIC)"},
+            {offsetof(dp_occ, departures), "departures", "of those, how many left it within the interval"},
+            {offsetof(dp_occ, dropped), "dropped", "departures that were drops by the host (full guest or shared ring)"},
+            {offsetof(dp_occ, drop_sojourn_ps), "drop_sojourn_ps", "time the dropped ones spent in the system, ps"},
+            {offsetof(dp_occ, max), "max", "most packets in the system at once"},
+            {offsetof(dp_occ, in_system_at_end), "in_system_at_end", "still in the system when the interval ended"},
+        };
+        for (size_t i = 0; rc == VIO_OK && i < sizeof c / sizeof c[0]; i++)
+            rc = vio_stats_counter(dp->stats, (const uint64_t *)(const void *)((const char *)o + c[i].off), c[i].help,
+                                   err, "occupancy.%s.%s", who, c[i].name);
     }
     return rc;
 }

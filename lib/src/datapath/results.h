@@ -8,6 +8,9 @@
 
 #include <jansson.h>
 
+/* Close the occupancy integral at the end of the run (dp_occupancy.c), before
+ * the results; idempotent. */
+void vio__dp_occ_finish(vio_datapath *dp);
 /* A new reference. */
 json_t *vio__datapath_results(const vio_datapath *dp);
 /* The registered statistics as one tree (dp_stats.c). A new reference. */

@@ -71,6 +71,7 @@ static json_t *run_variant_here(const vio_scenario *s, uint32_t v, const vio_run
     }
     json_t *o;
     if (rc == VIO_OK) {
+        vio__dp_occ_finish(dp);
         json_t *res = vio__datapath_results(dp);
         json_object_set_new(res, "engine",
                             json_pack("{s:s,s:I,s:I,s:f,s:f,s:f}", "name",

@@ -21,7 +21,7 @@ static int copy_to_guests(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
     const vio_flow *f = &dp->s->traffic.flows[p->flow];
     for (uint32_t i = 0; i < f->ndst; i++) {
         dp_guest *g = &dp->g[f->dst[i]];
-        if (vio__dp_guest_ring_full(dp, g, *t, dp_measured(p)))
+        if (vio__dp_guest_ring_full(dp, g, *t, p))
             continue;
         uint32_t slot = (uint32_t)(g->ring.produced % g->ring.entries);
         uint64_t dst = dp_guest_buf(dp, g->vm, slot);
@@ -51,8 +51,11 @@ static int copy_to_shared(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
         accepted += dp->accept[i];
     }
     if (dp->shared.free_at[sslot] > *t || accepted == 0) {
-        for (uint32_t i = 0; i < f->ndst; i++)
+        for (uint32_t i = 0; i < f->ndst; i++) {
             dp->g[f->dst[i]].dropped += m;
+            if (m) /* it leaves the system here (dp_occupancy.c) */
+                vio__dp_occ_leave(dp, f->dst[i], *t, *t - p->t_arrive, 1);
+        }
         if (dp->shared.free_at[sslot] > *t)
             dp->dropped_shared += m * f->ndst;
         else
@@ -80,6 +83,8 @@ static int copy_to_shared(vio_datapath *dp, const dp_worker *w, const dp_pkt *p,
             g->want_kick = 1; /* out of rx buffers: vhost asks for a kick */
             g->dropped += m;
             dp->dropped_guest_ring += m;
+            if (m)
+                vio__dp_occ_leave(dp, g->vm, *t, *t - p->t_arrive, 1);
         }
     }
     return !eager; /* on fetch, the payload stays in the NIC buffer until fetched */
