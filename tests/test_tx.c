@@ -64,7 +64,7 @@ START_TEST(test_single_frame_latency_is_the_sum_of_its_costs)
 END_TEST
 
 /* Two tenants that forward, the first an adversary against the second. */
-static json_t *run_attack(const char *adversary, const char *iommu, uint32_t packets)
+static json_t *run_attack_by(const char *adversary, const char *iommu, uint32_t packets, const char *submit)
 {
     char json[2048];
     snprintf(json, sizeof json,
@@ -75,9 +75,15 @@ static json_t *run_attack(const char *adversary, const char *iommu, uint32_t pac
              "{\"vm\":1,\"tag\":11,\"pasid\":4097,\"name\":\"alice\"}],"
              "\"traffic\":{\"packets\":%u,\"flows\":[{\"dst\":0,\"rate_gbps\":5,\"size\":1500},"
              "{\"dst\":1,\"rate_gbps\":5,\"size\":1500}]},"
-             "\"variants\":[{\"name\":\"v\",\"dma\":\"ddio\",\"copy\":\"none\",\"notify\":\"poll\",\"iommu\":\"%s\"}]}",
-             adversary, packets, iommu);
+             "\"variants\":[{\"name\":\"v\",\"dma\":\"ddio\",\"copy\":\"none\",\"notify\":\"poll\",\"iommu\":\"%s\","
+             "\"tx_submit\":\"%s\"}]}",
+             adversary, packets, iommu, submit);
     return run_json(json);
+}
+
+static json_t *run_attack(const char *adversary, const char *iommu, uint32_t packets)
+{
+    return run_attack_by(adversary, iommu, packets, "doorbell");
 }
 
 static const json_t *tx_of(const json_t *v, int tenant)
@@ -142,6 +148,46 @@ START_TEST(test_foreign_doorbell_faults)
 }
 END_TEST
 
+/* Transmit work that names the victim's PASID: with ENQCMD the CPU replaces the
+ * command's PASID by the thread's IA32_PASID (which only the kernel writes), with
+ * a doorbell the NIC stamps the queue pair's own PASID from its context; either
+ * way every frame is read under the adversary's own PASID and nothing of the
+ * victim's is read. */
+START_TEST(test_forged_pasid_is_replaced)
+{
+    static const char *submit[] = {"enqcmd", "doorbell"};
+    for (int k = 0; k < 2; k++) {
+        json_t *doc = run_attack_by("tx-forged-pasid", "4k", 2000, submit[k]);
+        const json_t *v = vio_test_variant(doc, "v");
+        ck_assert_str_eq(json_string_value(json_object_get(tx_of(v, 0), "submit")), submit[k]);
+        double fwd = vio_test_num(v, "vms.0.forwarded");
+        ck_assert(txn(v, 0, "pasid_overrides") > 0);
+        ck_assert(txn(v, 0, "packets") == fwd);
+        ck_assert(txn(v, 0, "blocked") == 0);
+        ck_assert(txn(v, 0, "leaked_bytes") == 0);
+        ck_assert(txn(v, 1, "packets") == vio_test_num(v, "vms.1.forwarded"));
+        ck_assert(vio_test_num(v, "iommu.cross_tenant_bytes") == 0);
+        json_decref(doc);
+    }
+}
+END_TEST
+
+/* ENQCMD is non-posted: the consumer's core waits a link round trip where the
+ * doorbell's posted store lets it go on, while the NIC sees the work at the same
+ * time; so every frame is still sent and the consumer's core is busier. */
+START_TEST(test_enqcmd_costs_the_core_a_round_trip)
+{
+    json_t *db = run_attack_by("none", "2m", 2000, "doorbell"), *eq = run_attack_by("none", "2m", 2000, "enqcmd");
+    const json_t *vd = vio_test_variant(db, "v"), *ve = vio_test_variant(eq, "v");
+    ck_assert(txn(ve, 1, "packets") == txn(vd, 1, "packets"));
+    ck_assert_str_eq(json_string_value(json_object_get(tx_of(ve, 1), "submit")), "enqcmd");
+    double bd = vio_test_num(vd, "cores.2.busy_ns_per_packet"), be = vio_test_num(ve, "cores.2.busy_ns_per_packet");
+    ck_assert_msg(be > bd + 100, "consumer busy per packet: doorbell %.1f ns, enqcmd %.1f ns", bd, be);
+    json_decref(db);
+    json_decref(eq);
+}
+END_TEST
+
 /* A process tenant on direct delivery (issue 11 item 1: a container or process
  * drives its queue pair itself, no host copy): its receive DMAs are translated
  * under its PASID and land in its own memory, the host core does nothing, and
@@ -191,6 +237,8 @@ int main(void)
     tcase_add_test(tc, test_foreign_buffer_transmit_is_blocked_by_the_iommu);
     tcase_add_test(tc, test_foreign_doorbell_faults);
     tcase_add_test(tc, test_tenant_tx_results);
+    tcase_add_test(tc, test_forged_pasid_is_replaced);
+    tcase_add_test(tc, test_enqcmd_costs_the_core_a_round_trip);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

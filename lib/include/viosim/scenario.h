@@ -169,6 +169,9 @@ typedef struct vio_traffic {
  * the scenario names the row, the loader stores its index in that axis's table.
  * Test a row by its name (vio_axis_name), never by its index. */
 
+/* variants[].tx_submit: a doorbell store per queue pair, or ENQCMD to a shared work queue. */
+enum vio_tx_submit { VIO_TX_DOORBELL = 0, VIO_TX_ENQCMD };
+
 /* What a misbehaving tenant does: the `attack` of each row of vio_axis_adversary
  * (a behaviour, not a position: the rows may come in any order). */
 enum vio_adversary {
@@ -180,6 +183,7 @@ enum vio_adversary {
     VIO_ADV_READ_SHARED,    /* its guest reads the victim's latest slot of the shared LLC ring */
     VIO_ADV_TX_FOREIGN_BUFFER,   /* its transmit descriptors name the victim's buffer */
     VIO_ADV_TX_FOREIGN_DOORBELL, /* it stores to the victim's transmit doorbell */
+    VIO_ADV_TX_FORGED_PASID,     /* its transmit work names the victim's PASID */
 };
 
 typedef struct vio_iommu_params {
@@ -219,6 +223,7 @@ typedef struct vio_variant {
      * vio_axis_io_sched (fifo, or a registered qos.h policy: rr, wrr, drr). */
     int io_sched;
     uint32_t cat; /* 1: per-tenant LLC way masks (tenants[].cat_ways) on the VMs' cores (Intel CAT) */
+    int tx_submit; /* enum vio_tx_submit: how a forwarding consumer hands its transmits to the NIC */
     /* The US11412059 LLC ring: per-vm, a region shared by the host and each VM (and
      * one per multicast destination set); global: one region mapped into every VM. */
     int shared_ring; /* row of vio_axis_shared_ring */

@@ -436,7 +436,7 @@ void vio__dp_reset_stats(vio_datapath *dp)
     for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {
         dp_tenant *t = &dp->tn[v]; /* its DMA count keeps pacing attack_every */
         t->blocked_packets = t->rejected_posts = t->cross_tenant_bytes = t->pasid_refused = t->policed = 0;
-        t->tx_attacks = t->tx_blocked_reads = t->tx_leaked_bytes = t->doorbell_faults = 0;
+        t->tx_attacks = t->tx_blocked_reads = t->tx_leaked_bytes = t->doorbell_faults = t->pasid_overrides = 0;
     }
 }
 

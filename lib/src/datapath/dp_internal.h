@@ -46,7 +46,8 @@ typedef struct dp_tenant {
      * (tx-foreign-buffer, tx-foreign-doorbell), device reads the IOMMU blocked,
      * bytes the device read out of another tenant's memory, doorbell stores
      * that faulted. */
-    uint64_t txs, tx_attacks, tx_blocked_reads, tx_leaked_bytes, doorbell_faults;
+    uint64_t txs, tx_batches, tx_attacks, tx_blocked_reads, tx_leaked_bytes, doorbell_faults;
+    uint64_t pasid_overrides; /* tx-forged-pasid: submissions whose PASID was not the one the device used */
 } dp_tenant;
 
 /* A packet (or one destination's copy of it) waiting in a stage's input queue. */

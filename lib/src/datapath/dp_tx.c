@@ -60,8 +60,11 @@ int vio__tx_init(vio_datapath *dp, vio_err *err)
     int rc = vio_tx_create(&c, &dp->tx, err);
     if (rc == VIO_OK && !(dp->txres = calloc(budget, sizeof *dp->txres)))
         rc = vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
+    /* ENQCMD: the NIC takes each command off its shared work queue as it arrives
+     * (one batch per consumer in flight), so the queue never answers Retry here. */
+    int enq = dp->v->tx_submit == VIO_TX_ENQCMD;
     vio_submit_config sc = {.queue_pairs = dp->nqueues,
-                            .swq_entries = 0,
+                            .swq_entries = enq ? s->nvms : 0,
                             .link_latency = c.link_latency,
                             .issue_ps = (vio_ps)p->nic_doorbell_ns * VIO_PS_PER_NS};
     if (rc == VIO_OK)
@@ -69,6 +72,10 @@ int vio__tx_init(vio_datapath *dp, vio_err *err)
     /* Each queue pair's doorbell page goes to its consumer's address space only. */
     for (uint32_t v = 0; rc == VIO_OK && v < s->nvms; v++)
         rc = vio_submit_map_doorbell(dp->submit, dp->g[v].queue, dp->tn ? dp->tn[v].tag : (int32_t)v, err);
+    /* ... and the kernel sets each consumer thread's IA32_PASID to its queue pair's PASID. */
+    for (uint32_t v = 0; enq && rc == VIO_OK && v < s->nvms; v++)
+        rc = vio_submit_set_thread_pasid(dp->submit, dp->tn ? dp->tn[v].tag : (int32_t)v,
+                                         dp->tn ? dp->tn[v].p.pasid : 0x100 + v, err);
     return rc;
 }
 
@@ -100,7 +107,10 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
     if (!g->ntx)
         return;
     dp_tenant *tn = dp->tn ? &dp->tn[g->vm] : NULL;
-    if (tn && tn->adv->attack == VIO_ADV_TX_FOREIGN_DOORBELL && tn->tx_attacks++ % tn->p.attack_every == 0) {
+    /* A batch-level attack (doorbell, PASID) in one batch of attack_every. */
+    int attack = tn && tn->tx_batches++ % tn->p.attack_every == 0;
+    if (attack && tn->adv->attack == VIO_ADV_TX_FOREIGN_DOORBELL) {
+        tn->tx_attacks++;
         /* The attack: a store to the victim's doorbell page, which is not in its page
          * tables: a page fault (an EPT violation, one exit, for a VM) and nothing
          * reaches the device, with or without the IOMMU (the MMU stops it). */
@@ -114,16 +124,33 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
             vio__dp_broken(dp, "vm%u's store to vm%u's doorbell reached the device", g->vm, tn->p.victim);
         }
     }
-    /* One doorbell for the batch (DPDK's tx_burst writes the tail once): an
-     * uncached store, then a posted write a link latency to the NIC. The NIC
-     * fetches the descriptors, then reads each payload. */
+    /* One submission for the batch (DPDK's tx_burst writes the tail once): a
+     * doorbell, an uncached store then a posted write a link latency to the NIC;
+     * or ENQCMD, non-posted, whose PASID the CPU takes from the thread's MSR. The
+     * NIC fetches the descriptors, then reads each payload. */
     vio_ps issued = *t;
+    uint32_t own = tn ? tn->p.pasid : 0x100 + g->vm, asked = own;
+    int forge = attack && tn->adv->attack == VIO_ADV_TX_FORGED_PASID;
+    if (forge) {
+        tn->tx_attacks++;
+        asked = dp->tn[tn->p.victim].p.pasid; /* the PASID its work names */
+    }
     vio_submit_result r;
-    if (vio_submit_doorbell(dp->submit, tag_of(dp, g), g->queue, *t, &r) != VIO_OK || r.status != VIO_SUBMIT_OK) {
-        vio__dp_broken(dp, "vm%u's own doorbell store faulted", g->vm);
+    int rc = dp->v->tx_submit == VIO_TX_ENQCMD ? vio_submit_enqcmd(dp->submit, tag_of(dp, g), asked, *t, &r)
+                                               : vio_submit_doorbell(dp->submit, tag_of(dp, g), g->queue, *t, &r);
+    uint32_t used = own; /* doorbell: the NIC stamps the queue's PASID, from its context */
+    if (rc == VIO_OK && r.status == VIO_SUBMIT_OK && dp->v->tx_submit == VIO_TX_ENQCMD &&
+        !vio_submit_swq_pop(dp->submit, &used))
+        rc = VIO_EINVAL;
+    if (rc != VIO_OK || r.status != VIO_SUBMIT_OK) {
+        vio__dp_broken(dp, "vm%u's own transmit submission failed", g->vm);
         g->ntx = 0;
         return;
     }
+    if (forge && used != asked)
+        tn->pasid_overrides++;
+    for (uint32_t k = 0; tn && k < g->ntx; k++)
+        g->txf[k].pasid = used; /* the device's reads carry the PASID it received */
     *t = r.core_done;
     if (vio_tx_send_batch(dp->tx, g->txf, g->ntx, r.at_device, dp->txres) != VIO_OK) {
         vio__dp_broken(dp, "vm%u: transmit batch of %u frames failed (out of memory)", g->vm, g->ntx);
@@ -166,8 +193,9 @@ json_t *vio__tx_json(const vio_datapath *dp, const dp_guest *g)
 {
     vio_ps span = g->tx_last > g->tx_first ? g->tx_last - g->tx_first : 0;
     const dp_tenant *tn = dp->tn ? &dp->tn[g->vm] : NULL;
-    return json_pack("{s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:f,s:I,s:I,s:I}", "completion",
-                     dp->notify->spins ? "poll" : "interrupt", "packets", (json_int_t)g->tx_sent, "blocked",
+    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:f,s:I,s:I,s:I,s:I}", "completion",
+                     dp->notify->spins ? "poll" : "interrupt", "submit",
+                     dp->v->tx_submit == VIO_TX_ENQCMD ? "enqcmd" : "doorbell", "packets", (json_int_t)g->tx_sent, "blocked",
                      (json_int_t)g->tx_blocked, "bytes", (json_int_t)g->tx_bytes, "throughput_gbps",
                      span ? (double)g->tx_bytes * 8.0 / ((double)span / 1e12) / 1e9 : 0.0, "latency_ns",
                      vio__latency_json(&g->tx_latency), "device_read_lines", (json_int_t)g->tx_lines,
@@ -175,5 +203,6 @@ json_t *vio__tx_json(const vio_datapath *dp, const dp_guest *g)
                      ratio(g->tx_llc_lines, g->tx_lines), "blocked_reads",
                      (json_int_t)(tn ? tn->tx_blocked_reads : 0), "leaked_bytes",
                      (json_int_t)(tn ? tn->tx_leaked_bytes : 0), "doorbell_faults",
-                     (json_int_t)(tn ? tn->doorbell_faults : 0));
+                     (json_int_t)(tn ? tn->doorbell_faults : 0), "pasid_overrides",
+                     (json_int_t)(tn ? tn->pasid_overrides : 0));
 }

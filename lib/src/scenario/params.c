@@ -460,6 +460,13 @@ static const vio_param rows[] = {
      "(host.shared_ring_entries slots each), and each multicast destination set one region mapped read-only into "
      "exactly its members; global is one region mapped into every VM, so any VM can read any slot.",
      "US11412059: the LLC portion is shared by the host and each VM", VA(shared_ring), 0},
+    {"variants[].tx_submit", VIO_PT_ENUM, "", "\"doorbell\"", 0, 0, "doorbell|enqcmd",
+     "How a forwarding consumer hands a batch of transmits to the NIC: a store to its queue pair's doorbell page "
+     "(posted; the PASID is the queue's, from its context), or ENQCMD of a 64 B command to the NIC's shared work "
+     "queue (non-posted: the core waits a link round trip; the CPU fills the PASID from the thread's "
+     "IA32_PASID MSR). Both cost platform.nic.doorbell_ns of issue.",
+     "Intel SDM vol. 2 (ENQCMD); Intel Scalable I/O Virtualization specification (per-queue portals)",
+     VA(tx_submit), 0},
     {"variants[].cat", VIO_PT_BOOL, "", "false", 0, 1, NULL,
      "Per-tenant LLC way masks (Intel Cache Allocation Technology): each tenant's VM core fills only the LLC "
      "ways of its tenants[].cat_ways.",

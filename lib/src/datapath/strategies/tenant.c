@@ -40,6 +40,10 @@ static const dp_adversary adversary_table[] = {
      VIO_ADV_TX_FOREIGN_BUFFER, 1},
     {"tx-foreign-doorbell", "a forwarder that also stores to the victim's transmit doorbell page",
      VIO_ADV_TX_FOREIGN_DOORBELL, 1},
+    {"tx-forged-pasid",
+     "a forwarder whose transmit work names the victim's PASID (ENQCMD: the CPU puts the MSR's in; doorbell: the "
+     "NIC takes the queue's)",
+     VIO_ADV_TX_FORGED_PASID, 1},
 };
 
 const vio_axis vio_axis_adversary = {
