@@ -17,11 +17,12 @@ static const char *scen =
     "{\"dst\":1,\"rate_gbps\":3,\"size\":1500},{\"dst\":[0,1],\"rate_gbps\":1,\"size\":1500}]},"
     "\"variants\":[{\"name\":\"llc\",\"dma\":\"ddio\",\"copy\":\"llc\",\"notify\":\"posted\"},"
     "{\"name\":\"guest\",\"dma\":\"ddio\",\"copy\":\"guest\",\"notify\":\"posted\",\"copy_engine\":\"dma-engine\"},"
-    "{\"name\":\"fetch\",\"dma\":\"ddio\",\"copy\":\"llc-on-fetch\",\"notify\":\"posted\"}]}";
+    "{\"name\":\"fetch\",\"dma\":\"ddio\",\"copy\":\"llc-on-fetch\",\"notify\":\"posted\"},"
+    "{\"name\":\"llc-cpu\",\"dma\":\"ddio\",\"copy\":\"llc\",\"notify\":\"posted\",\"copy_engine\":\"cpu\"}]}";
 
 typedef struct run {
     json_t *doc;
-    const json_t *v[3];
+    const json_t *v[4];
 } run;
 
 static run run_mode(const char *mode, enum vio_engine_kind engine)
@@ -30,10 +31,11 @@ static run run_mode(const char *mode, enum vio_engine_kind engine)
     snprintf(set, sizeof set, "platform.dma_engine.completion=%s", mode);
     const char *sets[] = {set};
     vio_scenario *s = vio_test_load(scen, sets, 1);
-    run r = {vio_test_run(s, engine), {NULL, NULL, NULL}};
+    run r = {vio_test_run(s, engine), {NULL, NULL, NULL, NULL}};
     r.v[0] = vio_test_variant(r.doc, "llc");
     r.v[1] = vio_test_variant(r.doc, "guest");
     r.v[2] = vio_test_variant(r.doc, "fetch");
+    r.v[3] = vio_test_variant(r.doc, "llc-cpu");
     for (int i = 0; i < 3; i++)
         ck_assert(vio_test_num(r.v[i], "packets.delivered") + vio_test_num(r.v[i], "packets.dropped") > 0);
     vio_scenario_destroy(s);
@@ -83,6 +85,31 @@ START_TEST(test_poll_async_batches_doorbells_and_frees_the_worker)
 }
 END_TEST
 
+/* dma.* are the NIC's writes; the copy engine's device writes are reported apart
+ * (copy.engine_*, stats.copy.engine.*), though the memory system takes both alike. */
+START_TEST(test_dma_stats_are_the_nics_the_engines_apart)
+{
+    run r = run_mode("poll-async", VIO_ENGINE_SEQUENTIAL);
+    const json_t *eng = r.v[0], *cpu = r.v[3];
+    /* The same arrivals, the same NIC writes, whatever primitive copies them. */
+    ck_assert(vio_test_num(eng, "packets.dropped_at.nic_ring") == 0);
+    ck_assert(vio_test_num(eng, "dma.writes") == vio_test_num(cpu, "dma.writes"));
+    ck_assert_msg(vio_test_num(eng, "dma.lines") == vio_test_num(cpu, "dma.lines"), "dma.lines %.0f vs %.0f",
+                  vio_test_num(eng, "dma.lines"), vio_test_num(cpu, "dma.lines"));
+    /* The engine's: 1500 B = 24 lines per copy, counted once in results and stats. */
+    double copies = vio_test_num(eng, "copy.copies");
+    ck_assert(vio_test_num(eng, "copy.engine_lines") == 24 * copies);
+    ck_assert(vio_test_num(eng, "stats.copy.engine.lines") == 24 * copies);
+    ck_assert(vio_test_num(eng, "stats.copy.engine.doorbells") == vio_test_num(eng, "copy.engine_doorbells"));
+    ck_assert(vio_test_num(eng, "stats.copy.engine.llc_write_hits") <= 24 * copies);
+    /* The memory system's own tree still counts every device line write. */
+    ck_assert(vio_test_num(eng, "stats.memsys.llc.dma_write.hits") + vio_test_num(eng, "stats.memsys.llc.dma_write.misses") ==
+              vio_test_num(eng, "dma.lines") + 24 * copies);
+    ck_assert(json_object_get(json_object_get(cpu, "stats"), "copy") == NULL);
+    json_decref(r.doc);
+}
+END_TEST
+
 START_TEST(test_poll_async_same_under_both_engines)
 {
     run a = run_mode("poll-async", VIO_ENGINE_SEQUENTIAL);
@@ -100,6 +127,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_poll_async_batches_doorbells_and_frees_the_worker);
     tcase_add_test(tc, test_poll_async_same_under_both_engines);
+    tcase_add_test(tc, test_dma_stats_are_the_nics_the_engines_apart);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

@@ -25,6 +25,7 @@
 #define VIOSIM_COPY_H
 
 #include "viosim/memsys.h"
+#include "viosim/stats.h"
 #include "viosim/time.h"
 #include "viosim/viosim.h"
 
@@ -75,7 +76,8 @@ typedef struct vio_copier_stats {
     uint64_t lines_demoted;   /* CLDEMOTEs that moved a line (the core held it) */
     uint64_t nt_lines;        /* full lines written by non-temporal stores */
     uint64_t dma_descriptors; /* copies the engine served */
-    uint64_t dma_lines;       /* lines the engine wrote */
+    uint64_t dma_lines;       /* lines the engine wrote (device writes: the memory system counts them too) */
+    uint64_t dma_llc_hits;    /* of them, writes that found the line in the LLC (DDIO write update) */
     uint64_t dma_doorbells;   /* submissions: one per copy (spin, interrupt) or per burst (poll-async) */
     uint64_t dma_batched;     /* descriptors submitted in a batch of two or more (one doorbell for all) */
     vio_ps dma_queue_ps;      /* total time descriptors waited for the engine */
@@ -121,6 +123,10 @@ vio_ps vio_copier_submit(vio_copier *c, uint32_t core, const vio_dma_desc *d, ui
 vio_ps vio_copier_poll_cost(const vio_copier *c);
 
 void vio_copier_get_stats(const vio_copier *c, vio_copier_stats *out);
+/* Register the engine's counters under PREFIX.engine.* (results "stats"). */
+int vio_copier_register_stats(const vio_copier *c, vio_stats *st, const char *prefix, vio_err *err);
+/* Zero the counters, keeping the engine's queue: the end of a warm-up. */
+void vio_copier_reset_stats(vio_copier *c);
 
 #ifdef __cplusplus
 }

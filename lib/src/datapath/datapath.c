@@ -420,6 +420,7 @@ void vio__dp_reset_stats(vio_datapath *dp)
     dp->pcie.tlps = dp->pcie.wire_bytes = 0;
     dp->pcie.busy = 0;
     dp->events = dp->dma_writes = 0;
+    vio_copier_reset_stats(dp->copier);
     for (uint32_t i = 0; i < dp->nworkers; i++) {
         dp_worker *w = &dp->w[i];
         w->busy = 0;

@@ -29,6 +29,8 @@ int vio__dp_register_stats(vio_datapath *dp, vio_err *err)
     }
     rc = vio_memsys_register_stats(dp->mem, dp->stats, "memsys", cores, n, err);
     free(cores);
+    if (rc == VIO_OK && dp->engine == VIO_ENGINE_DMA)
+        rc = vio_copier_register_stats(dp->copier, dp->stats, "copy", err);
     for (uint32_t i = 0; rc == VIO_OK && i < dp->nworkers; i++) {
         const dp_worker *w = &dp->w[i];
         rc = vio_stats_counter(dp->stats, &w->packets, "packets this worker took off its NIC queues", err,

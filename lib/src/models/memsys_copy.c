@@ -5,6 +5,7 @@
 
 #include "models/memsys_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 struct vio_copier {
@@ -39,6 +40,26 @@ int vio_copier_create(const vio_copier_config *cfg, vio_memsys *ms, vio_copier *
 void vio_copier_destroy(vio_copier *c) { free(c); }
 
 void vio_copier_get_stats(const vio_copier *c, vio_copier_stats *out) { *out = c->st; }
+void vio_copier_reset_stats(vio_copier *c) { c->st = (vio_copier_stats){0}; }
+
+int vio_copier_register_stats(const vio_copier *c, vio_stats *st, const char *prefix, vio_err *err)
+{
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } counters[] = {
+        {"descriptors", "copies the copy engine served", offsetof(vio_copier_stats, dma_descriptors)},
+        {"lines", "lines the copy engine wrote (device writes, also in memsys.dma)", offsetof(vio_copier_stats, dma_lines)},
+        {"llc_write_hits", "of them, writes that found the line in the LLC", offsetof(vio_copier_stats, dma_llc_hits)},
+        {"doorbells", "submissions (one per copy, or one per burst with poll-async)", offsetof(vio_copier_stats, dma_doorbells)},
+        {"batched_descriptors", "descriptors submitted in batches of two or more", offsetof(vio_copier_stats, dma_batched)},
+    };
+    int rc = VIO_OK;
+    for (size_t i = 0; rc == VIO_OK && i < sizeof counters / sizeof counters[0]; i++)
+        rc = vio_stats_counter(st, (const uint64_t *)((const char *)&c->st + counters[i].off), counters[i].help, err,
+                               "%s.engine.%s", prefix, counters[i].name);
+    return rc;
+}
 
 /* Up to `mlp` lines in flight (fill buffers, which are also the write-combining
  * buffers): a run of lines costs its slowest line or its serial sum over mlp. */
@@ -118,7 +139,11 @@ static vio_ps engine_serve(vio_copier *c, const vio_dma_desc *d, uint32_t n, vio
         t += vio_bytes_to_ps(d[i].bytes, c->cfg.dma_bandwidth_mbps);
         /* The engine's writes are device writes: with DDIO they update the line in the
          * LLC or allocate it in the I/O ways, invalidating every private copy. */
+        /* The memory system counts every device write alike; the engine keeps its
+         * own share, so the NIC's can be told apart (results dma.* vs copy.*). */
+        uint64_t hits = ms->st.dma_llc_hits;
         vio_memsys_dma_write(ms, c->cfg.dma_target, d[i].dst, d[i].bytes, t + c->dma_latency_ps + read);
+        c->st.dma_llc_hits += ms->st.dma_llc_hits - hits;
         c->st.dma_descriptors++;
         c->st.dma_lines += last_line(d[i].dst, d[i].bytes) - first_line(d[i].dst) + 1;
     }
