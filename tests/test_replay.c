@@ -57,6 +57,8 @@ START_TEST(test_results_record_the_resolved_scenario)
 }
 END_TEST
 
+/* --no-progress: off a terminal a run that lasts over 10 s (a loaded machine) prints a
+ * progress line on stderr, which these checks of stderr would take for a message. */
 START_TEST(test_identical_replay_exits_0)
 {
     const char *engines[] = {"simgrid", "sequential"};
@@ -64,7 +66,7 @@ START_TEST(test_identical_replay_exits_0)
         char dir[16];
         snprintf(dir, sizeof dir, "r%d", e);
         const char *res = record(dir, engines[e]);
-        cli_result c = cli("run", "--replay", res, "-o", in_tmp("again"), "-j", "2");
+        cli_result c = cli("run", "--no-progress", "--replay", res, "-o", in_tmp("again"), "-j", "2");
         ck_assert_msg(c.status == 0, "replay (%s) exited %d: %s", engines[e], c.status, c.err);
         ck_assert_str_eq(c.err, "");
         ck_assert_ptr_nonnull(strstr(c.out, "identical (2 variants, seed 7"));
@@ -85,7 +87,7 @@ END_TEST
 static void expect_named(const char *res, const char *name, json_t *doc, const char *path_text)
 {
     save_json(doc, in_tmp(name));
-    cli_result c = cli("run", "--replay", in_tmp(name));
+    cli_result c = cli("run", "--no-progress", "--replay", in_tmp(name));
     ck_assert_int_eq(c.status, 1);
     assert_one_line(&c);
     char want[256];
@@ -105,7 +107,7 @@ START_TEST(test_an_edited_number_is_named)
     json_real_set(lat, p99 + 1.0);
     expect_named(res, "p99.json", doc, "variants[1].latency_ns.p99");
     /* The message carries both values. */
-    cli_result c = cli("run", "--replay", in_tmp("p99.json"));
+    cli_result c = cli("run", "--no-progress", "--replay", in_tmp("p99.json"));
     char both[128];
     snprintf(both, sizeof both, "expected %.12g, got %.12g", p99 + 1.0, p99);
     ck_assert_msg(strstr(c.err, both), "expected \"%s\" in: %s", both, c.err);
@@ -159,7 +161,7 @@ START_TEST(test_corrupt_results_are_bad_input)
         {"absent.json", "cannot read"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        cli_result c = cli("run", "--replay", in_tmp(cases[i].file), "-o", in_tmp("out"));
+        cli_result c = cli("run", "--no-progress", "--replay", in_tmp(cases[i].file), "-o", in_tmp("out"));
         ck_assert_msg(c.status == 2, "%s: exit %d", cases[i].file, c.status);
         assert_one_line(&c);
         ck_assert_msg(strstr(c.err, cases[i].says), "%s: expected \"%s\" in: %s", cases[i].file, cases[i].says, c.err);
@@ -170,7 +172,7 @@ START_TEST(test_corrupt_results_are_bad_input)
     ck_assert_str_eq(listing, "");
     free(listing);
     /* Options that would change the recorded run are refused. */
-    cli_result c = cli("run", "--replay", res, "--set", "seed=3");
+    cli_result c = cli("run", "--no-progress", "--replay", res, "--set", "seed=3");
     ck_assert_int_eq(c.status, 2);
     assert_one_line(&c);
     cli_free(&c);
@@ -184,7 +186,7 @@ START_TEST(test_version_mismatch_is_said)
     json_object_set_new(json_object_get(doc, "tool"), "version", json_string("0.0.1-old"));
     save_json(doc, in_tmp("old.json"));
     /* Same numbers: exit 0, with a note naming both versions. */
-    cli_result c = cli("run", "--replay", in_tmp("old.json"));
+    cli_result c = cli("run", "--no-progress", "--replay", in_tmp("old.json"));
     ck_assert_int_eq(c.status, 0);
     ck_assert_ptr_nonnull(strstr(c.err, "written by viosim 0.0.1-old"));
     ck_assert_ptr_nonnull(strstr(c.err, vio_version()));
@@ -194,7 +196,7 @@ START_TEST(test_version_mismatch_is_said)
                                 "mean");
     json_real_set(m, json_real_value(m) * 2);
     save_json(doc, in_tmp("old2.json"));
-    c = cli("run", "--replay", in_tmp("old2.json"));
+    c = cli("run", "--no-progress", "--replay", in_tmp("old2.json"));
     ck_assert_int_eq(c.status, 1);
     assert_one_line(&c);
     ck_assert_ptr_nonnull(strstr(c.err, "variants[0].latency_ns.mean"));
