@@ -382,6 +382,55 @@ START_TEST(test_copy_on_fetch_costs_a_round_trip)
 }
 END_TEST
 
+/* Sum of a per-guest statistic over guests vm0..vm(n-1). */
+static double guests_sum(const json_t *v, const char *leaf, uint32_t n)
+{
+    double sum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "stats.guests.vm%u.%s", i, leaf);
+        sum += vio_test_num(v, path);
+    }
+    return sum;
+}
+
+START_TEST(test_copy_on_fetch_batches_its_commands)
+{
+    /* One fetch command names every packet the guest can see behind its head (up
+     * to vms[].fetch_batch): under load, fewer commands than packets, one doorbell
+     * exit and one round trip per command, and the latency of per-packet commands
+     * (fetch_batch 1) falls. Either way each packet is copied exactly once, every
+     * guest reads it from the LLC, and the engines agree. */
+    const char *json =
+        "{\"name\":\"fetchbatch\",\"platform\":{\"cores\":4},\"host\":{\"core\":0},"
+        "\"vms\":[{\"core\":1,\"fetch_batch\":%u},{\"core\":2,\"fetch_batch\":%u}],"
+        "\"traffic\":{\"packets\":4000,\"flows\":[{\"dst\":0,\"rate_gbps\":3,\"size\":1500},"
+        "{\"dst\":1,\"rate_gbps\":3,\"size\":1500}]},"
+        "\"variants\":[{\"name\":\"fetch\",\"copy\":\"llc-on-fetch\",\"notify\":\"exit\"}]}";
+    char text[1024];
+    double mean[2], commands[2];
+    for (int batched = 0; batched < 2; batched++) {
+        uint32_t b = batched ? 64 : 1;
+        snprintf(text, sizeof text, json, b, b);
+        vio_scenario *s = vio_test_load(text, NULL, 0);
+        json_t *a = vio_test_run(s, VIO_ENGINE_SEQUENTIAL), *c = vio_test_run(s, VIO_ENGINE_SIMGRID);
+        const json_t *v = vio_test_variant(a, "fetch");
+        ck_assert(vio_test_num(v, "packets.delivered") == 4000);
+        ck_assert(vio_test_num(v, "sim.fetches") == 4000); /* one copy per packet */
+        ck_assert(vio_test_num(v, "guest_reads.llc") > 0.9);
+        commands[batched] = guests_sum(v, "fetch_commands", 2);
+        mean[batched] = vio_test_num(v, "latency_ns.mean");
+        vio_test_assert_same_but_engine(a, c);
+        json_decref(a);
+        json_decref(c);
+        vio_scenario_destroy(s);
+    }
+    ck_assert_msg(commands[0] == 4000, "fetch_batch 1: %.0f commands for 4000 packets", commands[0]);
+    ck_assert_msg(commands[1] < 0.9 * 4000, "fetch_batch 64: %.0f commands for 4000 packets", commands[1]);
+    ck_assert_msg(mean[1] < 0.8 * mean[0], "batched commands: mean %.0f ns, per packet %.0f ns", mean[1], mean[0]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("delivery");
@@ -400,6 +449,7 @@ int main(void)
     tcase_add_test(tc, test_coalescing_cuts_interrupts);
     tcase_add_test(tc, test_copy_on_fetch_copies_once_per_packet);
     tcase_add_test(tc, test_copy_on_fetch_costs_a_round_trip);
+    tcase_add_test(tc, test_copy_on_fetch_batches_its_commands);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

@@ -283,7 +283,7 @@ START_TEST(err_unknown_key)
                "s.json: platform: unknown key \"llc.ways\" (expected one of: c2c_cycles, cldemote, cldemote_cycles, cores, dma_engine, dram, freq_mhz, ideal_memory, "
                "io_reuse_ways, io_ways, l1, l2, llc, mlp, nic, pcie, preset)");
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
-               "s.json: vms[0]: unknown key \"cpu\" (expected one of: budget, core, fetch_cycles, forward, irq_cycles, kind, "
+               "s.json: vms[0]: unknown key \"cpu\" (expected one of: budget, core, fetch_batch, fetch_cycles, forward, irq_cycles, kind, "
                "process_cycles, ring_entries, service, touch_bytes)");
 }
 END_TEST

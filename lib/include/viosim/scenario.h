@@ -105,6 +105,7 @@ typedef struct vio_vm_params {
     uint32_t process_cycles; /* guest work per packet after reading it */
     uint32_t irq_cycles;     /* guest interrupt handler entry/exit */
     uint32_t fetch_cycles;   /* copy on fetch: issuing the fetch command to the host */
+    uint32_t fetch_batch;    /* copy on fetch: the most packets one fetch command names */
     int service;             /* enum vio_service: process_cycles fixed, or its mean */
     int kind;                /* enum vio_consumer_kind */
     uint32_t touch_bytes;    /* bytes of each packet the consumer reads (0: all of it) */

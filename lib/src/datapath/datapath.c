@@ -431,7 +431,7 @@ void vio__dp_reset_stats(vio_datapath *dp)
         dp_guest *g = &dp->g[v];
         g->busy = g->host_poll = g->guest_spin = 0;
         g->interrupts = g->vm_exits = g->posted = g->batches = 0;
-        g->signals = g->signals_suppressed = g->kicks = g->forwarded = 0;
+        g->signals = g->signals_suppressed = g->kicks = g->forwarded = g->fetch_commands = 0;
         vio_vcpu_reset_stats(g->vcpu);
     }
     for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {

@@ -107,21 +107,27 @@ static int fetch_queued(const dp_worker *w, uint32_t vm)
 }
 
 /* A copy on fetch is complete: the NIC buffer is free, and every guest whose
- * command for that shared slot the worker has served is answered (the first
- * one's, and any later one that found the copy already on the engine; a
- * command still queued is answered when it is served, from shared_fetched). */
+ * command the worker has served and whose named packets are now all copied is
+ * answered (the command that put the copy on the engine, and any later one that
+ * found a copy already there; a command still queued is answered when it is
+ * served, dp_host.c host_fetch). A command names packets of one worker only, so
+ * w is the worker that served it. */
 static void fetch_done(vio_datapath *dp, const dp_worker *w, const dp_pkt *p, vio_ps t)
 {
     dp->nic_rings[p->queue].free_at[p->slot] = t;
     dp->shared_fetched[p->shared] = t;
     for (uint32_t v = 0; v < dp->s->nvms; v++) {
         dp_guest *g = &dp->g[v];
-        const dp_pkt *head = dp_fifo_peek(&g->in, 0);
-        if (g->fetch_wait && g->fetch_ready == VIO_PS_NEVER && head && head->shared == p->shared &&
-            !fetch_queued(w, v)) {
-            g->fetch_ready = t;
-            dp_wake(dp, g->agent);
+        if (!g->fetch_wait || g->fetch_ready != VIO_PS_NEVER || fetch_queued(w, v))
+            continue;
+        int names = 0, waits = 0;
+        for (uint32_t i = 0; i < g->fetch_n && !waits; i++) {
+            uint32_t sslot = dp_fifo_peek(&g->in, i)->shared;
+            names |= sslot == p->shared;
+            waits = dp->shared_fetched[sslot] == DP_FETCH_IN_FLIGHT || dp->shared_fetched[sslot] == VIO_PS_NEVER;
         }
+        if (names && !waits)
+            vio__dp_fetch_answer(dp, g, t);
     }
 }
 

@@ -29,6 +29,35 @@ static vio_ps guest_next(const vio_datapath *dp, uint32_t index)
     return wake == VIO_PS_NEVER ? wake : wake + wake_latency(dp, g, wake);
 }
 
+/* Copy on fetch: the head packet is not in the LLC yet. The guest names it and
+ * the packets behind it whose descriptors it can see (posted by batch_start),
+ * up to vms[].fetch_batch and the `room` left of its budget, all handled by the
+ * same host worker (the one that holds their NIC buffers), reading each one's
+ * descriptor; it rings that worker's doorbell once and spins until all are
+ * copied, keeping them at the head of its ring. */
+static void guest_fetch(vio_datapath *dp, dp_guest *g, uint32_t room, vio_ps batch_start, vio_ps *t)
+{
+    const vio_vm_params *vm = &dp->s->vms[g->vm];
+    const dp_pkt *head = dp_fifo_peek(&g->in, 0);
+    uint32_t worker = dp->queue_worker[dp->shared_src[head->shared].queue];
+    uint32_t most = vm->fetch_batch < room ? vm->fetch_batch : room, n = 1;
+    for (const dp_pkt *q; n < most && (q = dp_fifo_peek(&g->in, n)) && q->t_ready <= batch_start &&
+                          dp->queue_worker[dp->shared_src[q->shared].queue] == worker;
+         n++)
+        *t += vio_memsys_read(dp->mem, g->core, dp_guest_desc(dp, g->vm, q->slot), *t, NULL);
+    vio_vcpu_cost k; /* the doorbell is a write that exits (ioeventfd) */
+    vio_vcpu_kick(g->vcpu, *t, &k);
+    *t += dp_cycles(dp, vm->fetch_cycles) + k.guest;
+    g->vm_exits += k.exits;
+    g->kicks++;
+    g->fetch_commands++;
+    dp_pkt req = {.t_ready = *t, .queue = g->vm, .slot = head->shared};
+    dp_push(dp, &dp->w[worker].fetch_in, &req); /* one outstanding command per guest */
+    g->fetch_wait = 1;
+    g->fetch_ready = VIO_PS_NEVER;
+    g->fetch_n = n;
+}
+
 static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
 {
     dp_guest *g = &dp->g[index];
@@ -37,11 +66,14 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
     dp->events++;
     vio_ps t = now;
     const dp_pkt *first = dp_fifo_peek(&g->in, 0);
-    int resumed = g->fetch_wait;
-    if (resumed) {
-        /* The host has copied the head packet into the LLC: carry on with it. */
+    /* Packets at the head whose descriptors were read for the fetch command just answered. */
+    uint32_t fetched = 0;
+    if (g->fetch_wait) {
+        /* The host has copied the packets the command named into the LLC: carry on with them. */
         g->busy += now - g->busy_until; /* spun waiting for the completion */
         g->fetch_wait = 0;
+        fetched = g->fetch_n;
+        g->fetch_n = 0;
     } else if (first->t_ready > g->busy_until) {
         /* Woken from idle: the interrupt path, then the guest's handler. */
         vio_ps wake = guest_wakeup(dp, g);
@@ -55,27 +87,17 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
         const dp_pkt *head = dp_fifo_peek(&g->in, 0);
         if (!head || head->t_ready > batch_start)
             break;
-        if (!resumed) {
+        if (!fetched) {
             /* Its ring's descriptor: the NIC's completion itself with direct delivery. */
             uint64_t desc = direct ? dp_nic_desc(dp, g->queue, head->slot) : dp_guest_desc(dp, g->vm, head->slot);
             t += vio_memsys_read(dp->mem, g->core, desc, t, NULL);
         }
-        if (!resumed && dp->copy->ops.must_fetch && dp->copy->ops.must_fetch(dp, head, t)) {
-            /* Not in the LLC yet: ring the host's doorbell with a fetch command and
-             * wait for the copy, keeping the packet at the head of the ring. */
-            vio_vcpu_cost k; /* the doorbell is a write that exits (ioeventfd) */
-            vio_vcpu_kick(g->vcpu, t, &k);
-            t += dp_cycles(dp, vm->fetch_cycles) + k.guest;
-            g->vm_exits += k.exits;
-            g->kicks++;
-            dp_pkt req = {.t_ready = t, .queue = g->vm, .slot = head->shared};
-            /* to the worker that handled the packet; one outstanding fetch per guest */
-            dp_push(dp, &dp->w[dp->queue_worker[dp->shared_src[head->shared].queue]].fetch_in, &req);
-            g->fetch_wait = 1;
-            g->fetch_ready = VIO_PS_NEVER;
+        if (!fetched && dp->copy->ops.must_fetch && dp->copy->ops.must_fetch(dp, head, t)) {
+            guest_fetch(dp, g, vm->budget - n, batch_start, &t);
             break;
         }
-        resumed = 0;
+        if (fetched)
+            fetched--;
         dp_pkt p = dp_fifo_pop(&g->in);
         /* It reads what it needs of the packet (a forwarder: the header line). */
         uint32_t touch = vm->touch_bytes && vm->touch_bytes < p.bytes ? vm->touch_bytes : p.bytes;

@@ -128,34 +128,53 @@ static void host_packet(vio_datapath *dp, const dp_worker *w, const dp_pkt *p, v
         dp->nic_rings[p->queue].free_at[p->slot] = dp->copy_done > *t ? dp->copy_done : *t;
 }
 
-/* A guest's fetch command (copy on fetch): copy the slot's packet from the NIC
- * buffer into the LLC once, release the NIC descriptor, and let the guest go on.
- * Later destinations of the same packet find it copied already. */
+/* A guest's fetch command (copy on fetch): copy each packet it names (the
+ * first fetch_n of its ring, dp_guest.c guest_fetch) from the NIC buffer into
+ * the LLC once, release the NIC descriptors, and let the guest go on once all
+ * are copied. A packet another destination fetched already is not copied again;
+ * with the poll-async engine the copies go out with this turn's one doorbell and
+ * the guest is answered when the last of them is reaped (dp_dma.c fetch_done). */
 static void host_fetch(vio_datapath *dp, dp_worker *w, const dp_pkt *req, vio_ps *t)
 {
-    uint32_t sslot = req->slot;
     dp_guest *g = &dp->g[req->queue];
-    if (dp->shared_fetched[sslot] == VIO_PS_NEVER) {
-        const dp_pkt *src = &dp->shared_src[sslot];
-        vio_ps done = vio__dp_copy(dp, w, src->buf, dp_shared_buf(dp, sslot), src->bytes, t);
-        if (done == VIO_PS_NEVER) { /* on the engine: the guests are answered when it is reaped */
-            dp_pkt f = *src;
-            f.shared = sslot;
-            vio__dp_async_after(dp, w, DP_ASYNC_FETCH, 0, &f);
-            dp->shared_fetched[sslot] = DP_FETCH_IN_FLIGHT;
+    int in_flight = 0;
+    for (uint32_t i = 0; i < g->fetch_n; i++) {
+        uint32_t sslot = dp_fifo_peek(&g->in, i)->shared;
+        if (dp->shared_fetched[sslot] == VIO_PS_NEVER) {
+            const dp_pkt *src = &dp->shared_src[sslot];
+            vio_ps done = vio__dp_copy(dp, w, src->buf, dp_shared_buf(dp, sslot), src->bytes, t);
             w->fetches++;
-            return;
+            if (done == VIO_PS_NEVER) { /* on the engine: the guests are answered when it is reaped */
+                dp_pkt f = *src;
+                f.shared = sslot;
+                vio__dp_async_after(dp, w, DP_ASYNC_FETCH, 0, &f);
+                dp->shared_fetched[sslot] = DP_FETCH_IN_FLIGHT;
+            } else {
+                /* The NIC buffer is free once the copy has read it out (a copy engine: when it is done). */
+                dp->nic_rings[src->queue].free_at[src->slot] = done;
+                dp->shared_fetched[sslot] = done;
+            }
         }
-        /* The NIC buffer is free once the copy has read it out (a copy engine: when it is done). */
-        dp->nic_rings[src->queue].free_at[src->slot] = done;
-        dp->shared_fetched[sslot] = done;
-        w->fetches++;
+        in_flight |= dp->shared_fetched[sslot] == DP_FETCH_IN_FLIGHT;
     }
-    if (dp->shared_fetched[sslot] == DP_FETCH_IN_FLIGHT)
-        return; /* another destination's copy is on the engine: answered with it */
-    /* The answer leaves the host now, even when another destination's fetch
-     * already copied the packet: an event is never scheduled in the past. */
-    g->fetch_ready = dp->shared_fetched[sslot] > *t ? dp->shared_fetched[sslot] : *t;
+    if (in_flight)
+        return; /* answered with the last copy on the engine (this one's or another destination's) */
+    vio__dp_fetch_answer(dp, g, *t);
+}
+
+/* The guest's command is served and every packet it names is copied: the
+ * answer leaves the host at `t` or when the last copy completed, whichever is
+ * later (even when other destinations' fetches copied them: an event is never
+ * scheduled in the past). */
+void vio__dp_fetch_answer(vio_datapath *dp, dp_guest *g, vio_ps t)
+{
+    vio_ps ready = t;
+    for (uint32_t i = 0; i < g->fetch_n; i++) {
+        vio_ps f = dp->shared_fetched[dp_fifo_peek(&g->in, i)->shared];
+        if (f > ready)
+            ready = f;
+    }
+    g->fetch_ready = ready;
     dp_wake(dp, g->agent);
 }
 

@@ -136,8 +136,9 @@ typedef struct dp_guest {
     dp_fifo in;
     dp_ring ring;
     vio_ps busy_until, busy;  /* busy: core time spent (handler, exits, reads, work) */
-    int fetch_wait;           /* copy on fetch: waiting for the host to copy the head packet */
-    vio_ps fetch_ready;       /* when that copy completes (VIO_PS_NEVER: not done yet) */
+    int fetch_wait;           /* copy on fetch: waiting for the host to copy the packets its command names */
+    vio_ps fetch_ready;       /* when the last of those copies completes (VIO_PS_NEVER: not done yet) */
+    uint32_t fetch_n;         /* how many packets at the head of `in` its command names (vms[].fetch_batch) */
     vio_hist latency;
     uint64_t delivered, bytes, dropped, offered;
     uint64_t interrupts, vm_exits, posted, batches;
@@ -145,6 +146,7 @@ typedef struct dp_guest {
     vio_vcpu *vcpu;
     uint64_t signals, signals_suppressed; /* host -> guest: interrupts raised / suppressed by the event index */
     uint64_t kicks;                       /* guest -> host doorbells (refill kicks asked for, fetch commands) */
+    uint64_t fetch_commands;              /* copy on fetch: commands rung (each names up to vms[].fetch_batch packets) */
     int want_kick;                        /* vhost ran out of this guest's rx buffers: it asked for a kick */
     vio_ps host_poll, guest_spin;         /* its core's halt polling in root mode / idle polling in guest mode */
     uint32_t last_worker;                 /* the worker that last delivered to it: it pays the signals */
@@ -332,6 +334,8 @@ vio_ps vio__dp_copy(vio_datapath *dp, const dp_worker *w, uint64_t src, uint64_t
  * doorbell at its end; at every later turn the worker reads its completion
  * records and does the queued work of the batches found complete. */
 vio_ps vio__dp_async_copy(vio_datapath *dp, dp_worker *w, uint64_t src, uint64_t dst, uint32_t bytes);
+/* Copy on fetch: answer guest g's served command once all it names are copied (dp_host.c). */
+void vio__dp_fetch_answer(vio_datapath *dp, dp_guest *g, vio_ps t);
 void vio__dp_async_after(vio_datapath *dp, dp_worker *w, enum dp_async_kind kind, uint32_t guest, const dp_pkt *p);
 void vio__dp_async_submit(vio_datapath *dp, dp_worker *w, vio_ps *t);
 void vio__dp_async_reap(vio_datapath *dp, dp_worker *w, vio_ps *t);

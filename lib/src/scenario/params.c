@@ -364,6 +364,14 @@ static const vio_param rows[] = {
      "Copy on fetch (copy \"llc-on-fetch\"): guest cost of issuing the fetch command (a doorbell to the host).",
      "estimate: one posted MMIO/doorbell write plus bookkeeping, comparable to host.notify_cycles",
      VM(fetch_cycles), 0},
+    {"vms[].fetch_batch", VIO_PT_U32, "packets", "64", 1, 4096, NULL,
+     "Copy on fetch: the most packets one fetch command names. A guest that finds its head packet not yet in the "
+     "LLC names it and the packets behind it whose descriptors it can see (up to what is left of its NAPI budget, "
+     "all handled by the same host worker), rings one doorbell and waits until all of them are copied; 1 is one "
+     "command and one round trip per packet.",
+     "estimate: a NAPI budget's worth, as one virtio notification covers every buffer made available before it (virtio "
+     "1.1, 2.6.13 'Supplying Buffers to The Device': the driver may add several buffers, then notify once)",
+     VM(fetch_batch), 0},
     {"vms[].kind", VIO_PT_ENUM, "", "\"vm\"", 0, 0, "vm|process",
      "What consumes this receive queue: a VM (its vCPU's interrupts and exits as irq.*), or a plain process on "
      "bare metal (DPDK; needs copy none on every variant): no exits, a native interrupt (host.irq_cycles, and "
