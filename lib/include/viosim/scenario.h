@@ -110,6 +110,13 @@ typedef struct vio_vm_params {
     int kind;                /* enum vio_consumer_kind */
     uint32_t touch_bytes;    /* bytes of each packet the consumer reads (0: all of it) */
     uint32_t forward;        /* copy none: the consumer sends each packet back out (the NIC reads it back) */
+    /* copy none: DPDK receive-buffer recycling (lib/src/datapath/dp_mempool.c) */
+    uint32_t mempool;         /* buffers from an rte_mempool instead of one fixed per slot */
+    uint32_t mempool_buffers; /* objects in the pool */
+    uint32_t mempool_cache;   /* its per-lcore cache size */
+    uint32_t tx_ring_entries; /* transmit descriptors holding forwarded buffers */
+    uint32_t tx_queue;        /* a software queue in front of them (FastClick IQUEUE) */
+    uint32_t tx_free_batch;   /* descriptors per transmit completion */
 } vio_vm_params;
 
 /* What consumes a receive queue (vms[].kind): a VM (a vCPU under KVM, its

@@ -278,7 +278,7 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
             vio_datapath_destroy(dp);
             return rc;
         }
-    if ((rc = vio__tx_init(dp, err)) != VIO_OK) {
+    if ((rc = vio__tx_init(dp, err)) != VIO_OK || (rc = vio__dp_mempool_init(dp, err)) != VIO_OK) {
         vio_datapath_destroy(dp);
         return rc;
     }
@@ -395,6 +395,7 @@ void vio_datapath_destroy(vio_datapath *dp)
             free(dp->g[v].txm);
             vio_vcpu_destroy(dp->g[v].vcpu);
         }
+    vio__dp_mempool_destroy(dp);
     free(dp->g);
     vio__tx_destroy(dp);
     free(dp->occ);
@@ -417,6 +418,7 @@ void vio__dp_reset_stats(vio_datapath *dp)
         vio_tx_reset_stats(dp->tx);
     dp->tx_read_bytes = 0;
     dp->readback_sum = 0;
+    vio__dp_mempool_reset_stats(dp);
     dp->pcie.tlps = dp->pcie.wire_bytes = 0;
     dp->pcie.busy = 0;
     dp->events = dp->dma_writes = 0;

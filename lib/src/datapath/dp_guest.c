@@ -99,6 +99,8 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
         if (fetched)
             fetched--;
         dp_pkt p = dp_fifo_pop(&g->in);
+        if (g->mp) /* DPDK: the slot gets a fresh mbuf as the packet is taken (dp_mempool.c) */
+            vio__dp_mempool_rx(dp, g, p.slot, t);
         /* It reads what it needs of the packet (a forwarder: the header line). */
         uint32_t touch = vm->touch_bytes && vm->touch_bytes < p.bytes ? vm->touch_bytes : p.bytes;
         t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_READ, p.buf, touch, t);
@@ -118,6 +120,8 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
         }
         if (direct && vm->forward) {
             vio__tx_post(dp, g, &p, &t); /* the frame goes back out (dp_tx.c) */
+        } else if (g->mp) {
+            vio__dp_mempool_free(g, p.buf); /* done with it: back to the lcore cache */
         } else if (direct) {
             nic->free_at[p.slot] = t; /* the buffer goes back to the NIC's ring */
         } else {

@@ -113,6 +113,8 @@ typedef struct dp_async {
     uint64_t batch; /* id of the batch being staged */
     uint64_t polls, reaped; /* completion-record reads; batches found complete */
 } dp_async;
+/* A consumer's DPDK mempool (vms[].mempool, dp_mempool.c): opaque. */
+typedef struct dp_mempool dp_mempool;
 
 /* One host worker (a vhost-like thread on its own core) and the NIC queues it
  * serves, round-robin: each turn serves one queue (dp_host.c). */
@@ -164,6 +166,7 @@ typedef struct dp_guest {
     uint64_t tx_sent, tx_blocked, tx_bytes, tx_lines, tx_llc_lines;
     vio_ps tx_first, tx_last;
     vio_hist tx_latency;
+    dp_mempool *mp; /* vms[].mempool with copy none: its receive buffers recycle (else NULL) */
 } dp_guest;
 
 /* The occupancy of the system (dp_occupancy.c): per consumer, and the total. */
@@ -354,6 +357,22 @@ void vio__dp_occ_arrive(vio_datapath *dp, uint32_t vm, vio_ps now);
 void vio__dp_occ_leave(vio_datapath *dp, uint32_t vm, vio_ps t, vio_ps sojourn, int dropped);
 double vio__dp_occ_area(const dp_occ *o);
 
+/* dp_mempool.c: DPDK buffer recycling (vms[].mempool). init builds each direct
+ * consumer's pool; rx_buf is the buffer a receive slot holds (the slot's fixed
+ * one without a pool); rx replenishes a slot the consumer took a packet off at t
+ * (and frees the slot); free returns a buffer the consumer is done with;
+ * tx_wait / tx_sent / tx_reap are the transmit ring's hold on forwarded buffers. */
+int vio__dp_mempool_init(vio_datapath *dp, vio_err *err);
+void vio__dp_mempool_destroy(vio_datapath *dp);
+uint64_t vio__dp_rx_buf(const vio_datapath *dp, uint32_t q, uint32_t slot);
+void vio__dp_mempool_rx(vio_datapath *dp, dp_guest *g, uint32_t slot, vio_ps t);
+void vio__dp_mempool_free(dp_guest *g, uint64_t buf);
+vio_ps vio__dp_mempool_tx_wait(dp_guest *g, uint32_t pending, vio_ps t);
+void vio__dp_mempool_tx_sent(vio_datapath *dp, dp_guest *g, uint64_t buf, vio_ps done);
+void vio__dp_mempool_tx_reap(dp_guest *g, vio_ps t);
+void vio__dp_mempool_reset_stats(vio_datapath *dp);
+int vio__dp_mempool_register(vio_datapath *dp, uint32_t vm, vio_err *err);
+
 /* dp_stats.c: register the statistics of the models and agents (results "stats"). */
 int vio__dp_register_stats(vio_datapath *dp, vio_err *err);
 
@@ -427,6 +446,7 @@ static inline void dp_wake(vio_datapath *dp, uint32_t agent)
 #define VIO_ADDR_GUEST_BUF (4ULL << 43)
 #define VIO_ADDR_SHARED_BUF (5ULL << 43)
 #define VIO_ADDR_TX_DESC (6ULL << 43) /* copy none: the consumers' transmit descriptors */
+#define VIO_ADDR_MEMPOOL (7ULL << 43) /* copy none, vms[].mempool: the consumers' mbuf pools */
 #define VIO_ADDR_VCPU_IRQ (9ULL << 43) /* per VM: its posted-interrupt descriptor, then its virtual APIC page */
 #define VIO_REGION_ALIGN (2ULL << 20)
 #define VIO_DESC_BYTES 16u

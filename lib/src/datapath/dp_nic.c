@@ -80,7 +80,7 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
     }
     r->produced++;
     r->free_at[slot] = VIO_PS_NEVER;
-    uint64_t buf = dp_nic_buf(dp, q, slot);
+    uint64_t buf = vio__dp_rx_buf(dp, q, slot); /* the slot's buffer, or a mempool's (dp_mempool.c) */
     vio_ps translation = 0;
     int admitted = dp->tn ? vio__pasid_dma(dp, q, slot, a.bytes, now, &buf, &translation) : 1;
     if (admitted < 0) { /* the queue pair's rate limit (io_control rate-limit) drops it */

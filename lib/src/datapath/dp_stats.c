@@ -57,6 +57,8 @@ int vio__dp_register_stats(vio_datapath *dp, vio_err *err)
             rc = vio_stats_counter(dp->stats, &g->fetch_commands,
                                    "fetch commands it rang (copy on fetch; each names up to vms[].fetch_batch packets)",
                                    err, "guests.vm%u.fetch_commands", v);
+        if (rc == VIO_OK)
+            rc = vio__dp_mempool_register(dp, v, err);
         if (rc == VIO_OK && dp->copy->direct && dp->s->vms[v].forward)
             rc = vio_stats_counter(dp->stats, &g->forwarded, "packets it sent back out (direct delivery)", err,
                                    "guests.vm%u.forwarded", v);

@@ -89,7 +89,10 @@ static int32_t tag_of(const vio_datapath *dp, const dp_guest *g)
 void vio__tx_post(vio_datapath *dp, dp_guest *g, const dp_pkt *p, vio_ps *t)
 {
     /* The transmit descriptor into its ring: a store the NIC's read will snoop.
-     * The receive slot stays taken until the NIC has read the packet back. */
+     * The receive slot stays taken until the NIC has read the packet back (with a
+     * mempool the slot was refilled, and the transmit ring holds the buffer). */
+    if (g->mp) /* a full transmit ring and queue: wait for a completion (dp_mempool.c) */
+        *t = vio__dp_mempool_tx_wait(g, g->ntx, *t);
     uint64_t txd = dp_tx_desc(dp, g->queue, p->slot);
     *t += vio_memsys_stream(dp->mem, g->core, VIO_STREAM_WRITE, txd, VIO_DESC_BYTES, *t);
     vio_tx_frame f = {.desc_iova = txd, .buf_iova = p->buf, .bytes = p->bytes};
@@ -128,6 +131,8 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
      * doorbell, an uncached store then a posted write a link latency to the NIC;
      * or ENQCMD, non-posted, whose PASID the CPU takes from the thread's MSR. The
      * NIC fetches the descriptors, then reads each payload. */
+    if (g->mp) /* tx_burst first frees the buffers whose completion it sees */
+        vio__dp_mempool_tx_reap(g, *t);
     vio_ps issued = *t;
     uint32_t own = tn ? tn->p.pasid : 0x100 + g->vm, asked = own;
     int forge = attack && tn->adv->attack == VIO_ADV_TX_FORGED_PASID;
@@ -161,7 +166,10 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
         const vio_tx_result *o = &dp->txres[k];
         /* A blocked frame's buffer is back once the device gave up on it. */
         vio_ps done = o->sent ? o->payload_at : (o->desc_at > r.at_device ? o->desc_at : r.at_device);
-        nic->free_at[g->txslot[k]] = done;
+        if (g->mp) /* the transmit ring holds the mbuf until its completion */
+            vio__dp_mempool_tx_sent(dp, g, g->txf[k].buf_iova, done);
+        else
+            nic->free_at[g->txslot[k]] = done;
         dp->readback_sum += done - r.at_device;
         dp->tx_read_bytes += g->txf[k].bytes + VIO_DESC_BYTES;
         if (done > dp->tx_done)

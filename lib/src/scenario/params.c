@@ -386,6 +386,36 @@ static const vio_param rows[] = {
      "descriptor, rings the doorbell once per batch, the NIC reads the buffer back over PCIe (non-allocating "
      "reads) and the receive slot is released when that read completes.",
      "baseline: a receiver", VM(forward), 0},
+    {"vms[].mempool", VIO_PT_BOOL, "", "false", 0, 1, NULL,
+     "Copy none only: the receive buffers come from a DPDK rte_mempool with a per-lcore cache and recycle "
+     "(a slot gets a fresh buffer when the consumer takes its packet; a forwarded buffer returns to the cache "
+     "when its transmit completion is seen) instead of one buffer fixed per slot; needs iommu off and no tenants.",
+     "baseline: one buffer per slot (as a kernel driver's ring); true is what DPDK's PMDs do (mlx5_rx_burst "
+     "replaces each mbuf with rte_mbuf_raw_alloc)", VM(mempool), 0},
+    {"vms[].mempool_buffers", VIO_PT_U32, "buffers", "65536", 64, 16777216, NULL,
+     "vms[].mempool: objects in the pool (each 2368 B for a 2048 B data room: header, struct rte_mbuf, "
+     "headroom, data).",
+     "FastClick DPDKDevice::DEFAULT_NB_MBUF 65536 (lib/dpdkdevice.cc), the ddio-bench testbed's forwarder",
+     VM(mempool_buffers), 0},
+    {"vms[].mempool_cache", VIO_PT_U32, "buffers", "256", 1, 512, NULL,
+     "vms[].mempool: per-lcore cache size (flushed above 1.5 x this, refilled from the ring when empty).",
+     "FastClick DPDKDevice::MBUF_CACHE_SIZE 256 (lib/dpdkdevice.cc); DPDK RTE_MEMPOOL_CACHE_MAX_SIZE 512",
+     VM(mempool_cache), 0},
+    {"vms[].tx_ring_entries", VIO_PT_U32, "descriptors", "256", 2, 65536, NULL,
+     "vms[].mempool with forward: transmit descriptors; a forwarded buffer is held until its completion, and a "
+     "full ring makes the forwarder wait.",
+     "FastClick DPDKDevice::DEF_DEV_TXDESC 256 (ToDPDKDevice without NDESC, as in ddio-bench's L2 forwarder)",
+     VM(tx_ring_entries), 0},
+    {"vms[].tx_queue", VIO_PT_U32, "packets", "0", 0, 1048576, NULL,
+     "vms[].mempool with forward: a software queue in front of the transmit ring (FastClick ToDPDKDevice "
+     "IQUEUE): forwarded buffers wait there while the ring is full; the forwarder waits once both are full.",
+     "baseline: none (a DPDK application calling rte_eth_tx_burst directly); ddio-bench's forwarder sets "
+     "IQUEUE 1024 (experiments/*/*.testie: ToDPDKDevice(0, IQUEUE 1024, BLOCKING true, BURST 32))",
+     VM(tx_queue), 0},
+    {"vms[].tx_free_batch", VIO_PT_U32, "descriptors", "32", 1, 4096, NULL,
+     "vms[].mempool with forward: the NIC reports transmit completions every this many descriptors; the "
+     "buffers are freed, in order, when the consumer next sees one.",
+     "DPDK mlx5 MLX5_TX_COMP_THRESH 32 (drivers/net/mlx5/mlx5_defs.h)", VM(tx_free_batch), 0},
 
     /* ---- traffic ---- */
     {"traffic.packets", VIO_PT_U64, "packets", "100000", 1, 1e10, NULL, "Total packets offered across flows.",
