@@ -64,6 +64,35 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
     p = (part){"vms", s->nvms * (uint64_t)sizeof(dp_guest) + ring * (sizeof(vio_ps) + sizeof(dp_pkt)), ""};
     snprintf(p.why, sizeof p.why, "%u VMs, %llu ring entries in all", s->nvms, (unsigned long long)ring);
     add(e, &p);
+    /* Direct delivery (datapath.c build_agents, dp_mempool.c): a consumer's input
+     * queue holds a whole NIC ring when that is larger than its own; a forwarder
+     * keeps a transmit batch; a mempool its ring, slot map, cache and transmit hold. */
+    const dp_copy_strategy *copy = vio_axis_row(&vio_axis_copy, (size_t)v->copy);
+    if (copy->direct) {
+        uint64_t b = 0, bufs = 0;
+        for (uint32_t i = 0; i < s->nvms; i++) {
+            const vio_vm_params *vm = &s->vms[i];
+            if (pf->nic_ring_entries > vm->ring_entries)
+                b += (uint64_t)(pf->nic_ring_entries - vm->ring_entries) * sizeof(dp_pkt);
+            if (vm->forward)
+                b += vm->budget * (sizeof(vio_tx_frame) + sizeof(uint32_t) + sizeof(uint8_t) + sizeof(vio_tx_result));
+            if (vm->mempool) {
+                uint64_t hold = (uint64_t)vm->tx_ring_entries + vm->tx_queue;
+                b += (uint64_t)vm->mempool_buffers * sizeof(uint32_t) + pf->nic_ring_entries * sizeof(uint32_t) +
+                     (vm->mempool_cache * 3ull / 2 + 1) * sizeof(uint32_t) + hold * (sizeof(vio_ps) + sizeof(uint32_t));
+                bufs += vm->mempool_buffers;
+            }
+        }
+        p = (part){bufs ? "vms[].mempool_buffers" : "platform.nic.ring_entries", b, ""};
+        snprintf(p.why, sizeof p.why, "direct delivery: consumer queues, transmit batches, %llu mempool buffers",
+                 (unsigned long long)bufs);
+        add(e, &p);
+    }
+    /* Little's law's occupancy counters (dp_occupancy.c), and its heap of pending
+     * departures: at most every copy in flight, bounded by the rings. */
+    p = (part){"vms", (s->nvms + 1ull) * sizeof(dp_occ) + (ring + nq * pf->nic_ring_entries) * sizeof(dp_occ_dep), ""};
+    snprintf(p.why, sizeof p.why, "occupancy of %u consumers", s->nvms);
+    add(e, &p);
     /* Every shared region's ring (per-vm: one per VM and per multicast destination set). */
     uint32_t *fr = malloc(((size_t)s->traffic.nflows + 1) * sizeof *fr);
     uint64_t regions = fr ? vio__shared_regions(s, v, fr, NULL) : s->nvms + s->traffic.nflows;
@@ -120,7 +149,6 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
         ndst += r * f->ndst;
         pps += r;
     }
-    const dp_copy_strategy *copy = vio_axis_row(&vio_axis_copy, (size_t)v->copy);
     double per_packet = 2.0 + (double)copy->guest_steps * ndst / pps;
     /* A copy engine driven poll-async: at most one more host turn per packet, to reap it. */
     const dp_copy_engine *ce = vio_axis_row(&vio_axis_copy_engine, (size_t)v->copy_engine);

@@ -1,0 +1,243 @@
+/* Validation (ctest -L validation): the ddio-bench DDIO targets through the whole
+ * datapath with direct delivery, next to test_validation_ddio.c's replay through
+ * the memory system alone.
+ *
+ * Measurement: Farshin et al., USENIX ATC 2020, the means of the artefact's sample
+ * results (/work/shared/reference/ddio-bench-means.txt, ItoM-HIT-RATE), as in
+ * test_validation_ddio.c. The testbed (ddio-bench experiments/NAME/NAME.testie): FastClick
+ * `FromDPDKDevice -> EtherMirror -> ToDPDKDevice` on each core, one RX queue per
+ * core, DPDK poll mode, a ConnectX-5 at 100 GbE.
+ *
+ * The model, nothing fitted: the skylake-sp-6140 preset; one consumer per core,
+ * `kind: process` (bare-metal DPDK), `copy: none` (the NIC DMAs into the consumer's
+ * own ring), `notify: poll`, `touch_bytes: 64` (EtherMirror swaps the MAC
+ * addresses: one header line) and `forward: true` (the NIC reads each packet back
+ * over PCIe to transmit it); process_cycles 100, scenarios/dpdk-forwarder.json's
+ * estimate of a forwarder's per-packet work. 100 Gb/s (9.75 and 99.16 Gb/s for the
+ * rate experiment) split evenly over the cores, one flow per core. The first half
+ * of the packets warms the caches (traffic.warmup_packets); the hit rate is the
+ * measured half's dma.llc_write_hit_rate (payload and completion lines).
+ *
+ * Two buffer models: "fixed", one receive buffer per slot held until the NIC has
+ * read the packet back (the replay's assumption), and "mempool", what the testbed's
+ * DPDK does (vms[].mempool, lib/src/datapath/dp_mempool.c: an rte_mempool with a
+ * 256-buffer lcore cache, each slot refilled as its packet is taken, a forwarded
+ * buffer held by the 256-descriptor transmit ring and FastClick's IQUEUE of 1024,
+ * freed 32 at a time on completions). The NIC keeps 256 reads outstanding
+ * (platform.nic.read_tags, PCIe 8-bit Extended Tags) rather than the default 32:
+ * the testbed forwarded 99.4 Gb/s from 4 cores on (ddio-cores THROUGHPUT), which 32
+ * tags cannot (about 75 Gb/s in the model); with 32 the transmit side saturates,
+ * its queues fill and hold 1280 buffers per core, a configuration the hardware was
+ * not in. A test of that mechanism is below (test_direct_saturated).
+ *
+ * Targets and documented misses as in docs/validation.md. In `make test` a subset
+ * of the points runs (fewer under the sanitizers); with VIOSIM_VALIDATION_OUT=DIR
+ * (scripts/validate.sh) or VIOSIM_VALIDATION_FULL=1 every point runs, written to
+ * DIR/direct-*.csv. */
+#include "support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    double hit, gbps, dev_hit;
+    double dropped, tx_max;
+} point;
+
+enum { FIXED = 0, MEMPOOL = 1 };
+static const char *const mode_name[] = {"fixed", "mempool"};
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+static int full_run(void)
+{
+    const char *o = getenv("VIOSIM_VALIDATION_OUT"), *f = getenv("VIOSIM_VALIDATION_FULL");
+    return (o && *o) || (f && *f && strcmp(f, "0"));
+}
+
+/* k cores, `desc` descriptors each, `bytes` packets, `gbps` in total, `ways` DDIO
+ * ways, `rounds` times round every ring (half warm-up). */
+static point run_point(uint32_t k, uint32_t desc, uint32_t bytes, double gbps, uint32_t ways, uint32_t rounds, int mode,
+                       uint32_t tags)
+{
+    static char json[16384];
+    uint64_t packets = (uint64_t)k * desc * rounds;
+    /* The host worker has no work with copy none, but a core of its own: an 18-core
+     * run gets a 19th, idle core for it. */
+    int n = snprintf(json, sizeof json,
+                     "{\"seed\":1,\"platform\":{\"preset\":\"skylake-sp-6140\",\"cores\":%u,\"io_ways\":%u,"
+                     "\"nic\":{\"ring_entries\":%u,\"read_tags\":%u}},\"host\":{\"core\":0},\"vms\":[",
+                     k + 1 > 18 ? k + 1 : 18, ways, desc, tags);
+    for (uint32_t i = 0; i < k; i++)
+        n += snprintf(json + n, sizeof json - (size_t)n,
+                      "%s{\"core\":%u,\"kind\":\"process\",\"touch_bytes\":64,\"forward\":true,"
+                      "\"process_cycles\":100,\"ring_entries\":%u,\"mempool\":%s,\"tx_queue\":%u}",
+                      i ? "," : "", i + 1, desc, mode == MEMPOOL ? "true" : "false", mode == MEMPOOL ? 1024u : 0u);
+    n += snprintf(json + n, sizeof json - (size_t)n, "],\"traffic\":{\"packets\":%llu,\"warmup_packets\":%llu,\"flows\":[",
+                  (unsigned long long)packets, (unsigned long long)(packets / 2));
+    for (uint32_t i = 0; i < k; i++)
+        n += snprintf(json + n, sizeof json - (size_t)n, "%s{\"dst\":%u,\"rate_gbps\":%.6f,\"size\":%u}", i ? "," : "",
+                      i, gbps / k, bytes);
+    n += snprintf(json + n, sizeof json - (size_t)n,
+                  "]},\"variants\":[{\"name\":\"ddio\",\"dma\":\"ddio\",\"copy\":\"none\",\"notify\":\"poll\"}]}");
+    ck_assert((size_t)n < sizeof json);
+    vio_scenario *s = vio_test_load(json, NULL, 0);
+    json_t *doc = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    const json_t *v = vio_test_variant(doc, "ddio");
+    point p = {.hit = 100.0 * vio_test_num(v, "dma.llc_write_hit_rate"),
+               .gbps = vio_test_num(v, "throughput.gbps"),
+               .dev_hit = 100.0 * vio_test_num(v, "dma.device_reads.llc_hit_rate"),
+               .dropped = vio_test_num(v, "packets.dropped") / vio_test_num(v, "packets.offered")};
+    ck_assert_msg(vio_test_num(v, "packets.delivered") > 0, "nothing delivered");
+    if (mode == MEMPOOL)
+        p.tx_max = vio_test_num(v, "stats.mempool.vm0.tx_max");
+    json_decref(doc);
+    vio_scenario_destroy(s);
+    return p;
+}
+
+static FILE *csv_open(const char *name)
+{
+    const char *dir = getenv("VIOSIM_VALIDATION_OUT");
+    if (!dir || !*dir)
+        return NULL;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fprintf(f, "mode,x,published,viosim,gbps,dropped\n");
+    return f;
+}
+
+static void report(FILE *f, int mode, const char *what, double x, double pub, point p, double tol)
+{
+    printf("direct %-7s %-6s x=%-6g published %6.1f %%  viosim %6.1f %%  diff %+6.1f pp  %s  (%.1f Gb/s, %.1f %% dropped)\n",
+           mode_name[mode], what, x, pub, p.hit, p.hit - pub, fabs(p.hit - pub) <= tol ? "pass" : "MISS", p.gbps,
+           100 * p.dropped);
+    if (f)
+        fprintf(f, "%s,%g,%.2f,%.2f,%.2f,%.4f\n", mode_name[mode], x, pub, p.hit, p.gbps, p.dropped);
+}
+
+/* Which points run: all of them for the validation report, else a subset. */
+static int wanted(int mode, const char *exp, double x)
+{
+    if (full_run())
+        return 1;
+    if (SANITIZED) /* memory safety of both paths, one point each */
+        return !strcmp(exp, "ways") && x == 2;
+    if (!strcmp(exp, "ways"))
+        return x == 2 || (mode == MEMPOOL && x == 4);
+    if (!strcmp(exp, "cores"))
+        return x == 18 || (mode == MEMPOOL && x == 4);
+    return mode == MEMPOOL || x < 50;
+}
+
+START_TEST(test_direct_ways)
+{
+    static const double pub[] = {63.40, 88.44, 97.25, 99.55, 99.94}; /* 2..6 ways */
+    FILE *f = csv_open("direct-ways.csv");
+    for (int mode = FIXED; mode <= MEMPOOL; mode++) {
+        double prev = 0;
+        for (uint32_t w = 2; w <= 6; w++) {
+            if (!wanted(mode, "ways", w))
+                continue;
+            point p = run_point(1, 4096, 1024, 100, w, 6, mode, 256);
+            report(f, mode, "ways", w, pub[w - 2], p, 10);
+            ck_assert_msg(fabs(p.hit - pub[w - 2]) <= 10.0, "%s, %u ways: %.1f %% vs %.1f %%", mode_name[mode], w, p.hit,
+                          pub[w - 2]);
+            ck_assert_msg(p.hit >= prev, "%s: not monotone at %u ways", mode_name[mode], w);
+            prev = p.hit;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+END_TEST
+
+START_TEST(test_direct_cores)
+{
+    static const uint32_t k[] = {1, 4, 8, 12, 16, 18};
+    static const double pub[] = {97.50, 99.45, 91.47, 75.02, 53.24, 44.47};
+    /* Documented misses (docs/validation.md): fixed buffers, as the replay, 15 pp low
+     * at 8 and 12 cores; the mempool lower again by what its transmit ring holds
+     * on top of 256-slot rings (up to 22 pp at 8 and 12 cores, 12 at 16). */
+    static const double tol[2][6] = {{10, 10, 20, 20, 10, 10}, {10, 15, 25, 25, 15, 10}};
+    FILE *f = csv_open("direct-cores.csv");
+    for (int mode = FIXED; mode <= MEMPOOL; mode++) {
+        double prev = 101;
+        for (int i = 0; i < 6; i++) {
+            if (!wanted(mode, "cores", k[i]))
+                continue;
+            point p = run_point(k[i], 256, 1500, 100, 2, 6, mode, 256);
+            report(f, mode, "cores", k[i], pub[i], p, 10);
+            ck_assert_msg(fabs(p.hit - pub[i]) <= tol[mode][i], "%s, %u cores: %.1f %% vs %.1f %%", mode_name[mode], k[i],
+                          p.hit, pub[i]);
+            ck_assert_msg(p.hit <= prev, "%s: hit rate rose from %.1f to %.1f %% at %u cores", mode_name[mode], prev,
+                          p.hit, k[i]);
+            prev = p.hit;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+END_TEST
+
+START_TEST(test_direct_rate)
+{
+    static const double rate[] = {9.75, 48.76, 78.02, 92.63, 99.16};
+    static const double pub[] = {29.56, 28.49, 23.73, 16.38, 10.07};
+    FILE *f = csv_open("direct-rate.csv");
+    for (int mode = FIXED; mode <= MEMPOOL; mode++) {
+        for (int i = 0; i < 5; i++) {
+            if (!wanted(mode, "rate", rate[i]) || (!full_run() && i > 0 && i < 4))
+                continue;
+            point p = run_point(2, 4096, 1500, rate[i], 2, 4, mode, 256);
+            report(f, mode, "rate", rate[i], pub[i], p, 10);
+            if (i == 0)
+                ck_assert_msg(fabs(p.hit - pub[0]) <= 10.0, "%s, 9.75 Gb/s: %.1f %%", mode_name[mode], p.hit);
+            else /* the documented miss: flat, where the hardware falls; bounded so that a
+                  * collapse (LRU-like) or a fit-in-the-ways regression still fails */
+                ck_assert_msg(p.hit > 5.0 && p.hit < 40.0, "%s, %.2f Gb/s: %.1f %%", mode_name[mode], rate[i], p.hit);
+        }
+    }
+    if (f)
+        fclose(f);
+}
+END_TEST
+
+/* The recycling mechanism itself: when the transmit side cannot keep up (32 read
+ * tags at 99 Gb/s), the buffers it holds grow to its ring and queue (1280 per
+ * core), the buffers in circulation with them, and the write hit rate falls below
+ * that of the same run whose transmit side keeps up; fixed buffers, which the
+ * transmit side never holds beyond their slot, do not fall. */
+START_TEST(test_direct_saturated)
+{
+    if (SANITIZED && !full_run())
+        return; /* minutes under the sanitizers; the optimised pass runs it */
+    point keep = run_point(2, 4096, 1500, 99.16, 2, 4, MEMPOOL, 256);
+    point sat = run_point(2, 4096, 1500, 99.16, 2, 4, MEMPOOL, 32);
+    printf("direct saturated transmit: mempool %.1f %% (holds %.0f) vs %.1f %% (holds %.0f)\n", sat.hit, sat.tx_max,
+           keep.hit, keep.tx_max);
+    ck_assert_msg(sat.tx_max > 1000 && keep.tx_max < 200, "transmit hold %.0f / %.0f", sat.tx_max, keep.tx_max);
+    ck_assert_msg(sat.hit < keep.hit - 3.0, "saturated %.1f %% vs %.1f %%", sat.hit, keep.hit);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("validation_direct");
+    TCase *tc = tcase_create("direct");
+    tcase_set_timeout(tc, 1800);
+    tcase_add_test(tc, test_direct_ways);
+    tcase_add_test(tc, test_direct_cores);
+    tcase_add_test(tc, test_direct_rate);
+    tcase_add_test(tc, test_direct_saturated);
+    suite_add_tcase(s, tc);
+    return vio_test_run_suite(s);
+}
