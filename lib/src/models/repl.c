@@ -290,7 +290,15 @@ void vio_repl_hit(vio_repl *r, uint32_t set, uint32_t way) { r->ops->hit(r, set_
 void vio_repl_fill(vio_repl *r, uint32_t set, uint32_t way) { r->ops->fill(r, set_of(r, set), way); }
 void vio_repl_drop(vio_repl *r, uint32_t set, uint32_t way) { r->ops->drop(r, set_of(r, set), way); }
 
-uint32_t vio_repl_victim(vio_repl *r, uint32_t set, uint32_t mask)
+/* noipa: GCC 12.2 (Debian 12.2.0-14), in the LTO build the CLI links, inlined this
+ * into vio_cache_insert and computed `mask &= r->all` from a register holding the
+ * caller's `flags` argument instead of r->all (disassembly: `and %ecx,%edi` before
+ * r->all is loaded); with flags 0 every masked fill (DDIO's I/O ways, CAT) then
+ * chose its victim among all ways, so the CLI's DDIO write hit rates were those of
+ * an unrestricted LLC (the ddio-bench ways target: 99.9 % instead of 65 %) while
+ * the tests, linked without LTO, saw the right ones. test_cache_identity_lto runs
+ * the identity test on the LTO build. */
+__attribute__((noipa)) uint32_t vio_repl_victim(vio_repl *r, uint32_t set, uint32_t mask)
 {
     mask &= r->all;
     if (!mask)
