@@ -284,7 +284,8 @@ START_TEST(err_unknown_key)
                "io_reuse_ways, io_ways, l1, l2, llc, mlp, nic, pcie, preset)");
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
                "s.json: vms[0]: unknown key \"cpu\" (expected one of: budget, core, fetch_batch, fetch_cycles, forward, irq_cycles, kind, "
-               "process_cycles, ring_entries, service, touch_bytes)");
+               "mempool, mempool_buffers, mempool_cache, process_cycles, ring_entries, service, touch_bytes, "
+               "tx_free_batch, tx_queue, tx_ring_entries)");
 }
 END_TEST
 
