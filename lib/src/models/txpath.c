@@ -83,11 +83,22 @@ static void lane_prune(lane *l, vio_ps floor)
     }
 }
 
-/* Place a transfer of `dur` ready at `ready`: returns its start. */
+/* Place a transfer of `dur` ready at `ready`: returns its start. The intervals
+ * are sorted and disjoint, so their ends increase: a binary search skips those
+ * that end by `ready` (when TX backs up, most of the lane), then the first gap
+ * long enough is searched from there. */
 static vio_ps lane_place(vio_tx *tx, lane *l, vio_ps ready, vio_ps dur)
 {
     vio_ps t = ready;
-    uint32_t i = 0;
+    uint32_t lo = 0, hi = l->n; /* the first interval with e > ready is in [lo, hi] */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (l->e[mid] <= ready)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t i = lo;
     for (; i < l->n; i++) {
         if (l->e[i] <= t)
             continue;
