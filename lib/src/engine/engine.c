@@ -2,16 +2,24 @@
  *
  * One actor per agent, and a baton: exactly one actor runs at a time. It asks
  * the datapath for the earliest (time, agent) and, while that is itself, handles
- * the event; otherwise it releases only the semaphore of the agent named and
- * waits, untimed, on its own. The order of events is the datapath's agenda, so
- * it is the sequential loop's by construction; SimGrid is told nothing of time
- * but through sleeps that keep its clock within one quantum of the model's. */
+ * the event; otherwise it passes the baton (E.holder) to the agent named, resumes
+ * that actor and suspends itself until the baton is back. The order of events is
+ * the datapath's agenda, so it is the sequential loop's by construction; SimGrid
+ * is told nothing of time but through sleeps that keep its clock within one
+ * quantum of the model's.
+ *
+ * Why suspend/resume and not a semaphore per actor: a hand-over is the engine's
+ * whole cost on a light model (the reduced pipeline: about 2.7 per packet), and
+ * a semaphore acquisition allocates and registers an activity in the SimGrid
+ * kernel, where a suspension only flags the actor. A resume that reaches an actor
+ * not suspended yet (it is later in the same scheduling round) is lost, which the
+ * baton makes harmless: an actor suspends only while the baton is not its own,
+ * and checks again whenever it runs. */
 #include "viosim/engine.h"
 
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
-#include <simgrid/semaphore.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,9 +31,11 @@
 static struct {
     vio_datapath *dp;
     uint32_t n;
-    sg_sem_t *sem;
+    sg_actor_t *actor;
+    uint8_t *gone;   /* the agent's actor has returned (SimGrid frees it) */
+    uint32_t holder; /* the agent whose actor may run the model */
     uint64_t steps, calls;
-    vio_ps quantum, max_lag;
+    vio_ps quantum, max_lag, clock; /* clock: SimGrid's, read after each sleep */
     int over, used;
 } E;
 
@@ -42,11 +52,11 @@ static vio_ps clock_ps(void)
  * one SimGrid call per quantum of simulated time at most, not one per event. */
 static void follow(vio_ps t)
 {
-    vio_ps c = clock_ps();
+    vio_ps c = E.clock; /* SimGrid's clock moves only in these sleeps (no other timed activity) */
     if (t > c && t - c > E.quantum) {
         E.calls++;
         sg_actor_sleep_until(ps_to_s(t));
-        c = clock_ps();
+        c = E.clock = clock_ps();
     }
     if (t > c && t - c > E.max_lag)
         E.max_lag = t - c;
@@ -62,37 +72,53 @@ static void finish(uint32_t self)
         E.calls++;
         sg_actor_sleep_until(ps_to_s(end));
     }
+    /* No actor suspends once the run is over; the yield lets SimGrid handle the
+     * suspensions issued before, so that every other actor is then suspended
+     * (resume it), or about to run and see the end itself, or gone: a resume
+     * must not reach an actor that has ended (SimGrid has freed it). */
+    E.calls++;
+    sg_actor_yield();
     for (uint32_t j = 0; j < E.n; j++)
-        if (j != self) {
+        if (j != self && !E.gone[j] && sg_actor_is_suspended(E.actor[j])) {
             E.calls++;
-            sg_sem_release(E.sem[j]);
+            sg_actor_resume(E.actor[j]);
         }
+}
+
+/* Wait until the baton is this agent's (or the run is over). */
+static void wait_baton(uint32_t a)
+{
+    while (E.holder != a && !E.over) {
+        E.calls++;
+        sg_actor_suspend(E.actor[a]);
+    }
 }
 
 static void agent_main(int argc, char **argv)
 {
     (void)argc;
     uint32_t a = (uint32_t)strtoul(argv[1], NULL, 10);
-    E.calls++;
-    sg_sem_acquire(E.sem[a]); /* wait for the baton */
+    wait_baton(a);
     while (!E.over) {
         vio_ps t;
         uint32_t b = vio_datapath_first(E.dp, &t);
         if (b == UINT32_MAX) {
             finish(a);
-            return;
+            break;
         }
         if (b != a) {
             /* Hand over to the agent with the earliest event, and wait for the baton. */
-            E.calls += 2;
-            sg_sem_release(E.sem[b]);
-            sg_sem_acquire(E.sem[a]);
+            E.holder = b;
+            E.calls++;
+            sg_actor_resume(E.actor[b]);
+            wait_baton(a);
             continue;
         }
         follow(t);
         vio_datapath_step(E.dp, a, t);
         E.steps++;
     }
+    E.gone[a] = 1;
 }
 
 /* SimGrid 3.32 has no C call to build a platform: write a small one. Hosts need
@@ -138,14 +164,17 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
     memset(st, 0, sizeof *st);
     E.dp = dp;
     E.n = vio_datapath_agents(dp);
+    E.clock = 0;
     E.quantum = opts && opts->clock_quantum_ps ? opts->clock_quantum_ps : VIO_ENGINE_QUANTUM_PS;
-    E.sem = calloc(E.n, sizeof *E.sem);
+    E.actor = calloc(E.n, sizeof *E.actor);
+    E.gone = calloc(E.n, 1);
     char platform[512];
-    int rc = E.sem ? VIO_OK : vio_err_set(err, VIO_ENOMEM, "engine: out of memory");
+    int rc = E.actor && E.gone ? VIO_OK : vio_err_set(err, VIO_ENOMEM, "engine: out of memory");
     if (rc == VIO_OK)
         rc = write_platform(dp, platform, sizeof platform, err);
     if (rc != VIO_OK) {
-        free(E.sem);
+        free(E.actor);
+        free(E.gone);
         return rc;
     }
 
@@ -158,8 +187,11 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
     simgrid_load_platform(platform);
     unlink(platform);
 
-    for (uint32_t a = 0; a < E.n; a++)
-        E.sem[a] = sg_sem_init(0);
+    /* The first holder of the baton: whoever holds the earliest event (any actor
+     * would do, as it hands over at once; this saves the hand-over). */
+    vio_ps t0;
+    uint32_t first = vio_datapath_first(dp, &t0);
+    E.holder = first == UINT32_MAX ? 0 : first;
     for (uint32_t a = 0; a < E.n; a++) {
         char name[32], index[16], host[32];
         vio_datapath_agent_name(dp, a, name, sizeof name);
@@ -170,14 +202,8 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
         else
             snprintf(host, sizeof host, "core%u", core);
         const char *args[] = {name, index};
-        sg_actor_create_(name, sg_host_by_name(host), agent_main, 2, args);
+        E.actor[a] = sg_actor_create_(name, sg_host_by_name(host), agent_main, 2, args);
     }
-    /* The first holder of the baton: whoever holds the earliest event (any actor
-     * would do, as it hands over at once; this saves the hand-over). */
-    vio_ps t0;
-    uint32_t first = vio_datapath_first(dp, &t0);
-    E.calls++;
-    sg_sem_release(E.sem[first == UINT32_MAX ? 0 : first]);
     simgrid_run();
     st->steps = E.steps;
     st->simgrid_calls = E.calls;
@@ -185,9 +211,7 @@ int vio_engine_run(vio_datapath *dp, const vio_engine_opts *opts, vio_engine_sta
     st->max_clock_lag_ps = E.max_lag;
     st->clock_quantum_ps = E.quantum;
     rc = vio_datapath_check_finished(dp, err);
-    for (uint32_t a = 0; a < E.n; a++)
-        if (E.sem[a])
-            sg_sem_destroy(E.sem[a]);
-    free(E.sem);
+    free(E.actor);
+    free(E.gone);
     return rc;
 }
