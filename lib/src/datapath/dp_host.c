@@ -15,23 +15,65 @@
  * rotation.) */
 #include "datapath/dp_internal.h"
 
+/* A received packet for queue q's worker. Its queues' earliest head can only
+ * move down, and only if the queue was empty (a later packet is no new head). */
+void vio__dp_nic_in_push(vio_datapath *dp, uint32_t q, const dp_pkt *p)
+{
+    dp_worker *w = &dp->w[dp->queue_worker[q]];
+    if (dp->nic_in[q].len == 0) {
+        w->nonempty++;
+        if (w->qmin_valid && p->t_ready < w->qmin)
+            w->qmin = p->t_ready;
+    }
+    dp_push(dp, &dp->nic_in[q], p);
+}
+
+/* Take the head of one of w's queues: the earliest head is still known unless it
+ * was this one (then the next query scans the queues once). */
+static dp_pkt nic_in_pop(dp_worker *w, dp_fifo *in)
+{
+    dp_pkt p = dp_fifo_pop(in);
+    const dp_pkt *next = dp_fifo_peek(in, 0);
+    if (!next)
+        w->nonempty--;
+    if (p.t_ready == w->qmin)
+        w->qmin_valid = 0;
+    else if (next && next->t_ready < w->qmin) /* a fifo is in arrival order, not t_ready order */
+        w->qmin = next->t_ready;
+    return p;
+}
+
+/* The earliest head of w's NIC queues (VIO_PS_NEVER when all are empty). */
+static vio_ps nic_in_min(const vio_datapath *dp, dp_worker *w)
+{
+    if (w->nonempty == 0)
+        return VIO_PS_NEVER;
+    if (!w->qmin_valid) {
+        vio_ps t = VIO_PS_NEVER;
+        for (uint32_t k = 0; k < w->nq; k++) {
+            const dp_pkt *p = dp_fifo_peek(&dp->nic_in[w->queues[k]], 0);
+            if (p && p->t_ready < t)
+                t = p->t_ready;
+        }
+        w->qmin = t;
+        w->qmin_valid = 1;
+    }
+    return w->qmin;
+}
+
 /* The earliest work waiting for the host: a received packet on one of its
  * queues or a guest's fetch command. */
-static vio_ps host_work_at(const vio_datapath *dp, const dp_worker *w)
+static vio_ps host_work_at(const vio_datapath *dp, dp_worker *w)
 {
     const dp_pkt *f = dp_fifo_peek(&w->fetch_in, 0);
     vio_ps t = f ? f->t_ready : VIO_PS_NEVER;
-    for (uint32_t k = 0; k < w->nq; k++) {
-        const dp_pkt *p = dp_fifo_peek(&dp->nic_in[w->queues[k]], 0);
-        if (p && p->t_ready < t)
-            t = p->t_ready;
-    }
-    return t;
+    vio_ps q = nic_in_min(dp, w);
+    return q < t ? q : t;
 }
 
 static vio_ps worker_next(const vio_datapath *dp, uint32_t index)
 {
-    const dp_worker *w = &dp->w[index];
+    dp_worker *w = &dp->w[index]; /* host_work_at may refresh its cached queue minimum */
     vio_ps t = host_work_at(dp, w);
     vio_ps c = vio__dp_async_next(w); /* a batch of its copies completes: a turn to reap it */
     if (c < t)
@@ -231,7 +273,7 @@ static void worker_step(vio_datapath *dp, uint32_t index, vio_ps now)
             head = dp_fifo_peek(in, 0);
             if (!head || head->t_ready > now || (turn.fit && bytes + head->bytes > turn.bytes))
                 break;
-            dp_pkt p = dp_fifo_pop(in);
+            dp_pkt p = nic_in_pop(w, in);
             bytes += p.bytes;
             host_packet(dp, w, &p, &t);
             w->packets++;

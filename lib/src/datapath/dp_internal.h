@@ -131,6 +131,13 @@ typedef struct dp_worker {
     uint32_t *weight;
     uint64_t *deficit;
     dp_async as; /* poll-async copy engine use (dp_dma.c); unused otherwise */
+    /* The earliest head of its NIC queues, kept across steps so that finding the
+     * worker's next work does not scan every owned queue (256 VMs: 256 queues)
+     * at every arrival: `nonempty` owned queues hold packets; when `qmin_valid`,
+     * `qmin` is the least t_ready of their heads (dp_host.c host_work_at). */
+    vio_ps qmin;
+    uint32_t nonempty;
+    int qmin_valid;
 } dp_worker;
 
 typedef struct dp_guest {
@@ -320,6 +327,7 @@ int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err);
  * *t or at `ready` if that is later (a copy engine's completion); the host's
  * time *t advances by the descriptor write only. */
 int vio__dp_guest_ring_full(vio_datapath *dp, dp_guest *g, vio_ps t, const dp_pkt *p);
+void vio__dp_nic_in_push(vio_datapath *dp, uint32_t q, const dp_pkt *p); /* a packet for queue q's worker */
 void vio__dp_deliver(vio_datapath *dp, const dp_worker *w, dp_guest *g, dp_pkt p, uint64_t buf, uint32_t shared,
                      vio_ps ready, vio_ps *t);
 /* datapath.c: the end of the warm-up: zero every time-based counter (caches,

@@ -113,7 +113,7 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
     } else {
         for (uint32_t i = 0; m && i < f->ndst; i++)
             vio__dp_occ_arrive(dp, f->dst[i], now);
-        dp_push(dp, &dp->nic_in[q], &p); /* wakes the worker serving queue q */
+        vio__dp_nic_in_push(dp, q, &p); /* wakes the worker serving queue q */
     }
 }
 
