@@ -122,6 +122,12 @@ void vio_print_summary(FILE *out, const vio_scenario *s, const json_t *doc, cons
     const char *hash = json_string_value(json_object_get(first, "arrival_sha256"));
     fprintf(out, "scenario %s (%s), seed %llu, %u VMs, %llu packets, arrivals sha256 %.16s...\n", s->name, s->source,
             (unsigned long long)s->seed, s->nvms, (unsigned long long)s->traffic.packets, hash ? hash : "?");
+    /* Sampled mode: every cache figure below is an estimate (results' "sampling"). */
+    const json_t *smp = json_object_get(first, "sampling");
+    if (smp)
+        fprintf(out, "SAMPLED: caches simulated in 1 of %lld LLC sets, other accesses replay sampled outcomes "
+                     "(estimates, not exact)\n",
+                (long long)json_integer_value(json_object_get(smp, "llc_sets_one_in")));
     fprintf(out, "%-26s", "metric");
     for (size_t i = 0; i < n; i++)
         fprintf(out, " %22s", json_string_value(json_object_get(json_array_get(vars, i), "name")));

@@ -61,6 +61,11 @@ typedef struct vio_memsys_config {
      * private cache, or in an ordinary LLC way) places it there instead of updating
      * it wherever it is. 0: off (write update in place, wherever the line is). */
     uint32_t io_reuse_ways;
+    /* Set sampling (memsys_sample.c): 0 or 1 = exact; N (a power of two, 2..4096) =
+     * only the lines of a fixed, hashed 1-in-N subset of the LLC sets are simulated,
+     * through private caches scaled down N-fold (same ways, fewer sets); an access to
+     * any other line replays the outcome of a recent simulated access of its class. */
+    uint32_t sample_sets;
 } vio_memsys_config;
 
 /* How an inbound device write reaches memory. */
@@ -145,6 +150,14 @@ uint64_t vio_memsys_core_reads(const vio_memsys *ms, uint32_t core, enum vio_lev
 const vio_cache *vio_memsys_llc(const vio_memsys *ms);
 /* Total line accesses modelled (benchmarks: cache accesses per second). */
 uint64_t vio_memsys_accesses(const vio_memsys *ms);
+/* Set sampling: the N of "1 in N LLC sets simulated", 0 in exact mode; the accesses
+ * simulated (in sampled sets, or before their class had an outcome to replay) and
+ * the accesses whose outcome was replayed. */
+typedef struct vio_memsys_sampling {
+    uint32_t one_in;
+    uint64_t simulated, replayed, bootstrap; /* bootstrap: simulated although not in a sampled set */
+} vio_memsys_sampling;
+void vio_memsys_get_sampling(const vio_memsys *ms, vio_memsys_sampling *out);
 /* Register the hierarchy's statistics under PREFIX (viosim/stats.h): the LLC's
  * and the snoop filter's per-class counters (PREFIX.llc, PREFIX.snoop_filter),
  * the L1 (and L2) of each of the `ncores` listed cores (PREFIX.l1.core<N>), the

@@ -47,6 +47,7 @@ typedef struct vio_platform {
     vio_cache_params l1, l2, llc;
     uint32_t llc_inclusive;      /* 1: inclusive LLC; 0: non-inclusive with a snoop filter */
     uint32_t llc_sf_ways;        /* snoop-filter ways per LLC set (non-inclusive LLC) */
+    uint32_t llc_sample_sets;    /* set sampling: simulate 1 in N LLC sets; 0 = exact */
     uint32_t io_ways;            /* DDIO: LLC ways inbound writes may allocate into */
     uint32_t io_reuse_ways;      /* second fixed I/O region (ways below io_ways); 0 = off */
     uint32_t c2c_cycles;         /* load of a line modified in another core's cache (HITM) */

@@ -55,6 +55,7 @@ int vio__memsys_for(const vio_scenario *s, vio_memsys **out, vio_err *err)
         .non_inclusive = !p->llc_inclusive,
         .sf_ways = p->llc_sf_ways,
         .io_reuse_ways = p->io_reuse_ways,
+        .sample_sets = p->llc_sample_sets,
     };
     return vio_memsys_create(&mc, out, err);
 }

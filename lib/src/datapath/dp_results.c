@@ -224,6 +224,16 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                                   "readback_mean_ns", tx.packets ? ns(dp->readback_sum) / (double)tx.packets : 0.0,
                                   "tag_waits", (json_int_t)tx.tag_waits));
     json_object_set_new(o, "steady_state", steady_json(dp, &ms));
+    /* Sampled mode (platform.llc.sample_sets): the cache figures are estimates from
+     * 1 in one_in LLC sets; exact runs have no such key. */
+    vio_memsys_sampling smp;
+    vio_memsys_get_sampling(dp->mem, &smp);
+    if (smp.one_in)
+        json_object_set_new(o, "sampling",
+                            json_pack("{s:s,s:i,s:I,s:I,s:I}", "mode", "llc-set-sampling", "llc_sets_one_in",
+                                      (int)smp.one_in, "simulated_accesses", (json_int_t)smp.simulated,
+                                      "replayed_accesses", (json_int_t)smp.replayed, "bootstrap_accesses",
+                                      (json_int_t)smp.bootstrap));
     json_object_set_new(o, "occupancy", occupancy_json(dp, span));
     for (uint32_t v = 0; v < s->nvms; v++)
         json_object_set_new(json_array_get(vms, v), "occupancy_mean_packets",

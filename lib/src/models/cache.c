@@ -346,6 +346,11 @@ uint64_t vio_cache_hits(const vio_cache *c, enum vio_access_class cls) { return 
 uint64_t vio_cache_misses(const vio_cache *c, enum vio_access_class cls) { return c->misses[cls]; }
 uint64_t vio_cache_evictions(const vio_cache *c) { return c->evictions; }
 
+uint64_t *vio__cache_counter(vio_cache *c, unsigned k)
+{
+    return k < VIO_CLS_COUNT ? &c->hits[k] : k < 2u * VIO_CLS_COUNT ? &c->misses[k - VIO_CLS_COUNT] : &c->evictions;
+}
+
 void vio_cache_reset_stats(vio_cache *c)
 {
     for (int k = 0; k < VIO_CLS_COUNT; k++)

@@ -13,6 +13,16 @@
 #define STREAM_LLC 0x13000000ull
 #define STREAM_SF 0x14000000ull
 
+/* A cache's capacity with 1/n of its sets (at least one), the same ways. */
+static uint64_t scaled(const vio_cache_config *c, uint32_t n)
+{
+    uint64_t way = (uint64_t)c->ways * VIO_LINE_BYTES;
+    if (n <= 1 || c->ways == 0 || c->size_bytes % way != 0)
+        return c->size_bytes; /* exact, or a bad geometry vio_cache_create reports */
+    uint64_t sets = c->size_bytes / way / n;
+    return (sets ? sets : 1) * way;
+}
+
 int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *err)
 {
     *out = NULL;
@@ -30,11 +40,20 @@ int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *e
         ms->cat_mask[c] = VIO_CACHE_ALL_WAYS;
     int rc = (ms->l1 && ms->l2 && ms->core_reads && ms->cat_mask) ? VIO_OK
                                                    : vio_err_set(err, VIO_ENOMEM, "memsys: out of memory");
+    uint32_t n = cfg->sample_sets > 1 ? cfg->sample_sets : 1;
+    if (rc == VIO_OK && (n > 4096 || (n & (n - 1)) != 0))
+        rc = vio_err_set(err, VIO_EINVAL, "memsys: sample_sets %u must be 0 (exact) or a power of two up to 4096",
+                         cfg->sample_sets);
     /* Ideal memory keeps no cache state: nothing to allocate (reduced models start fast). */
     /* Each cache draws its random replacement choices from its own stream. */
     for (uint32_t c = 0; rc == VIO_OK && !cfg->ideal && c < cfg->cores; c++) {
         vio_cache_config l1 = cfg->l1, l2 = cfg->l2;
         l1.seed = l2.seed = cfg->seed;
+        /* Sampled: the private caches hold only the sampled lines, 1 in n of all, so
+         * they are n times smaller in sets with the same ways: each set sees the
+         * pressure a full-size set sees (the scaled-down cache of set sampling). */
+        l1.size_bytes = scaled(&l1, n);
+        l2.size_bytes = scaled(&l2, n);
         l1.stream = STREAM_L1 + c;
         l2.stream = STREAM_L2 + c;
         rc = vio_cache_create(&l1, &ms->l1[c], err);
@@ -64,6 +83,8 @@ int vio_memsys_create(const vio_memsys_config *cfg, vio_memsys **out, vio_err *e
     if (rc == VIO_OK && cfg->io_reuse_ways > cfg->llc.ways - cfg->io_ways)
         rc = vio_err_set(err, VIO_EINVAL, "memsys: io_reuse_ways %u must be at most llc ways - io_ways (%u)",
                          cfg->io_reuse_ways, cfg->llc.ways - cfg->io_ways);
+    if (rc == VIO_OK && !cfg->ideal && n > 1)
+        rc = vio__smp_create(ms, err);
     if (rc != VIO_OK) {
         vio_memsys_destroy(ms);
         return rc;
@@ -103,6 +124,7 @@ void vio_memsys_destroy(vio_memsys *ms)
     free(ms->l2);
     vio_cache_destroy(ms->llc);
     vio_cache_destroy(ms->sf);
+    vio__smp_destroy(ms->smp);
     free(ms->core_reads);
     free(ms->cat_mask);
     free(ms);
@@ -137,6 +159,7 @@ int vio_memsys_set_cat(vio_memsys *ms, uint32_t core, uint32_t way_mask, vio_err
  * competes with requests in the same 100 ns. */
 vio_ps vio__ms_dram_transfer(vio_memsys *ms, vio_ps now)
 {
+    ms->dram_xfers++;
     uint64_t w = now / VIO__DRAM_WINDOW_PS;
     for (uint32_t tries = 0; tries < VIO__DRAM_WINDOWS; tries++, w++) {
         uint32_t slot = (uint32_t)(w % VIO__DRAM_WINDOWS);
@@ -155,6 +178,14 @@ vio_ps vio__ms_dram_transfer(vio_memsys *ms, vio_ps now)
     return (vio_ps)VIO__DRAM_WINDOWS * VIO__DRAM_WINDOW_PS; /* saturated for the whole horizon */
 }
 
+vio_ps vio__ms_dram_wait(vio_memsys *ms, vio_ps now)
+{
+    vio_ps d = vio__ms_dram_transfer(ms, now);
+    ms->dram_waits++;
+    ms->dram_wait_ps += d;
+    return d;
+}
+
 vio_ps vio_memsys_read(vio_memsys *ms, uint32_t core, uint64_t addr, vio_ps now, enum vio_level *served)
 {
     if (ms->cfg.ideal) {
@@ -163,6 +194,7 @@ vio_ps vio_memsys_read(vio_memsys *ms, uint32_t core, uint64_t addr, vio_ps now,
         return 0;
     }
     enum vio_level lvl;
+    ms->multi = 0;
     vio_ps lat = vio__ms_core_access(ms, core, addr / VIO_LINE_BYTES, 0, now, &lvl);
     ms->core_reads[(size_t)core * VIO_LVL_COUNT + lvl]++;
     if (served)
@@ -177,6 +209,7 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
         return 0;
     uint64_t first = addr / VIO_LINE_BYTES, last = (addr + bytes - 1) / VIO_LINE_BYTES;
     vio_ps sum = 0, max = 0;
+    ms->multi = first != last;
     for (uint64_t line = first; line <= last; line++) {
         vio_ps lat;
         enum vio_level lvl;
@@ -200,6 +233,7 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
 
 vio_ps vio_memsys_io_read(vio_memsys *ms, uint64_t addr, vio_ps now)
 {
+    ms->multi = 0;
     return ms->cfg.ideal ? 0 : vio__ms_io_read(ms, addr / VIO_LINE_BYTES, now);
 }
 
@@ -212,6 +246,7 @@ vio_ps vio_memsys_dev_read(vio_memsys *ms, uint64_t addr, uint32_t bytes, vio_ps
     uint64_t first = addr / VIO_LINE_BYTES, last = (addr + bytes - 1) / VIO_LINE_BYTES;
     vio_ps max = 0;
     uint32_t hits = 0;
+    ms->multi = first != last;
     for (uint64_t line = first; line <= last; line++) {
         int hit = 0;
         vio_ps lat = ms->cfg.ideal ? 0 : vio__ms_dev_read(ms, line, now, &hit);
@@ -234,6 +269,7 @@ void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t a
     if (bytes == 0 || ms->cfg.ideal)
         return;
     uint64_t end = addr + bytes;
+    ms->multi = addr / VIO_LINE_BYTES != (end - 1) / VIO_LINE_BYTES;
     for (uint64_t a = addr; a < end;) {
         uint64_t line = a / VIO_LINE_BYTES, next = (line + 1) * VIO_LINE_BYTES;
         uint64_t stop = next < end ? next : end;

@@ -216,7 +216,7 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
     return 1;
 }
 
-vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
+vio_ps vio__msx_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
                            enum vio_level *served)
 {
     ms->accesses++;
@@ -269,7 +269,7 @@ vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wri
         } else {
             ms->st.llc_misses++;
             ms->st.dram_reads++;
-            lat = ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
+            lat = ms->llc_ps + ms->dram_ps + vio__ms_dram_wait(ms, now);
             *served = VIO_LVL_DRAM;
             if (!ms->sf) /* inclusive: the fill allocates in the LLC too, in the core's CAT ways */
                 ls = llc_fill(ms, line, ms->cat_mask[core], 0, now);
@@ -325,7 +325,7 @@ static int invalidate_all_private(vio_memsys *ms, uint64_t line, int *was_privat
     return dirty;
 }
 
-vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
+vio_ps vio__msx_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
 {
     ms->accesses++;
     int was_private;
@@ -344,7 +344,7 @@ vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_
     return ms->llc_ps;
 }
 
-vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
+vio_ps vio__msx_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
 {
     ms->accesses++;
     int64_t s = vio_cache_find(ms->llc, line);
@@ -356,12 +356,12 @@ vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
     }
     ms->st.llc_misses++;
     ms->st.dram_reads++;
-    vio_ps lat = ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
+    vio_ps lat = ms->llc_ps + ms->dram_ps + vio__ms_dram_wait(ms, now);
     (void)llc_fill(ms, line, VIO_CACHE_ALL_WAYS, 0, now);
     return lat;
 }
 
-vio_ps vio__ms_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
+vio_ps vio__msx_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
 {
     ms->accesses++;
     ms->st.dev_read_lines++;
@@ -386,10 +386,10 @@ vio_ps vio__ms_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
     /* A miss is served from DRAM and fills nothing: DDIO allocates on writes only. */
     *hit = 0;
     ms->st.dram_reads++;
-    return ms->llc_ps + ms->dram_ps + vio__ms_dram_transfer(ms, now);
+    return ms->llc_ps + ms->dram_ps + vio__ms_dram_wait(ms, now);
 }
 
-void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
+void vio__msx_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
 {
     ms->accesses++;
     ms->st.dma_lines++;
@@ -448,7 +448,7 @@ void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line,
 
 /* ---- primitives of the copy engines (memsys_copy.c) ---- */
 
-int vio__ms_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
+int vio__msx_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
 {
     ms->accesses++;
     int dirty = 0;
@@ -460,7 +460,7 @@ int vio__ms_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
     return 1;
 }
 
-vio_ps vio__ms_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now)
+vio_ps vio__msx_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now)
 {
     ms->accesses++;
     int was_private;
@@ -470,5 +470,5 @@ vio_ps vio__ms_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now)
     if (s >= 0)
         vio_cache_invalidate(ms->llc, line, NULL); /* SDM: a cached copy is evicted */
     ms->st.dram_writes++;
-    return ms->dram_ps + vio__ms_dram_transfer(ms, now);
+    return ms->dram_ps + vio__ms_dram_wait(ms, now);
 }

@@ -77,6 +77,7 @@ static vio_ps store_demote(vio_copier *c, uint32_t core, uint64_t dst, uint32_t 
 {
     vio_memsys *ms = c->ms;
     vio_ps sum = 0, max = 0;
+    ms->multi = first_line(dst) != last_line(dst, bytes);
     for (uint64_t l = first_line(dst); l <= last_line(dst, bytes); l++) {
         enum vio_level lvl;
         vio_ps lat = vio__ms_core_access(ms, core, l, 1, now, &lvl) + c->cldemote_ps;
@@ -100,6 +101,7 @@ static vio_ps store_nt(vio_copier *c, uint64_t dst, uint32_t bytes, vio_ps now)
 {
     vio_memsys *ms = c->ms;
     vio_ps sum = 0, max = 0;
+    ms->multi = first_line(dst) != last_line(dst, bytes);
     for (uint64_t l = first_line(dst); l <= last_line(dst, bytes); l++) {
         vio_ps lat = vio__ms_core_write_nt(ms, l, now);
         c->st.nt_lines++;
@@ -131,6 +133,7 @@ static vio_ps engine_serve(vio_copier *c, const vio_dma_desc *d, uint32_t n, vio
     for (uint32_t i = 0; i < n; i++) {
         c->st.dma_queue_ps += start - submitted;
         /* Reads overlap in the engine: the data starts flowing after the slowest one. */
+        ms->multi = first_line(d[i].src) != last_line(d[i].src, d[i].bytes);
         for (uint64_t l = first_line(d[i].src); l <= last_line(d[i].src, d[i].bytes); l++) {
             vio_ps lat = engine_read(ms, l, t);
             if (lat > read)

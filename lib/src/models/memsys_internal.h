@@ -11,6 +11,8 @@
 #define VIO__DRAM_WINDOW_PS (100 * VIO_PS_PER_NS)
 #define VIO__DRAM_WINDOWS 4096u
 
+typedef struct vio__ms_sample vio__ms_sample;
+
 struct vio_memsys {
     vio_memsys_config cfg;
     vio_cache **l1, **l2; /* per core; l2 entries NULL when disabled */
@@ -31,33 +33,94 @@ struct vio_memsys {
     vio_memsys_stats st;
     uint64_t *core_reads; /* [core][level] */
     uint64_t accesses;
+    /* DRAM transfers made, and those whose queueing delay entered an access's
+     * latency (count and sum): the sampled mode separates an outcome's fixed
+     * latency from its queueing, which a replay takes afresh. */
+    uint64_t dram_xfers, dram_waits;
+    vio_ps dram_wait_ps;
+    int multi; /* the current access is one line of a multi-line buffer (a sampled-mode class key) */
+    struct vio__ms_sample *smp; /* set sampling (memsys_sample.c); NULL: exact */
 };
 
 /* One line over the DRAM channels at `now`: returns its queueing delay. */
 vio_ps vio__ms_dram_transfer(vio_memsys *ms, vio_ps now);
 
+/* vio__ms_dram_transfer for a transfer whose delay the access waits for (a read). */
+vio_ps vio__ms_dram_wait(vio_memsys *ms, vio_ps now);
+
+/* The per-line primitives below are the exact model (vio__msx_*, memsys_coh.c);
+ * vio__ms_* dispatch to the sampled mode (vio__smp_*, memsys_sample.c) when it is on. */
+
 /* A core's load (write = 0) or read-for-ownership (write = 1) of one line, through
  * its private caches, the directory and the LLC. Returns the latency; *served says
  * which level answered. A write leaves the line modified in the core's L1, every
  * other copy invalidated. */
-vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
+vio_ps vio__msx_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
                            enum vio_level *served);
 /* A full-line store by `core` that allocates in the LLC only (no RFO, no private copy). */
-vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now);
+vio_ps vio__msx_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now);
 /* A read by the I/O agent (page walker): LLC, then DRAM. */
-vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now);
+vio_ps vio__msx_io_read(vio_memsys *ms, uint64_t line, vio_ps now);
 /* A device's non-allocating read of one line (PCIeRdCur); *hit: served by the LLC
  * or a core's cache. */
-vio_ps vio__ms_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit);
+vio_ps vio__msx_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit);
 /* An inbound device write of `bytes` (1..64) of one line. */
-void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now);
+void vio__msx_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now);
 /* CLDEMOTE by `core`: `line` leaves the core's private caches for the LLC, as an
  * eviction would (modified data written back into the LLC, the directory updated).
  * Returns 0, doing nothing, when the core does not hold the line. */
-int vio__ms_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now);
+int vio__msx_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now);
 /* A full-line non-temporal store (write combining): every cached copy, private or
  * in the LLC, is invalidated and the line is written to DRAM. Returns how long it
  * holds its write-combining buffer: until the memory controller takes it. */
-vio_ps vio__ms_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now);
+vio_ps vio__msx_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now);
+
+
+/* Set sampling (memsys_sample.c). */
+int vio__smp_create(vio_memsys *ms, vio_err *err);
+void vio__smp_destroy(struct vio__ms_sample *smp);
+vio_ps vio__smp_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
+                            enum vio_level *served);
+vio_ps vio__smp_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now);
+vio_ps vio__smp_io_read(vio_memsys *ms, uint64_t line, vio_ps now);
+vio_ps vio__smp_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit);
+void vio__smp_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now);
+int vio__smp_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now);
+vio_ps vio__smp_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now);
+
+static inline vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
+                                         enum vio_level *served)
+{
+    return ms->smp ? vio__smp_core_access(ms, core, line, write, now, served)
+                   : vio__msx_core_access(ms, core, line, write, now, served);
+}
+static inline vio_ps vio__ms_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
+{
+    return ms->smp ? vio__smp_core_write_llc(ms, core, line, now) : vio__msx_core_write_llc(ms, core, line, now);
+}
+static inline vio_ps vio__ms_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    return ms->smp ? vio__smp_io_read(ms, line, now) : vio__msx_io_read(ms, line, now);
+}
+static inline vio_ps vio__ms_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
+{
+    return ms->smp ? vio__smp_dev_read(ms, line, now, hit) : vio__msx_dev_read(ms, line, now, hit);
+}
+static inline void vio__ms_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes,
+                                    vio_ps now)
+{
+    if (ms->smp)
+        vio__smp_dma_line(ms, target, line, bytes, now);
+    else
+        vio__msx_dma_line(ms, target, line, bytes, now);
+}
+static inline int vio__ms_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
+{
+    return ms->smp ? vio__smp_demote(ms, core, line, now) : vio__msx_demote(ms, core, line, now);
+}
+static inline vio_ps vio__ms_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    return ms->smp ? vio__smp_core_write_nt(ms, line, now) : vio__msx_core_write_nt(ms, line, now);
+}
 
 #endif

@@ -116,6 +116,13 @@ static const vio_param rows[] = {
      "Snoop-filter entries per LLC set (non-inclusive LLC only); the filter has the LLC's sets and index.",
      "Yan et al., \"Attack Directories, Not Caches: Side Channel Attacks in a Non-Inclusive World\", IEEE S&P "
      "2019: 12-way snoop filter per LLC set on Skylake-SP", SC(platform.llc_sf_ways), 0},
+    {"platform.llc.sample_sets", VIO_PT_U32, "1 in N sets", "0", 0, 4096, NULL,
+     "Sampled mode: 0 simulates every line exactly; N (a power of two) simulates only the lines of a fixed, "
+     "hashed 1 in N of the LLC sets, through private caches N times smaller in sets, and gives every other "
+     "access the outcome of a recent simulated access of its class (docs/model.md, \"Sampled mode\"). Faster; "
+     "results carry a \"sampling\" key and are estimates.",
+     "set sampling: Kessler, Hill and Wood, \"A comparison of trace-sampling techniques for multi-megabyte "
+     "caches\", IEEE Trans. Computers 43(6), 1994; off by default", SC(platform.llc_sample_sets), 0},
     {"platform.io_ways", VIO_PT_U32, "ways", "2", 1, 32, NULL,
      "LLC ways that inbound DMA (DDIO) may allocate into; at most platform.llc.ways.",
      "IIO_LLC_WAYS default (2 of 11 ways) on Skylake-SP; Farshin et al., \"Reexamining Direct Cache "

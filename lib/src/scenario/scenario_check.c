@@ -307,6 +307,9 @@ int vio__ld_check(const vio__ld *ld)
         return vio__ld_fail(ld, "platform.io_reuse_ways",
                             "expected at most platform.llc.ways - platform.io_ways (%u), got %u",
                             pf->llc.ways - pf->io_ways, pf->io_reuse_ways);
+    if (pf->llc_sample_sets & (pf->llc_sample_sets - 1u))
+        return vio__ld_fail(ld, "platform.llc.sample_sets", "expected 0 (exact) or a power of two, got %u",
+                            pf->llc_sample_sets);
     if ((rc = check_core(ld, "host.core", s->host.core)))
         return rc;
     if ((rc = check_workers(ld)))

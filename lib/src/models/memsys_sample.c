@@ -1,0 +1,331 @@
+/* Set sampling of the memory hierarchy (platform.llc.sample_sets = N; docs/model.md,
+ * "Sampled mode"). A fixed hash of the LLC set selects 1 in N sets; a line is
+ * sampled when its LLC set is (so a set is all in or all out, as in the set
+ * sampling of Kessler, Hill and Wood, IEEE ToC 1994, and the sampled sets of
+ * Qureshi et al.'s set dueling, ISCA 2007). A sampled line is simulated exactly
+ * through every level: the LLC and the snoop filter see only sampled lines in
+ * their sampled sets, and the private caches, shared by the sampled lines alone,
+ * are N times smaller in sets (memsys.c), so each set sees the pressure it would
+ * see in the full hierarchy.
+ *
+ * Every access still needs a latency and its share of the counters. An access to a
+ * line that is not sampled replays the outcome of one of the last RING simulated
+ * accesses of its class (kind of access x agent x single line or part of a longer
+ * buffer), drawn by a hash of the line and the access count (never a libc rand:
+ * the same scenario and seed give the same draws under both engines and any -j):
+ * its fixed latency, its DRAM transfers (taken afresh from the DRAM model, so the
+ * bandwidth sees every access and the queueing is that of now), and its changes to
+ * every counter (hits and misses of each level and class, evictions, write-backs,
+ * back-invalidations, unread evictions). So the statistics are those of the
+ * sampled sets, scaled to every access (the ratio estimator: the counts of each
+ * outcome per access of a class), and the latencies charged are the outcomes
+ * counted. Until a class has simulated an access, a coarser class (the kind, any
+ * agent) is drawn from; an access with neither is simulated (bootstrap: the first
+ * few of a run, counted in vio_memsys_sampling.bootstrap). */
+#include "models/cache_internal.h"
+#include "models/memsys_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum kind {
+    K_READ = 0,
+    K_WRITE,
+    K_WRITE_LLC,
+    K_IO_READ,
+    K_DEV_READ,
+    K_DMA_LLC,       /* + 1: a partial line */
+    K_DMA_DRAM = K_DMA_LLC + 2, /* + 1: a partial line */
+    K_DEMOTE = K_DMA_DRAM + 2,
+    K_WRITE_NT,
+    K_COUNT
+};
+
+#define NST (sizeof(vio_memsys_stats) / sizeof(uint64_t))
+_Static_assert(sizeof(vio_memsys_stats) % sizeof(uint64_t) == 0, "vio_memsys_stats is all uint64_t counters");
+/* The counters one access changes: the memory system's, then those of the
+ * accessing core's L1 and L2, the LLC and the snoop filter. */
+#define NCTR (NST + 4u * VIO__CACHE_COUNTERS)
+#define RING 32u   /* outcomes kept per class: the recent window the draws follow */
+#define MAXD 14u   /* counter changes an outcome may carry (more: not kept) */
+
+typedef struct outcome {
+    vio_ps base;         /* latency without DRAM queueing */
+    uint8_t result;      /* served level, hit or demoted: what the primitive reports */
+    uint8_t xfers;       /* DRAM transfers made */
+    uint8_t waits;       /* ... of them, the first `waits` delay the access */
+    uint8_t n;           /* counter changes */
+    uint8_t idx[MAXD];   /* counter index (NCTR space) */
+    uint16_t d[MAXD];    /* its increase */
+} outcome;
+
+typedef struct ring {
+    uint32_t count, head;
+    outcome o[RING];
+} ring;
+
+struct vio__ms_sample {
+    uint32_t one_in;
+    uint8_t *in;          /* per LLC set: 1 when sampled */
+    uint32_t agents;      /* cores + 1: the last is the devices' (no core) */
+    ring **fine;          /* [kind][agent][multi] */
+    ring *coarse[K_COUNT * 2]; /* [kind][multi] */
+    uint64_t ***ctr;      /* [agent][NCTR]: where each counter is */
+    uint64_t sink[2 * VIO__CACHE_COUNTERS]; /* the absent caches' counters (no L2, no SF, a device) */
+    vio_memsys_sampling st;
+};
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+int vio__smp_create(vio_memsys *ms, vio_err *err)
+{
+    vio__ms_sample *s = calloc(1, sizeof *s);
+    if (!s)
+        return vio_err_set(err, VIO_ENOMEM, "memsys: sampled mode: out of memory");
+    ms->smp = s;
+    s->one_in = ms->cfg.sample_sets;
+    s->st.one_in = s->one_in;
+    s->agents = ms->cfg.cores + 1;
+    uint32_t sets = vio_cache_sets(ms->llc);
+    s->in = malloc(sets);
+    s->fine = calloc((size_t)K_COUNT * s->agents * 2, sizeof *s->fine);
+    s->ctr = calloc(s->agents, sizeof *s->ctr);
+    if (!s->in || !s->fine || !s->ctr)
+        return vio_err_set(err, VIO_ENOMEM, "memsys: sampled mode: out of memory");
+    /* The sampled sets: a fixed hash of the set index (not of the seed: the same
+     * sets in every run), 1 in one_in of them. Fewer sets than one_in: the first. */
+    uint32_t chosen = 0;
+    for (uint32_t i = 0; i < sets; i++) {
+        s->in[i] = (mix64(i + 0x5a3f1e2d9c4b7a61ull) & (s->one_in - 1u)) == 0;
+        chosen += s->in[i];
+    }
+    if (chosen == 0)
+        s->in[0] = 1;
+    for (uint32_t a = 0; a < s->agents; a++) {
+        uint64_t **p = s->ctr[a] = malloc(NCTR * sizeof *p);
+        if (!p)
+            return vio_err_set(err, VIO_ENOMEM, "memsys: sampled mode: out of memory");
+        uint64_t *st = (uint64_t *)(void *)&ms->st;
+        for (unsigned i = 0; i < NST; i++)
+            p[i] = &st[i];
+        vio_cache *lv[4] = {a < ms->cfg.cores ? ms->l1[a] : NULL, a < ms->cfg.cores ? ms->l2[a] : NULL, ms->llc,
+                            ms->sf};
+        for (unsigned c = 0; c < 4; c++)
+            for (unsigned k = 0; k < VIO__CACHE_COUNTERS; k++)
+                p[NST + c * VIO__CACHE_COUNTERS + k] =
+                    lv[c] ? vio__cache_counter(lv[c], k) : &s->sink[(c & 1u) * VIO__CACHE_COUNTERS + k];
+    }
+    return VIO_OK;
+}
+
+void vio__smp_destroy(vio__ms_sample *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; s->fine && i < (size_t)K_COUNT * s->agents * 2; i++)
+        free(s->fine[i]);
+    for (unsigned i = 0; i < K_COUNT * 2; i++)
+        free(s->coarse[i]);
+    for (uint32_t a = 0; s->ctr && a < s->agents; a++)
+        free(s->ctr[a]);
+    free(s->ctr);
+    free(s->fine);
+    free(s->in);
+    free(s);
+}
+
+void vio_memsys_get_sampling(const vio_memsys *ms, vio_memsys_sampling *out)
+{
+    if (ms->smp)
+        *out = ms->smp->st;
+    else
+        *out = (vio_memsys_sampling){0};
+}
+
+/* ---- taking an outcome ---- */
+
+typedef struct snap {
+    uint64_t v[NCTR];
+    uint64_t xfers, waits;
+    vio_ps wait_ps;
+} snap;
+
+static void take(const vio__ms_sample *s, const vio_memsys *ms, uint32_t agent, snap *b)
+{
+    uint64_t *const *p = s->ctr[agent];
+    for (unsigned i = 0; i < NCTR; i++)
+        b->v[i] = *p[i];
+    b->xfers = ms->dram_xfers;
+    b->waits = ms->dram_waits;
+    b->wait_ps = ms->dram_wait_ps;
+}
+
+static ring **slot_fine(vio__ms_sample *s, unsigned kind, uint32_t agent, int multi)
+{
+    return &s->fine[((size_t)kind * s->agents + agent) * 2 + (multi != 0)];
+}
+
+static void push(ring **r, const outcome *o)
+{
+    if (!*r && !(*r = calloc(1, sizeof **r)))
+        return; /* out of memory: this outcome is not kept (draws use the others) */
+    ring *q = *r;
+    q->o[q->head] = *o;
+    q->head = (q->head + 1) % RING;
+    if (q->count < RING)
+        q->count++;
+}
+
+/* The access just simulated changed the counters from `b`: keep its outcome. */
+static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, const snap *b, vio_ps lat, unsigned result)
+{
+    vio__ms_sample *s = ms->smp;
+    uint64_t *const *p = s->ctr[agent];
+    outcome o;
+    o.n = 0;
+    for (unsigned i = 0; i < NCTR; i++) {
+        uint64_t d = *p[i] - b->v[i];
+        if (d == 0)
+            continue;
+        if (o.n == MAXD || d > UINT16_MAX)
+            return; /* an outlier too large to keep: the draws use the others */
+        o.idx[o.n] = (uint8_t)i;
+        o.d[o.n++] = (uint16_t)d;
+    }
+    uint64_t xf = ms->dram_xfers - b->xfers, w = ms->dram_waits - b->waits;
+    if (xf > UINT8_MAX || w > xf)
+        return;
+    o.xfers = (uint8_t)xf;
+    o.waits = (uint8_t)w;
+    o.base = lat - (ms->dram_wait_ps - b->wait_ps);
+    o.result = (uint8_t)result;
+    push(slot_fine(s, kind, agent, ms->multi), &o);
+    push(&s->coarse[kind * 2 + (ms->multi != 0)], &o);
+}
+
+/* ---- replaying one ---- */
+
+static int sampled(const vio_memsys *ms, uint64_t line) { return ms->smp->in[vio_cache_set_of(ms->llc, line)]; }
+
+/* An outcome for `line` (not sampled), or NULL when its class and the coarser one
+ * have none yet. */
+static const outcome *draw(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line)
+{
+    vio__ms_sample *s = ms->smp;
+    const ring *r = *slot_fine(s, kind, agent, ms->multi);
+    if (!r || r->count == 0)
+        r = s->coarse[kind * 2 + (ms->multi != 0)];
+    if (!r || r->count == 0)
+        return NULL;
+    uint64_t h = mix64(line * 0x9e3779b97f4a7c15ull ^ ms->accesses);
+    return &r->o[(uint32_t)(((h >> 32) * r->count) >> 32)];
+}
+
+/* Apply outcome `o` as the access of `agent`: counters, DRAM, latency. */
+static vio_ps replay(vio_memsys *ms, const outcome *o, uint32_t agent, vio_ps now)
+{
+    vio__ms_sample *s = ms->smp;
+    ms->accesses++;
+    s->st.replayed++;
+    uint64_t *const *p = s->ctr[agent];
+    for (unsigned j = 0; j < o->n; j++)
+        *p[o->idx[j]] += o->d[j];
+    vio_ps lat = o->base;
+    for (unsigned t = 0; t < o->xfers; t++) {
+        vio_ps d = vio__ms_dram_transfer(ms, now);
+        if (t < o->waits)
+            lat += d;
+    }
+    return lat;
+}
+
+/* The access of `line` is simulated: is that a bootstrap (not a sampled line)? */
+static void count_sim(vio_memsys *ms, int in)
+{
+    ms->smp->st.simulated++;
+    ms->smp->st.bootstrap += (uint64_t)!in;
+}
+
+/* Each primitive: replay when the line is not sampled and there is an outcome to
+ * replay, else simulate exactly and keep the outcome. */
+#define SAMPLED_BODY(KIND, AGENT, LINE, REPLAY_RESULT, EXACT, RESULT)                                              \
+    int in = sampled(ms, LINE);                                                                               \
+    const outcome *o = in ? NULL : draw(ms, KIND, AGENT, LINE);                                                \
+    if (o) {                                                                                                   \
+        vio_ps lat_ = replay(ms, o, AGENT, now);                                                               \
+        REPLAY_RESULT;                                                                                         \
+        return lat_;                                                                                           \
+    }                                                                                                          \
+    snap b_;                                                                                                   \
+    take(ms->smp, ms, AGENT, &b_);                                                                             \
+    count_sim(ms, in);                                                                                         \
+    vio_ps lat_ = EXACT;                                                                                       \
+    keep(ms, KIND, AGENT, &b_, lat_, RESULT);                                                                  \
+    return lat_
+
+vio_ps vio__smp_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
+                            enum vio_level *served)
+{
+    SAMPLED_BODY(write ? K_WRITE : K_READ, core, line, *served = (enum vio_level)o->result,
+                 vio__msx_core_access(ms, core, line, write, now, served), (unsigned)*served);
+}
+
+vio_ps vio__smp_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
+{
+    SAMPLED_BODY(K_WRITE_LLC, core, line, (void)0, vio__msx_core_write_llc(ms, core, line, now), 0u);
+}
+
+vio_ps vio__smp_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    uint32_t dev = ms->smp->agents - 1;
+    SAMPLED_BODY(K_IO_READ, dev, line, (void)0, vio__msx_io_read(ms, line, now), 0u);
+}
+
+vio_ps vio__smp_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
+{
+    uint32_t dev = ms->smp->agents - 1;
+    SAMPLED_BODY(K_DEV_READ, dev, line, *hit = o->result, vio__msx_dev_read(ms, line, now, hit), (unsigned)*hit);
+}
+
+vio_ps vio__smp_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now)
+{
+    uint32_t dev = ms->smp->agents - 1; /* no core-specific state: every core's alike */
+    SAMPLED_BODY(K_WRITE_NT, dev, line, (void)0, vio__msx_core_write_nt(ms, line, now), 0u);
+}
+
+/* The two without a latency of their own carry their result in it. */
+static vio_ps dma_exact(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
+{
+    vio__msx_dma_line(ms, target, line, bytes, now);
+    return 0;
+}
+
+static vio_ps dma_sampled(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
+{
+    uint32_t dev = ms->smp->agents - 1;
+    unsigned kind = (target == VIO_DMA_TO_DRAM ? K_DMA_DRAM : K_DMA_LLC) + (bytes < VIO_LINE_BYTES);
+    SAMPLED_BODY(kind, dev, line, (void)0, dma_exact(ms, target, line, bytes, now), 0u);
+}
+
+void vio__smp_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
+{
+    (void)dma_sampled(ms, target, line, bytes, now);
+}
+
+static vio_ps demote_sampled(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now, int *done)
+{
+    SAMPLED_BODY(K_DEMOTE, core, line, *done = o->result, (vio_ps)(*done = vio__msx_demote(ms, core, line, now)),
+                 (unsigned)*done);
+}
+
+int vio__smp_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
+{
+    int done = 0;
+    (void)demote_sampled(ms, core, line, now, &done);
+    return done;
+}

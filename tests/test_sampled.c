@@ -1,0 +1,133 @@
+/* Sampled mode (platform.llc.sample_sets, memsys_sample.c): a run that simulates
+ * 1 in N LLC sets is deterministic (byte-identical twice, and under both engines),
+ * says it is sampled, and estimates what the exact model gives. */
+#include "support.h"
+#include "datapath/dp_internal.h"
+#include "viosim/memsys.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static vio_memsys *make_memsys(uint32_t sample_sets, uint32_t io_ways)
+{
+    char json[320];
+    snprintf(json, sizeof json,
+             "{\"platform\":{\"preset\":\"skylake-sp-6140\",\"io_ways\":%u,\"llc\":{\"sample_sets\":%u}},"
+             "\"vms\":[{\"core\":1}],\"traffic\":{\"flows\":[{\"dst\":0,\"rate_gbps\":10}]}}",
+             io_ways, sample_sets);
+    vio_scenario *s = vio_test_load(json, NULL, 0);
+    vio_memsys *ms;
+    ck_assert_int_eq(vio__memsys_for(s, &ms, NULL), VIO_OK);
+    vio_scenario_destroy(s);
+    return ms;
+}
+
+/* A receive ring of `slots` 1500 B buffers: the NIC writes a slot, core 1 reads it
+ * at once; three rounds warm the caches, three are measured. Returns the DMA write
+ * hit rate; *lat: the mean latency of the core's reads. */
+static double ring_hit_rate(vio_memsys *ms, uint32_t slots, double *lat)
+{
+    const uint64_t base = 2ull << 43;
+    vio_ps t = 0, sum = 0;
+    uint64_t reads = 0;
+    for (int round = 0; round < 6; round++) {
+        if (round == 3)
+            vio_memsys_reset_stats(ms);
+        for (uint32_t i = 0; i < slots; i++) {
+            uint64_t buf = base + (uint64_t)i * 2048u;
+            vio_memsys_dma_write(ms, VIO_DMA_TO_LLC_DDIO, buf, 1500, t);
+            t += 120 * VIO_PS_PER_NS;
+            vio_ps l = vio_memsys_stream(ms, 1, VIO_STREAM_READ, buf, 1500, t);
+            if (round >= 3) {
+                sum += l;
+                reads++;
+            }
+        }
+    }
+    vio_memsys_stats st;
+    vio_memsys_get_stats(ms, &st);
+    *lat = (double)sum / (double)reads;
+    return (double)st.dma_llc_hits / (double)st.dma_lines;
+}
+
+/* DDIO's leaky DMA, sampled and exact: a ring that fits the I/O ways, one that
+ * overflows them by far, and one in between, where the hit rate depends on the
+ * per-set pressure that the sampled sets must keep. */
+START_TEST(ring_matches_exact)
+{
+    static const uint32_t slots[] = {512, 4096, 16384};
+    for (size_t k = 0; k < sizeof slots / sizeof slots[0]; k++) {
+        vio_memsys *ex = make_memsys(0, 2), *sm = make_memsys(16, 2);
+        double le, ls;
+        double he = ring_hit_rate(ex, slots[k], &le), hs = ring_hit_rate(sm, slots[k], &ls);
+        vio_memsys_sampling smp;
+        vio_memsys_get_sampling(sm, &smp);
+        ck_assert_uint_eq(smp.one_in, 16);
+        ck_assert_uint_gt(smp.replayed, 8 * smp.simulated); /* most accesses were not simulated */
+        fprintf(stderr, "ring %u slots: hit rate exact %.4f sampled %.4f, read latency %.1f / %.1f ns\n", slots[k],
+                he, hs, le / 1000, ls / 1000);
+        ck_assert_msg(fabs(hs - he) <= 0.01, "ring %u: DMA write hit rate %.4f sampled vs %.4f exact", slots[k], hs,
+                      he);
+        ck_assert_msg(fabs(ls / le - 1) <= 0.02, "ring %u: read latency %.1f sampled vs %.1f exact", slots[k], ls,
+                      le);
+        vio_memsys_get_sampling(ex, &smp);
+        ck_assert_uint_eq(smp.one_in, 0);
+        vio_memsys_destroy(ex);
+        vio_memsys_destroy(sm);
+    }
+}
+END_TEST
+
+/* Same scenario and seed: the same bytes, run twice and under the other engine;
+ * the results carry the "sampling" key, which exact runs do not. */
+START_TEST(deterministic_and_flagged)
+{
+    static const char *const sets[] = {"traffic.packets=1500", "platform.llc.sample_sets=32"};
+    vio_scenario *s = vio_test_load("default.json", sets, 2);
+    json_t *a = vio_test_run(s, VIO_ENGINE_SIMGRID), *b = vio_test_run(s, VIO_ENGINE_SIMGRID),
+           *c = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    const json_t *v = json_array_get(json_object_get(a, "variants"), 0);
+    const json_t *smp = json_object_get(v, "sampling");
+    ck_assert_ptr_nonnull(smp);
+    ck_assert_int_eq(vio_test_num(v, "sampling.llc_sets_one_in"), 32);
+    ck_assert(vio_test_num(v, "sampling.replayed_accesses") > vio_test_num(v, "sampling.simulated_accesses"));
+    vio_test_assert_same_but_engine(a, b);
+    json_decref(b);
+    b = vio_test_run(s, VIO_ENGINE_SIMGRID);
+    vio_test_assert_same_but_engine(b, c);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    vio_scenario_destroy(s);
+    s = vio_test_load("default.json", sets, 1);
+    a = vio_test_run(s, VIO_ENGINE_SEQUENTIAL);
+    ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(a, "variants"), 0), "sampling"));
+    json_decref(a);
+    vio_scenario_destroy(s);
+}
+END_TEST
+
+START_TEST(bad_factor_refused)
+{
+    vio_memsys_config mc = {.cores = 2, .freq_mhz = 2000, .l1 = {.size_bytes = 32768, .ways = 8},
+                            .l1_hit_cycles = 4, .llc = {.size_bytes = 1 << 20, .ways = 16}, .llc_hit_cycles = 40,
+                            .io_ways = 2, .dram_latency_ns = 90, .dram_bandwidth_mbps = 100000, .sample_sets = 12};
+    vio_memsys *ms;
+    vio_err err = {{0}};
+    ck_assert_int_eq(vio_memsys_create(&mc, &ms, &err), VIO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "sample_sets"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sampled");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, ring_matches_exact);
+    tcase_add_test(tc, deterministic_and_flagged);
+    tcase_add_test(tc, bad_factor_refused);
+    suite_add_tcase(s, tc);
+    return vio_test_run_suite(s);
+}
