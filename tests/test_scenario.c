@@ -274,7 +274,7 @@ START_TEST(err_unknown_key)
 {
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc':{'wayz':4}}}",
                "s.json: platform.llc: unknown key \"wayz\" (expected one of: hit_cycles, inclusive, index, replacement, "
-               "sf_ways, size_kib, ways)");
+               "sample_sets, sf_ways, size_kib, ways)");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'colour':1}",
                "s.json: unknown key \"colour\" (expected one of: host, iommu, irq, name, platform, seed, tenants, traffic, "
                "variants, vms)");
@@ -456,7 +456,7 @@ START_TEST(err_bad_set)
     const char *g[] = {"platform.llc.wayz=16"};
     expect_set_err(four, g, 1,
                    "--set platform.llc.wayz=16: platform.llc: unknown key \"wayz\" (expected one of: hit_cycles, "
-                   "inclusive, index, replacement, sf_ways, size_kib, ways)");
+                   "inclusive, index, replacement, sample_sets, sf_ways, size_kib, ways)");
 }
 END_TEST
 

@@ -158,6 +158,17 @@ typedef struct vio_memsys_sampling {
     uint64_t simulated, replayed, bootstrap; /* bootstrap: simulated although not in a sampled set */
 } vio_memsys_sampling;
 void vio_memsys_get_sampling(const vio_memsys *ms, vio_memsys_sampling *out);
+/* Sampled mode: simulate every line of [addr, addr + bytes) whatever its set: for a
+ * few singular lines that many accesses share and no other line stands for (a
+ * vCPU's interrupt-state line). Does nothing in exact mode. VIO_EINVAL beyond
+ * VIO_MEMSYS_EXACT_RANGES ranges. */
+#define VIO_MEMSYS_EXACT_RANGES 8u
+int vio_memsys_sample_exact(vio_memsys *ms, uint64_t addr, uint64_t bytes, vio_err *err);
+/* The sampled mode's outcome classes tell address regions of 2^VIO_MEMSYS_REGION_SHIFT
+ * bytes apart (the datapath gives each kind of structure its own: rings, buffers,
+ * interrupt lines), as their lines behave differently. */
+#define VIO_MEMSYS_REGION_SHIFT 43u
+#define VIO_MEMSYS_REGIONS 16u
 /* Register the hierarchy's statistics under PREFIX (viosim/stats.h): the LLC's
  * and the snoop filter's per-class counters (PREFIX.llc, PREFIX.snoop_filter),
  * the L1 (and L2) of each of the `ncores` listed cores (PREFIX.l1.core<N>), the

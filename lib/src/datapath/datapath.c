@@ -237,6 +237,10 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     dp->flow_region = calloc(s->traffic.nflows, sizeof *dp->flow_region);
     dp->nregions = dp->flow_region ? vio__shared_regions(s, dp->v, dp->flow_region, NULL) : 0;
     int rc = dp->flow_region ? vio__memsys_for(s, &dp->mem, err) : vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
+    /* Sampled mode: each VM's interrupt-state lines are one of a kind, shared by its
+     * core and the host's: simulated whatever their set (vio_memsys_sample_exact). */
+    if (rc == VIO_OK)
+        rc = vio_memsys_sample_exact(dp->mem, VIO_ADDR_VCPU_IRQ, (uint64_t)s->nvms * 8192u, err);
     if (rc == VIO_OK) {
         /* The copy engine's writes allocate in the LLC (DDIO) or go to DRAM by its own
          * setting, not the NIC's: DSA chooses per descriptor (Cache Control). */

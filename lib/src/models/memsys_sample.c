@@ -11,7 +11,7 @@
  * Every access still needs a latency and its share of the counters. An access to a
  * line that is not sampled replays the outcome of one of the last RING simulated
  * accesses of its class (kind of access x agent x single line or part of a longer
- * buffer), drawn by a hash of the line and the access count (never a libc rand:
+ * buffer x address region: rings, buffers and interrupt lines behave apart), drawn by a hash of the line and the access count (never a libc rand:
  * the same scenario and seed give the same draws under both engines and any -j):
  * its fixed latency, its DRAM transfers (taken afresh from the DRAM model, so the
  * bandwidth sees every access and the queueing is that of now), and its changes to
@@ -21,7 +21,14 @@
  * outcome per access of a class), and the latencies charged are the outcomes
  * counted. Until a class has simulated an access, a coarser class (the kind, any
  * agent) is drawn from; an access with neither is simulated (bootstrap: the first
- * few of a run, counted in vio_memsys_sampling.bootstrap). */
+ * few of a run, counted in vio_memsys_sampling.bootstrap).
+ *
+ * Set sampling assumes the lines of a class are alike, so that the sampled ones stand
+ * for the others. A line of a kind of its own that many accesses share breaks that
+ * (a VM's interrupt-state line, written by the host and the VM's core in turn: the
+ * other lines its class would be drawn from are descriptors a core writes four
+ * times in a row). The caller names such lines (vio_memsys_sample_exact) and they
+ * are simulated whatever their set. */
 #include "models/cache_internal.h"
 #include "models/memsys_internal.h"
 
@@ -68,8 +75,11 @@ struct vio__ms_sample {
     uint32_t one_in;
     uint8_t *in;          /* per LLC set: 1 when sampled */
     uint32_t agents;      /* cores + 1: the last is the devices' (no core) */
-    ring **fine;          /* [kind][agent][multi] */
-    ring *coarse[K_COUNT * 2]; /* [kind][multi] */
+    ring **fine;          /* [kind][agent][multi][region] */
+    ring *mid[K_COUNT * 2 * VIO_MEMSYS_REGIONS]; /* [kind][multi][region]: any agent */
+    ring *coarse[K_COUNT * 2]; /* [kind][multi]: any agent, any region */
+    uint32_t nexact;
+    uint64_t exact_lo[VIO_MEMSYS_EXACT_RANGES], exact_hi[VIO_MEMSYS_EXACT_RANGES]; /* lines, [lo, hi) */
     uint64_t ***ctr;      /* [agent][NCTR]: where each counter is */
     uint64_t sink[2 * VIO__CACHE_COUNTERS]; /* the absent caches' counters (no L2, no SF, a device) */
     vio_memsys_sampling st;
@@ -93,7 +103,7 @@ int vio__smp_create(vio_memsys *ms, vio_err *err)
     s->agents = ms->cfg.cores + 1;
     uint32_t sets = vio_cache_sets(ms->llc);
     s->in = malloc(sets);
-    s->fine = calloc((size_t)K_COUNT * s->agents * 2, sizeof *s->fine);
+    s->fine = calloc((size_t)K_COUNT * s->agents * 2 * VIO_MEMSYS_REGIONS, sizeof *s->fine);
     s->ctr = calloc(s->agents, sizeof *s->ctr);
     if (!s->in || !s->fine || !s->ctr)
         return vio_err_set(err, VIO_ENOMEM, "memsys: sampled mode: out of memory");
@@ -127,8 +137,10 @@ void vio__smp_destroy(vio__ms_sample *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; s->fine && i < (size_t)K_COUNT * s->agents * 2; i++)
+    for (size_t i = 0; s->fine && i < (size_t)K_COUNT * s->agents * 2 * VIO_MEMSYS_REGIONS; i++)
         free(s->fine[i]);
+    for (unsigned i = 0; i < K_COUNT * 2 * VIO_MEMSYS_REGIONS; i++)
+        free(s->mid[i]);
     for (unsigned i = 0; i < K_COUNT * 2; i++)
         free(s->coarse[i]);
     for (uint32_t a = 0; s->ctr && a < s->agents; a++)
@@ -137,6 +149,19 @@ void vio__smp_destroy(vio__ms_sample *s)
     free(s->fine);
     free(s->in);
     free(s);
+}
+
+int vio_memsys_sample_exact(vio_memsys *ms, uint64_t addr, uint64_t bytes, vio_err *err)
+{
+    vio__ms_sample *s = ms->smp;
+    if (!s || bytes == 0)
+        return VIO_OK;
+    if (s->nexact == VIO_MEMSYS_EXACT_RANGES)
+        return vio_err_set(err, VIO_EINVAL, "memsys: sampled mode: more than %u exact ranges",
+                           VIO_MEMSYS_EXACT_RANGES);
+    s->exact_lo[s->nexact] = addr / VIO_LINE_BYTES;
+    s->exact_hi[s->nexact++] = (addr + bytes - 1) / VIO_LINE_BYTES + 1;
+    return VIO_OK;
 }
 
 void vio_memsys_get_sampling(const vio_memsys *ms, vio_memsys_sampling *out)
@@ -165,9 +190,19 @@ static void take(const vio__ms_sample *s, const vio_memsys *ms, uint32_t agent, 
     b->wait_ps = ms->dram_wait_ps;
 }
 
-static ring **slot_fine(vio__ms_sample *s, unsigned kind, uint32_t agent, int multi)
+static unsigned region_of(uint64_t line)
 {
-    return &s->fine[((size_t)kind * s->agents + agent) * 2 + (multi != 0)];
+    return (unsigned)((line >> (VIO_MEMSYS_REGION_SHIFT - 6u)) % VIO_MEMSYS_REGIONS);
+}
+
+static ring **slot_fine(vio__ms_sample *s, unsigned kind, uint32_t agent, int multi, uint64_t line)
+{
+    return &s->fine[(((size_t)kind * s->agents + agent) * 2 + (multi != 0)) * VIO_MEMSYS_REGIONS + region_of(line)];
+}
+
+static ring **slot_mid(vio__ms_sample *s, unsigned kind, int multi, uint64_t line)
+{
+    return &s->mid[(kind * 2u + (multi != 0)) * VIO_MEMSYS_REGIONS + region_of(line)];
 }
 
 static void push(ring **r, const outcome *o)
@@ -182,7 +217,8 @@ static void push(ring **r, const outcome *o)
 }
 
 /* The access just simulated changed the counters from `b`: keep its outcome. */
-static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, const snap *b, vio_ps lat, unsigned result)
+static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line, const snap *b, vio_ps lat,
+                 unsigned result)
 {
     vio__ms_sample *s = ms->smp;
     uint64_t *const *p = s->ctr[agent];
@@ -204,20 +240,32 @@ static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, const snap *b, v
     o.waits = (uint8_t)w;
     o.base = lat - (ms->dram_wait_ps - b->wait_ps);
     o.result = (uint8_t)result;
-    push(slot_fine(s, kind, agent, ms->multi), &o);
+    push(slot_fine(s, kind, agent, ms->multi, line), &o);
+    push(slot_mid(s, kind, ms->multi, line), &o);
     push(&s->coarse[kind * 2 + (ms->multi != 0)], &o);
 }
 
 /* ---- replaying one ---- */
 
-static int sampled(const vio_memsys *ms, uint64_t line) { return ms->smp->in[vio_cache_set_of(ms->llc, line)]; }
+static int sampled(const vio_memsys *ms, uint64_t line)
+{
+    const vio__ms_sample *s = ms->smp;
+    if (s->in[vio_cache_set_of(ms->llc, line)])
+        return 1;
+    for (uint32_t i = 0; i < s->nexact; i++)
+        if (line >= s->exact_lo[i] && line < s->exact_hi[i])
+            return 1;
+    return 0;
+}
 
 /* An outcome for `line` (not sampled), or NULL when its class and the coarser one
  * have none yet. */
 static const outcome *draw(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line)
 {
     vio__ms_sample *s = ms->smp;
-    const ring *r = *slot_fine(s, kind, agent, ms->multi);
+    const ring *r = *slot_fine(s, kind, agent, ms->multi, line);
+    if (!r || r->count == 0)
+        r = *slot_mid(s, kind, ms->multi, line);
     if (!r || r->count == 0)
         r = s->coarse[kind * 2 + (ms->multi != 0)];
     if (!r || r->count == 0)
@@ -265,7 +313,7 @@ static void count_sim(vio_memsys *ms, int in)
     take(ms->smp, ms, AGENT, &b_);                                                                             \
     count_sim(ms, in);                                                                                         \
     vio_ps lat_ = EXACT;                                                                                       \
-    keep(ms, KIND, AGENT, &b_, lat_, RESULT);                                                                  \
+    keep(ms, KIND, AGENT, LINE, &b_, lat_, RESULT);                                                                  \
     return lat_
 
 vio_ps vio__smp_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
