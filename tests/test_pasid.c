@@ -163,7 +163,10 @@ START_TEST(test_iotlb_reach_4k_versus_2m)
     pressure("platform.nic.ring_entries=32", &h4s, &l4s, &h2s, &l2s, &los);
     pressure("platform.nic.ring_entries=512", &h4b, &l4b, &h2b, &l2b, &lob);
     ck_assert_msg(h4s > 0.99 && h4b < h4s - 0.1, "4k hit rate: fits %.3f, spills %.3f", h4s, h4b);
-    ck_assert_msg(l4b > l4s + 50, "4k latency: fits %.1f ns, spills %.1f ns", l4s, l4b);
+    /* A payload miss costs what its walk (~125 ns) takes beyond the ~86 ns in which
+     * the frame's other five TLPs reach the root port (they wait behind it: posted
+     * writes stay in order), about 40 ns; half the buffers' pages miss. */
+    ck_assert_msg(l4b > l4s + 10, "4k latency: fits %.1f ns, spills %.1f ns", l4s, l4b);
     ck_assert_msg(h2s > 0.99 && h2b > 0.99, "2m hit rate: %.3f, %.3f", h2s, h2b);
     ck_assert_msg(l2b < l2s + 5, "2m latency: %.1f ns vs %.1f ns", l2s, l2b);
     /* Translation is never free: even hits cost the IOTLB lookup. */

@@ -58,6 +58,8 @@ typedef struct vio_platform {
     uint32_t pcie_tlp_payload;    /* max payload size (MPS) in bytes */
     uint32_t pcie_tlp_overhead;   /* header + framing + DLLP bytes per TLP */
     uint32_t pcie_mrrs;           /* max read request size of the NIC's reads, bytes */
+    uint32_t pcie_posted_credits; /* root port's posted header credits (inbound writes queued for translation) */
+    uint32_t nic_rx_buffer_kib;   /* the NIC's on-chip receive packet buffer */
     uint32_t nic_read_tags;       /* the NIC's outstanding read requests (tags) */
     uint32_t nic_doorbell_ns;     /* core time of a transmit doorbell (uncached MMIO store) */
     uint32_t nic_ring_entries;    /* descriptors per receive queue */

@@ -270,6 +270,14 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
     }
     vio_pcie_init(&dp->pcie, s->platform.pcie_bandwidth_mbps, s->platform.pcie_latency_ns,
                   s->platform.pcie_tlp_payload, s->platform.pcie_tlp_overhead);
+    /* The receive packet buffer holds at most one packet per 64 bytes (the smallest frame). */
+    dp->rxb_bytes_cap = (uint64_t)s->platform.nic_rx_buffer_kib * 1024;
+    dp->rxb_cap = (uint32_t)(dp->rxb_bytes_cap / 64 + 1);
+    dp->rxb = calloc(dp->rxb_cap, sizeof *dp->rxb);
+    if (!dp->rxb || vio_pcie_port_init(&dp->port, s->platform.pcie_posted_credits) != 0) {
+        vio_datapath_destroy(dp);
+        return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
+    }
     if (build_agents(dp) != 0) {
         vio_datapath_destroy(dp);
         return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
@@ -361,6 +369,8 @@ void vio_datapath_destroy(vio_datapath *dp)
     if (!dp)
         return;
     vio__pasid_destroy(dp);
+    vio_pcie_port_free(&dp->port);
+    free(dp->rxb);
     vio_stats_destroy(dp->stats);
     vio_copier_destroy(dp->copier);
     vio__qos_destroy(dp);
@@ -426,6 +436,9 @@ void vio__dp_reset_stats(vio_datapath *dp)
     vio__dp_mempool_reset_stats(dp);
     dp->pcie.tlps = dp->pcie.wire_bytes = 0;
     dp->pcie.busy = 0;
+    dp->port.tlps = dp->port.stalls = 0;
+    dp->port.stall_ps = 0;
+    dp->rxb_peak = dp->rxb_used;
     dp->events = dp->dma_writes = 0;
     vio_copier_reset_stats(dp->copier);
     for (uint32_t i = 0; i < dp->nworkers; i++) {

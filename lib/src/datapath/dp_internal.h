@@ -234,6 +234,16 @@ struct vio_datapath {
     vio_ps now; /* time of the last step: the model clock */
     vio_memsys *mem;
     vio_pcie pcie;
+    /* With the IOMMU on: the root port's posted queue (credits) that the NIC's
+     * writes wait in for their translation, and the NIC's receive packet buffer:
+     * a FIFO of the packets whose DMA has not gone onto the link yet (dp_nic.c). */
+    vio_pcie_port port;
+    struct dp_rxbuf {
+        vio_ps leave;
+        uint32_t bytes;
+    } *rxb;
+    uint32_t rxb_cap, rxb_head, rxb_n;
+    uint64_t rxb_used, rxb_bytes_cap, rxb_peak;
     vio_traffic_gen *traffic;
     vio_arrival_hash arrivals; /* what the NIC received, in order */
     /* NIC */
@@ -289,7 +299,7 @@ struct vio_datapath {
     vio_tenants *tenants;
     dp_tenant *tn;      /* one per VM, indexed by VM */
     uint64_t page_size; /* 0 when the IOMMU is off */
-    uint64_t dropped_iommu, dropped_policed;
+    uint64_t dropped_iommu, dropped_policed, dropped_nic_buffer;
     /* totals */
     uint64_t offered, dropped_nic, dropped_guest_ring, dropped_shared;
     uint64_t events, dma_writes;
@@ -392,11 +402,14 @@ int vio__pasid_init(vio_datapath *dp, vio_err *err);
 void vio__pasid_destroy(vio_datapath *dp);
 /* The inbound DMAs of one received packet on queue q: the descriptor read, the
  * payload write and the completion write, each translated and checked. Returns -1
- * if the queue pair's rate limit dropped the packet, 0 if the IOMMU blocked it
- * (nothing written); else 1, with *buf the physical buffer the payload landed in
- * and the translation time added to *delay. */
-int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_ps now, uint64_t *buf,
-                   vio_ps *delay);
+ * if the queue pair's rate limit (at `now`) dropped the packet, 0 if the IOMMU
+ * blocked it (nothing written); else 1, with *buf the physical buffer the payload
+ * landed in. The translations are asked for at `at` (the payload's first TLP in
+ * the root port's queue), one after the other: *payload_delay is the time until
+ * the payload's is done (the descriptor read's first), *cpl_delay the completion
+ * write's own (both 0 without the IOMMU). */
+int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_ps now, vio_ps at, uint64_t *buf,
+                   vio_ps *payload_delay, vio_ps *cpl_delay);
 json_t *vio__pasid_results(const vio_datapath *dp);
 
 /* dp_tx.c: the transmit path of forwarding consumers (issue 11 item 3): the

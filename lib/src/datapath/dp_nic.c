@@ -48,6 +48,55 @@ static uint8_t arrival_phase(vio_datapath *dp)
     return i < warm ? DP_WARMUP : i < dp->half_at ? DP_FIRST_HALF : DP_SECOND_HALF;
 }
 
+/* The receive packet buffer: a packet holds its bytes from its arrival until its
+ * DMA has gone onto the link. FIFO: the link serves the NIC's writes in order. */
+static int rxbuf_admit(vio_datapath *dp, uint32_t bytes, vio_ps now)
+{
+    while (dp->rxb_n && dp->rxb[dp->rxb_head].leave <= now) {
+        dp->rxb_used -= dp->rxb[dp->rxb_head].bytes;
+        dp->rxb_head = (dp->rxb_head + 1) % dp->rxb_cap;
+        dp->rxb_n--;
+    }
+    return dp->rxb_n < dp->rxb_cap && dp->rxb_used + bytes <= dp->rxb_bytes_cap;
+}
+
+static void rxbuf_push(vio_datapath *dp, uint32_t bytes, vio_ps leave)
+{
+    dp->rxb[(dp->rxb_head + dp->rxb_n) % dp->rxb_cap] = (struct dp_rxbuf){.leave = leave, .bytes = bytes};
+    dp->rxb_n++;
+    dp->rxb_used += bytes;
+    if (dp->rxb_used > dp->rxb_peak)
+        dp->rxb_peak = dp->rxb_used;
+}
+
+/* Serialisation of a write's first TLP (at most MPS bytes plus its overhead). */
+static vio_ps first_tlp_ps(const vio_datapath *dp, uint32_t bytes)
+{
+    uint32_t n = bytes < dp->pcie.tlp_payload ? bytes : dp->pcie.tlp_payload;
+    return vio_bytes_to_ps((uint64_t)n + dp->pcie.tlp_overhead, dp->pcie.bandwidth_mbps);
+}
+
+/* A received packet's writes through the root port's posted queue, TLP by TLP:
+ * each waits for a credit, and leaves the queue (returning it) once translated
+ * and after the writes ahead of it. The payload's first TLP waits for the
+ * translations (descriptor read, then payload: d_pay, walker waits included);
+ * the others of the same buffer find the IOTLB entry it filled and pay one
+ * lookup; the descriptor write-back pays its own (d_cpl). Returns when the
+ * write-back lands in memory; *sent when it went onto the link. */
+static vio_ps port_dma(vio_datapath *dp, uint32_t bytes, vio_ps now, vio_ps d_pay, vio_ps d_cpl, vio_ps *sent)
+{
+    vio_ps hit = (vio_ps)dp->s->iommu.iotlb_hit_ns * VIO_PS_PER_NS;
+    uint32_t mps = dp->pcie.tlp_payload;
+    for (uint32_t off = 0; off < bytes; off += mps) {
+        uint32_t n = bytes - off < mps ? bytes - off : mps;
+        vio_ps in = vio_pcie_port_send(&dp->port, &dp->pcie, n, now);
+        vio_pcie_port_commit(&dp->port, &dp->pcie, in + (off == 0 ? d_pay : hit));
+    }
+    vio_ps in = vio_pcie_port_send(&dp->port, &dp->pcie, VIO_DESC_BYTES, now);
+    *sent = in;
+    return vio_pcie_port_commit(&dp->port, &dp->pcie, in + d_cpl);
+}
+
 static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
 {
     (void)index;
@@ -71,6 +120,12 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
             dp->tn[f->dst[i]].offered_bytes += m * a.bytes;
     }
     uint32_t q = steer(dp, f, a.flow);
+    if (!rxbuf_admit(dp, a.bytes, now)) {
+        /* The receive packet buffer is full: the link has stopped (no posted credits
+         * while translations wait for page walkers) and the packet is lost. */
+        nic_drop(dp, f, &dp->dropped_nic_buffer, m);
+        return;
+    }
     dp_ring *r = &dp->nic_rings[q];
     uint32_t slot = (uint32_t)(r->produced % r->entries);
     if (r->free_at[slot] > now) {
@@ -81,8 +136,11 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
     r->produced++;
     r->free_at[slot] = VIO_PS_NEVER;
     uint64_t buf = vio__dp_rx_buf(dp, q, slot); /* the slot's buffer, or a mempool's (dp_mempool.c) */
-    vio_ps translation = 0;
-    int admitted = dp->tn ? vio__pasid_dma(dp, q, slot, a.bytes, now, &buf, &translation) : 1;
+    vio_ps d_pay = 0, d_cpl = 0;
+    /* With the IOMMU the translations are done at the root port, from when the
+     * payload's first TLP is in its queue (after any wait for a credit). */
+    vio_ps at = dp->iommu ? vio_pcie_port_ready(&dp->port, &dp->pcie, now) + first_tlp_ps(dp, a.bytes) : now;
+    int admitted = dp->tn ? vio__pasid_dma(dp, q, slot, a.bytes, now, at, &buf, &d_pay, &d_cpl) : 1;
     if (admitted < 0) { /* the queue pair's rate limit (io_control rate-limit) drops it */
         r->free_at[slot] = now;
         nic_drop(dp, f, &dp->dropped_policed, m);
@@ -95,10 +153,16 @@ static void nic_step(vio_datapath *dp, uint32_t index, vio_ps now)
         nic_drop(dp, f, &dp->dropped_iommu, m);
         return;
     }
-    /* Payload, then the descriptor write-back: two posted writes on the link,
-     * landing once the IOMMU has translated them. */
-    vio_ps landed = vio_pcie_write(&dp->pcie, a.bytes, now);
-    landed = vio_pcie_write(&dp->pcie, VIO_DESC_BYTES, landed - dp->pcie.latency) + translation;
+    /* Payload, then the descriptor write-back: two posted writes on the link. */
+    vio_ps landed, sent;
+    if (dp->iommu) {
+        landed = port_dma(dp, a.bytes, now, d_pay, d_cpl, &sent);
+    } else {
+        landed = vio_pcie_write(&dp->pcie, a.bytes, now);
+        landed = vio_pcie_write(&dp->pcie, VIO_DESC_BYTES, landed - dp->pcie.latency);
+        sent = landed - dp->pcie.latency;
+    }
+    rxbuf_push(dp, a.bytes, sent);
     enum vio_dma_target target = dp->dma->target; /* strategies/dma.c */
     vio_memsys_dma_write(dp->mem, target, buf, a.bytes, landed);
     vio_memsys_dma_write(dp->mem, target, dp_nic_desc(dp, q, slot), VIO_DESC_BYTES, landed);

@@ -174,9 +174,10 @@ static int translate(vio_datapath *dp, const dp_tenant *t, uint32_t pasid, uint6
     return r.fault == VIO_IOMMU_OK;
 }
 
-int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_ps now, uint64_t *buf,
-                   vio_ps *delay)
+int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, vio_ps now, vio_ps at, uint64_t *buf,
+                   vio_ps *payload_delay, vio_ps *cpl_delay)
 {
+    *payload_delay = *cpl_delay = 0;
     dp_tenant *t = &dp->tn[q];
     int on = dp->iommu != NULL;
     /* I/O resource control: the queue pair's token bucket polices it at the device,
@@ -225,12 +226,16 @@ int vio__pasid_dma(vio_datapath *dp, uint32_t q, uint32_t slot, uint32_t bytes, 
     uint64_t phys = target_phys;
     if (on) {
         uint64_t d;
-        /* Descriptor fetch, payload write, completion write-back: each one TLP and
-         * one translation (a buffer never crosses a 4 KiB boundary: buffers are
-         * line-aligned, at most 2 KiB and power-of-two strided by default). */
-        int ok = translate(dp, t, pasid, desc_iova(dp, t, slot), VIO_DESC_BYTES, VIO_DMA_DESC_READ, now, delay, &d);
-        ok = ok && translate(dp, t, pasid, target_iova, bytes, VIO_DMA_RX_WRITE, now, delay, &phys);
-        ok = ok && translate(dp, t, pasid, desc_iova(dp, t, slot), VIO_DESC_BYTES, VIO_DMA_CPL_WRITE, now, delay, &d);
+        vio_ps dl = 0;
+        /* Descriptor fetch, payload write, completion write-back: one translation
+         * each (a buffer never crosses a 4 KiB boundary: buffers are line-aligned,
+         * at most 2 KiB and power-of-two strided by default), one after the other
+         * from the time the payload reaches the root port. */
+        int ok = translate(dp, t, pasid, desc_iova(dp, t, slot), VIO_DESC_BYTES, VIO_DMA_DESC_READ, at, &dl, &d);
+        ok = ok && translate(dp, t, pasid, target_iova, bytes, VIO_DMA_RX_WRITE, at, &dl, &phys);
+        *payload_delay = dl;
+        ok = ok && translate(dp, t, pasid, desc_iova(dp, t, slot), VIO_DESC_BYTES, VIO_DMA_CPL_WRITE, at, &dl, &d);
+        *cpl_delay = dl - *payload_delay;
         if (!ok) {
             t->blocked_packets++;
             return 0;

@@ -184,6 +184,8 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                         json_integer((json_int_t)dp->dropped_iommu));
     json_object_set_new(json_object_get(json_object_get(o, "packets"), "dropped_at"), "policer",
                         json_integer((json_int_t)dp->dropped_policed));
+    json_object_set_new(json_object_get(json_object_get(o, "packets"), "dropped_at"), "nic_buffer",
+                        json_integer((json_int_t)dp->dropped_nic_buffer));
     json_object_set_new(o, "latency_ns", vio__latency_json(&all));
     json_object_set_new(o, "throughput", json_pack("{s:f,s:f}", "mpps", secs > 0 ? delivered / secs / 1e6 : 0.0,
                                                    "gbps", secs > 0 ? bytes * 8.0 / secs / 1e9 : 0.0));
@@ -296,8 +298,12 @@ json_t *vio__datapath_results(const vio_datapath *dp)
     json_object_set_new(o, "iommu", vio__pasid_results(dp));
     json_object_set_new(o, "cores", cores);
     json_object_set_new(o, "vms", vms);
-    json_object_set_new(o, "pcie", json_pack("{s:I,s:f}", "tlps", (json_int_t)dp->pcie.tlps, "utilization",
-                                             ratio(dp->pcie.busy, span)));
+    /* Back-pressure (IOMMU on): TLPs that waited for a posted credit at the root
+     * port and for how long, and the NIC receive buffer's high-water mark. */
+    json_object_set_new(o, "pcie", json_pack("{s:I,s:f,s:I,s:f,s:I}", "tlps", (json_int_t)dp->pcie.tlps, "utilization",
+                                             ratio(dp->pcie.busy, span), "credit_stalls", (json_int_t)dp->port.stalls,
+                                             "credit_stall_ns", ns(dp->port.stall_ps), "nic_buffer_peak_bytes",
+                                             (json_int_t)dp->rxb_peak));
     json_object_set_new(o, "sim", json_pack("{s:f,s:I,s:I,s:I,s:I}", "duration_ns", ns(span), "events",
                                             (json_int_t)dp->events, "cache_accesses",
                                             (json_int_t)vio_memsys_accesses(dp->mem), "host_batches",

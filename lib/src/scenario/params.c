@@ -154,6 +154,22 @@ static const vio_param rows[] = {
      "crosses a 4 KiB boundary.",
      "PCIe Base Specification, Device Control register: Max_Read_Request_Size default 512 B; " PCIE_PAPER,
      SC(platform.pcie_mrrs), 0},
+    {"platform.pcie.posted_credits", VIO_PT_U32, "TLPs", "64", 1, 65536, NULL,
+     "Posted header credits the root port advertises: inbound writes it holds while the IOMMU translates them. A "
+     "write leaves the queue (returning its credit) when translated and after every write ahead of it; with none "
+     "left the device cannot send, so page walks that wait for a walker stop the link (IOMMU on only).",
+     "estimate: root-port receive buffers are implementation specific (PCIe Base Specification, flow control) "
+     "and not published for Skylake-SP; the mechanism is domain-by-domain credit-based flow control (Vuppalapati "
+     "et al., \"Understanding the Host Network\", SIGCOMM 2024). With every walker busy the throughput does not "
+     "depend on it, only how soon the link stops",
+     SC(platform.pcie_posted_credits), 0},
+    {"platform.nic.rx_buffer_kib", VIO_PT_U32, "KiB", "512", 1, 1048576, NULL,
+     "The NIC's on-chip receive packet buffer: a received packet waits there until its DMA has gone onto the "
+     "link; an arrival that does not fit is dropped (dropped_at.nic_buffer), as when PCIe back-pressure stops the "
+     "link.",
+     "estimate: not published for 100 GbE NICs; of the order of the Intel 82599's 512 KB on-die receive packet "
+     "buffer (not verified for the modelled ConnectX-5)",
+     SC(platform.nic_rx_buffer_kib), 0},
     {"platform.nic.doorbell_ns", VIO_PT_U32, "ns", "100", 0, 100000, NULL,
      "Core time of a transmit doorbell: the uncached MMIO store that moves a queue pair's transmit tail, before "
      "the core goes on (the store then reaches the device platform.pcie.latency_ns later).",
