@@ -117,7 +117,7 @@ START_TEST(test_every_axis_is_well_formed)
         }
         ck_assert_ptr_null(vio_axis_name(*a, (*a)->count));
     }
-    ck_assert_uint_eq(n, 13);
+    ck_assert_uint_eq(n, 14);
 }
 END_TEST
 

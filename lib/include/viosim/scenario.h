@@ -60,6 +60,7 @@ typedef struct vio_platform {
     uint32_t pcie_mrrs;           /* max read request size of the NIC's reads, bytes */
     uint32_t pcie_posted_credits; /* root port's posted header credits (inbound writes queued for translation) */
     uint32_t nic_rx_buffer_kib;   /* the NIC's on-chip receive packet buffer */
+    uint32_t nic_quantum_bytes;   /* device DRR credit per round per unit of weight (device_sched drr) */
     uint32_t nic_read_tags;       /* the NIC's outstanding read requests (tags) */
     uint32_t nic_doorbell_ns;     /* core time of a transmit doorbell (uncached MMIO store) */
     uint32_t nic_ring_entries;    /* descriptors per receive queue */
@@ -233,6 +234,7 @@ typedef struct vio_variant {
     /* How a host worker shares its service among its queue pairs: a row of
      * vio_axis_io_sched (fifo, or a registered qos.h policy: rr, wrr, drr). */
     int io_sched;
+    int device_sched; /* row of vio_axis_device_sched: the NIC's receive DMA arbiter across queues */
     uint32_t cat; /* 1: per-tenant LLC way masks (tenants[].cat_ways) on the VMs' cores (Intel CAT) */
     int tx_submit; /* enum vio_tx_submit: how a forwarding consumer hands its transmits to the NIC */
     /* The US11412059 LLC ring: per-vm, a region shared by the host and each VM (and

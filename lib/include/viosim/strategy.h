@@ -59,6 +59,7 @@ const char *vio_axis_join(const vio_axis *a, const char *sep, char *buf, size_t 
  * schedulers, platform presets). */
 extern const vio_axis vio_axis_dma, vio_axis_copy, vio_axis_copy_engine, vio_axis_shared_ring, vio_axis_notify;
 extern const vio_axis vio_axis_iommu, vio_axis_io_control, vio_axis_io_sched, vio_axis_adversary;
+extern const vio_axis vio_axis_device_sched;
 extern const vio_axis vio_axis_replacement, vio_axis_cache_index, vio_axis_qos, vio_axis_preset;
 
 /* Every registered axis, delivery strategies first; terminated by NULL. */

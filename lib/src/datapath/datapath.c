@@ -278,6 +278,10 @@ static int create(const vio_scenario *s, uint32_t variant, vio_datapath **out, v
         vio_datapath_destroy(dp);
         return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
     }
+    if ((rc = vio__nic_sched_init(dp, err)) != VIO_OK) {
+        vio_datapath_destroy(dp);
+        return rc;
+    }
     if (build_agents(dp) != 0) {
         vio_datapath_destroy(dp);
         return vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
@@ -369,6 +373,7 @@ void vio_datapath_destroy(vio_datapath *dp)
     if (!dp)
         return;
     vio__pasid_destroy(dp);
+    vio__nic_sched_destroy(dp);
     vio_pcie_port_free(&dp->port);
     free(dp->rxb);
     vio_stats_destroy(dp->stats);

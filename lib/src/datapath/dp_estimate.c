@@ -57,6 +57,15 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
     p = (part){"platform.nic.ring_entries", nq * pf->nic_ring_entries * (sizeof(vio_ps) + sizeof(dp_pkt)), ""};
     snprintf(p.why, sizeof p.why, "%llu queues x %u entries", (unsigned long long)nq, pf->nic_ring_entries);
     add(e, &p);
+    /* The NIC's receive buffer (one record per 64 bytes of it), with an arbiter its
+     * waiting packets and their queues, and the root port's posted credits. */
+    uint64_t rxb = (uint64_t)pf->nic_rx_buffer_kib * 1024 / 64 + 1;
+    p = (part){"platform.nic.rx_buffer_kib",
+               rxb * (sizeof(struct dp_rxbuf) + sizeof(dp_pending) + sizeof(uint32_t) + 16) +
+                   (uint64_t)pf->pcie_posted_credits * sizeof(vio_ps),
+               ""};
+    snprintf(p.why, sizeof p.why, "%u KiB in records of 64 B", pf->nic_rx_buffer_kib);
+    add(e, &p);
     /* Each guest: its state, ring and input queue; each VM is also an engine actor. */
     uint64_t ring = 0;
     for (uint32_t i = 0; i < s->nvms; i++)
@@ -156,6 +165,10 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
     const dp_copy_engine *ce = vio_axis_row(&vio_axis_copy_engine, (size_t)v->copy_engine);
     enum vio_copy_engine eng = ce->engine == VIO_ENGINE_COUNT ? copy->engine : ce->engine;
     if (eng == VIO_ENGINE_DMA && s->platform.dma_engine_completion == VIO_DMA_ASYNC)
+        per_packet += 1.0;
+    /* A receive arbiter (device_sched): one more NIC step per packet, to serve it. */
+    const dp_device_sched *ds = vio_axis_row(&vio_axis_device_sched, (size_t)v->device_sched);
+    if (ds && ds->policy)
         per_packet += 1.0;
     e->events = (uint64_t)((double)s->traffic.packets * per_packet + 0.5);
     e->arrival_s = vio_scenario_arrival_span(s);

@@ -210,6 +210,12 @@ typedef struct dp_agent {
 
 extern const dp_agent_ops vio__nic_ops, vio__worker_ops, vio__guest_ops;
 
+/* A received packet waiting in the NIC's buffer for the receive arbiter. */
+typedef struct dp_pending {
+    vio_arrival_rec a;
+    uint8_t phase;
+} dp_pending;
+
 struct vio_datapath {
     const vio_scenario *s;
     const vio_variant *v;
@@ -244,6 +250,13 @@ struct vio_datapath {
     } *rxb;
     uint32_t rxb_cap, rxb_head, rxb_n;
     uint64_t rxb_used, rxb_bytes_cap, rxb_peak;
+    /* The receive DMA arbiter (variants[].device_sched other than fifo,
+     * dp_nic_sched.c): per-queue parts of the buffer, the packets waiting there. */
+    vio_qos *nic_sched;
+    uint64_t *rxq_used, rxq_cap;
+    dp_pending *pend;
+    uint32_t *pend_free, npend_free;
+    vio_ps nic_sched_clock;
     vio_traffic_gen *traffic;
     vio_arrival_hash arrivals; /* what the NIC received, in order */
     /* NIC */
@@ -396,6 +409,16 @@ int vio__dp_register_stats(vio_datapath *dp, vio_err *err);
 
 /* dp_results.c */
 json_t *vio__latency_json(const vio_hist *h);
+
+/* dp_nic_sched.c: the receive DMA arbiter (variants[].device_sched). _next: when
+ * the engine would serve the next waiting packet (VIO_PS_NEVER: none, or fifo);
+ * _add: 0 if queue q's part of the buffer cannot take it; _pick: the packet the
+ * policy serves at `now` and its queue. */
+int vio__nic_sched_init(vio_datapath *dp, vio_err *err);
+void vio__nic_sched_destroy(vio_datapath *dp);
+vio_ps vio__nic_sched_next(const vio_datapath *dp);
+int vio__nic_sched_add(vio_datapath *dp, const vio_arrival_rec *a, uint8_t phase, uint32_t q);
+int vio__nic_sched_pick(vio_datapath *dp, vio_ps now, vio_arrival_rec *a, uint8_t *phase, uint32_t *q);
 
 /* dp_pasid.c */
 int vio__pasid_init(vio_datapath *dp, vio_err *err);

@@ -172,6 +172,8 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                                   dp->copy->name, "notify", dp->notify->name, "coalesce_packets",
                                   (int)dp->v->coalesce_packets, "coalesce_ns", (int)dp->v->coalesce_ns, "host_poll",
                                   (int)dp->v->host_poll, "iommu", vio_axis_name(&vio_axis_iommu, (size_t)dp->v->iommu)));
+    json_object_set_new(json_object_get(o, "strategy"), "device_sched",
+                        json_string(vio_axis_name(&vio_axis_device_sched, (size_t)dp->v->device_sched)));
     char hash[65];
     vio_arrival_hash_hex(&dp->arrivals, hash);
     json_object_set_new(o, "arrival_sha256", json_string(hash));

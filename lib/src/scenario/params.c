@@ -163,13 +163,18 @@ static const vio_param rows[] = {
      "et al., \"Understanding the Host Network\", SIGCOMM 2024). With every walker busy the throughput does not "
      "depend on it, only how soon the link stops",
      SC(platform.pcie_posted_credits), 0},
-    {"platform.nic.rx_buffer_kib", VIO_PT_U32, "KiB", "512", 1, 1048576, NULL,
+    {"platform.nic.rx_buffer_kib", VIO_PT_U32, "KiB", "512", 1, 65536, NULL,
      "The NIC's on-chip receive packet buffer: a received packet waits there until its DMA has gone onto the "
      "link; an arrival that does not fit is dropped (dropped_at.nic_buffer), as when PCIe back-pressure stops the "
      "link.",
      "estimate: not published for 100 GbE NICs; of the order of the Intel 82599's 512 KB on-die receive packet "
      "buffer (not verified for the modelled ConnectX-5)",
      SC(platform.nic_rx_buffer_kib), 0},
+    {"platform.nic.quantum_bytes", VIO_PT_U32, "bytes", "1514", 64, 1048576, NULL,
+     "Deficit round-robin credit a receive queue earns per round per unit of weight at the device "
+     "(variants[].device_sched drr).",
+     "convention: one maximum-size frame, as Linux sch_drr's default quantum (psched_mtu: 1500 + 14); NIC "
+     "schedulers' quanta are not published", SC(platform.nic_quantum_bytes), 0},
     {"platform.nic.doorbell_ns", VIO_PT_U32, "ns", "100", 0, 100000, NULL,
      "Core time of a transmit doorbell: the uncached MMIO store that moves a queue pair's transmit tail, before "
      "the core goes on (the store then reaches the device platform.pcie.latency_ns later).",
@@ -519,6 +524,12 @@ static const vio_param rows[] = {
      "rotation: vhost takes up to host.budget packets / host.budget_bytes per turn; rr one packet, wrr "
      "tenants[].weight packets, drr tenants[].weight x host.quantum_bytes bytes of credit (`viosim list`).",
      "baseline: vhost-net's worker (drivers/vhost/net.c weights)", VA(io_sched), 0},
+    {"variants[].device_sched", VIO_PT_ENUM, "", "\"fifo\"", 0, 0, VIO_AXIS_CHOICES("device_sched"),
+     "How the NIC's receive DMA engine shares the link among its queues (US10310974 resource control at the "
+     "device): fifo DMAs in arrival order from one shared receive buffer; rr, wrr and drr split the buffer evenly "
+     "among the queues and pick the next queue to DMA from with that policy (tenants[].weight; drr: weight x "
+     "platform.nic.quantum_bytes bytes per round). It matters when the link is slower than the arrivals.",
+     "baseline: arrival order", VA(device_sched), 0},
     {"variants[].shared_ring", VIO_PT_ENUM, "", "\"per-vm\"", 0, 0, VIO_AXIS_CHOICES("shared_ring"),
      "The LLC ring of copy llc / llc-on-fetch: per-vm gives each VM its own region shared only with the host "
      "(host.shared_ring_entries slots each), and each multicast destination set one region mapped read-only into "

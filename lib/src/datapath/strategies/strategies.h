@@ -113,6 +113,12 @@ typedef struct dp_io_sched {
     dp_io_sched_ops ops;
 } dp_io_sched;
 
+/* variants[].device_sched: the NIC's receive DMA arbiter (strategies/device_sched.c). */
+typedef struct dp_device_sched {
+    const char *name, *help;
+    const char *policy; /* the qos.h policy that picks the next queue, or NULL: arrival order */
+} dp_device_sched;
+
 /* variants[].shared_ring: the regions of the US11412059 LLC ring. */
 typedef struct dp_shared_ring {
     const char *name, *help;
