@@ -61,6 +61,7 @@ typedef struct vio_platform {
     uint32_t pcie_posted_credits; /* root port's posted header credits (inbound writes queued for translation) */
     uint32_t nic_rx_buffer_kib;   /* the NIC's on-chip receive packet buffer */
     uint32_t nic_quantum_bytes;   /* device DRR credit per round per unit of weight (device_sched drr) */
+    uint32_t nic_swq_entries;     /* the NIC's shared work queue depth (tx_submit enqcmd) */
     uint32_t nic_read_tags;       /* the NIC's outstanding read requests (tags) */
     uint32_t nic_doorbell_ns;     /* core time of a transmit doorbell (uncached MMIO store) */
     uint32_t nic_ring_entries;    /* descriptors per receive queue */

@@ -442,6 +442,8 @@ void vio__dp_reset_stats(vio_datapath *dp)
     dp->pcie.tlps = dp->pcie.wire_bytes = 0;
     dp->pcie.busy = 0;
     dp->port.tlps = dp->port.stalls = 0;
+    dp->enq_accepted = dp->enq_retries = 0;
+    dp->swq_peak = dp->swq_len;
     dp->port.stall_ps = 0;
     dp->rxb_peak = dp->rxb_used;
     dp->events = dp->dma_writes = 0;
@@ -456,7 +458,7 @@ void vio__dp_reset_stats(vio_datapath *dp)
         dp_guest *g = &dp->g[v];
         g->busy = g->host_poll = g->guest_spin = 0;
         g->interrupts = g->vm_exits = g->posted = g->batches = 0;
-        g->signals = g->signals_suppressed = g->kicks = g->forwarded = g->fetch_commands = 0;
+        g->signals = g->signals_suppressed = g->kicks = g->forwarded = g->fetch_commands = g->tx_retries = 0;
         vio_vcpu_reset_stats(g->vcpu);
     }
     for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {

@@ -170,7 +170,7 @@ typedef struct dp_guest {
     /* What its transmits did (dp_tx.c): frames sent and blocked, bytes, the device's
      * reads (lines, and lines served by the LLC), first doorbell and last bit on
      * the wire, latency from doorbell store to completion seen by the driver. */
-    uint64_t tx_sent, tx_blocked, tx_bytes, tx_lines, tx_llc_lines;
+    uint64_t tx_sent, tx_blocked, tx_bytes, tx_lines, tx_llc_lines, tx_retries;
     vio_ps tx_first, tx_last;
     vio_hist tx_latency;
     dp_mempool *mp; /* vms[].mempool with copy none: its receive buffers recycle (else NULL) */
@@ -291,6 +291,12 @@ struct vio_datapath {
      * completions) reading each forwarded packet back; NULL when no one forwards. */
     vio_tx *tx;
     vio_submit *submit; /* the consumers' transmit doorbells (one 4 KiB page per queue pair) */
+    /* ENQCMD: when the device takes each command in its shared work queue off it
+     * (FIFO, monotone), and what submitters saw (dp_tx.c). */
+    vio_ps *swq_release;
+    uint32_t swq_head, swq_len;
+    vio_ps swq_last;
+    uint64_t enq_accepted, enq_retries, swq_peak;
     vio_tx_result *txres;
     uint64_t tx_read_bytes;
     vio_ps readback_sum, tx_done;

@@ -227,6 +227,10 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                                   (json_int_t)tx.reads, "read_bytes", (json_int_t)dp->tx_read_bytes,
                                   "readback_mean_ns", tx.packets ? ns(dp->readback_sum) / (double)tx.packets : 0.0,
                                   "tag_waits", (json_int_t)tx.tag_waits));
+    /* ENQCMD: commands the shared work queue accepted, Retry answers, its high-water mark. */
+    json_object_set_new(json_object_get(o, "forward"), "enqcmd",
+                        json_pack("{s:I,s:I,s:I}", "accepted", (json_int_t)dp->enq_accepted, "retries",
+                                  (json_int_t)dp->enq_retries, "swq_peak", (json_int_t)dp->swq_peak));
     json_object_set_new(o, "steady_state", steady_json(dp, &ms));
     /* Sampled mode (platform.llc.sample_sets): the cache figures are estimates from
      * 1 in one_in LLC sets; exact runs have no such key. */

@@ -60,11 +60,12 @@ int vio__tx_init(vio_datapath *dp, vio_err *err)
     int rc = vio_tx_create(&c, &dp->tx, err);
     if (rc == VIO_OK && !(dp->txres = calloc(budget, sizeof *dp->txres)))
         rc = vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
-    /* ENQCMD: the NIC takes each command off its shared work queue as it arrives
-     * (one batch per consumer in flight), so the queue never answers Retry here. */
+    /* ENQCMD: a shared work queue of platform.nic.swq_entries commands. */
     int enq = dp->v->tx_submit == VIO_TX_ENQCMD;
+    if (rc == VIO_OK && enq && !(dp->swq_release = calloc(p->nic_swq_entries, sizeof *dp->swq_release)))
+        rc = vio_err_set(err, VIO_ENOMEM, "datapath: out of memory");
     vio_submit_config sc = {.queue_pairs = dp->nqueues,
-                            .swq_entries = enq ? s->nvms : 0,
+                            .swq_entries = enq ? p->nic_swq_entries : 0,
                             .link_latency = c.link_latency,
                             .issue_ps = (vio_ps)p->nic_doorbell_ns * VIO_PS_PER_NS};
     if (rc == VIO_OK)
@@ -79,7 +80,57 @@ int vio__tx_init(vio_datapath *dp, vio_err *err)
     return rc;
 }
 
-void vio__tx_destroy(vio_datapath *dp) { vio_submit_destroy(dp->submit); }
+void vio__tx_destroy(vio_datapath *dp)
+{
+    vio_submit_destroy(dp->submit);
+    free(dp->swq_release);
+}
+
+static int32_t tag_of(const vio_datapath *dp, const dp_guest *g);
+
+/* The commands the device has taken off its shared work queue by `at`. */
+static void swq_drain(vio_datapath *dp, vio_ps at)
+{
+    while (dp->swq_len && dp->swq_release[dp->swq_head] <= at) {
+        vio_submit_swq_pop(dp->submit, NULL);
+        dp->swq_head = (dp->swq_head + 1) % dp->s->platform.nic_swq_entries;
+        dp->swq_len--;
+    }
+}
+
+/* ENQCMD of one batch's command: while the shared work queue is full when the
+ * command reaches the device, the answer is Retry (ZF=1) and the driver issues it
+ * again at once; each try costs the core the issue and the round trip. Returns
+ * the accepted try (its PASID is the thread's IA32_PASID) and advances *t. */
+static int enqcmd(vio_datapath *dp, dp_guest *g, uint32_t asked, vio_ps *t, vio_submit_result *r)
+{
+    const vio_platform *p = &dp->s->platform;
+    vio_ps to_device = (vio_ps)p->nic_doorbell_ns * VIO_PS_PER_NS + (vio_ps)p->pcie_latency_ns * VIO_PS_PER_NS;
+    for (;;) {
+        swq_drain(dp, *t + to_device);
+        int rc = vio_submit_enqcmd(dp->submit, tag_of(dp, g), asked, *t, r);
+        if (rc != VIO_OK || r->status != VIO_SUBMIT_RETRY)
+            return rc;
+        dp->enq_retries++;
+        g->tx_retries++;
+        *t = r->core_done;
+    }
+}
+
+/* The device takes the accepted command off the queue once it has fetched the
+ * batch's descriptors, and not before the command ahead of it (a FIFO). */
+static void swq_push(vio_datapath *dp, vio_ps at_device, const vio_tx_result *res, uint32_t n)
+{
+    vio_ps rel = at_device > dp->swq_last ? at_device : dp->swq_last;
+    for (uint32_t k = 0; k < n; k++)
+        if (res[k].desc_at > rel)
+            rel = res[k].desc_at;
+    dp->swq_last = rel;
+    dp->swq_release[(dp->swq_head + dp->swq_len++) % dp->s->platform.nic_swq_entries] = rel;
+    dp->enq_accepted++;
+    if (dp->swq_len > dp->swq_peak)
+        dp->swq_peak = dp->swq_len;
+}
 
 static int32_t tag_of(const vio_datapath *dp, const dp_guest *g)
 {
@@ -141,12 +192,11 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
         asked = dp->tn[tn->p.victim].p.pasid; /* the PASID its work names */
     }
     vio_submit_result r;
-    int rc = dp->v->tx_submit == VIO_TX_ENQCMD ? vio_submit_enqcmd(dp->submit, tag_of(dp, g), asked, *t, &r)
-                                               : vio_submit_doorbell(dp->submit, tag_of(dp, g), g->queue, *t, &r);
-    uint32_t used = own; /* doorbell: the NIC stamps the queue's PASID, from its context */
-    if (rc == VIO_OK && r.status == VIO_SUBMIT_OK && dp->v->tx_submit == VIO_TX_ENQCMD &&
-        !vio_submit_swq_pop(dp->submit, &used))
-        rc = VIO_EINVAL;
+    int enq = dp->v->tx_submit == VIO_TX_ENQCMD;
+    int rc = enq ? enqcmd(dp, g, asked, t, &r) : vio_submit_doorbell(dp->submit, tag_of(dp, g), g->queue, *t, &r);
+    /* Doorbell: the NIC stamps the queue's PASID, from its context; ENQCMD: the
+     * device received the thread's IA32_PASID, whatever the command said. */
+    uint32_t used = enq ? r.pasid : own;
     if (rc != VIO_OK || r.status != VIO_SUBMIT_OK) {
         vio__dp_broken(dp, "vm%u's own transmit submission failed", g->vm);
         g->ntx = 0;
@@ -162,6 +212,8 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
         g->ntx = 0;
         return;
     }
+    if (enq)
+        swq_push(dp, r.at_device, dp->txres, g->ntx);
     for (uint32_t k = 0; k < g->ntx; k++) {
         const vio_tx_result *o = &dp->txres[k];
         /* A blocked frame's buffer is back once the device gave up on it. */
@@ -201,7 +253,8 @@ json_t *vio__tx_json(const vio_datapath *dp, const dp_guest *g)
 {
     vio_ps span = g->tx_last > g->tx_first ? g->tx_last - g->tx_first : 0;
     const dp_tenant *tn = dp->tn ? &dp->tn[g->vm] : NULL;
-    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:f,s:I,s:I,s:I,s:I}", "completion",
+    return json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:f,s:I,s:I,s:I,s:I}", "enqcmd_retries",
+                     (json_int_t)g->tx_retries, "completion",
                      dp->notify->spins ? "poll" : "interrupt", "submit",
                      dp->v->tx_submit == VIO_TX_ENQCMD ? "enqcmd" : "doorbell", "packets", (json_int_t)g->tx_sent, "blocked",
                      (json_int_t)g->tx_blocked, "bytes", (json_int_t)g->tx_bytes, "throughput_gbps",

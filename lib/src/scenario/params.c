@@ -175,6 +175,13 @@ static const vio_param rows[] = {
      "(variants[].device_sched drr).",
      "convention: one maximum-size frame, as Linux sch_drr's default quantum (psched_mtu: 1500 + 14); NIC "
      "schedulers' quanta are not published", SC(platform.nic_quantum_bytes), 0},
+    {"platform.nic.swq_entries", VIO_PT_U32, "commands", "128", 1, 4096, NULL,
+     "Depth of the NIC's shared work queue (variants[].tx_submit enqcmd). The device takes commands off it in "
+     "order, each once it has fetched the transmit descriptors the command names; an ENQCMD that finds it full "
+     "is answered Retry and the driver issues it again at once (each try a link round trip of the core's time).",
+     "Intel DSA 1.0 on Sapphire Rapids, accel-config list: work_queue_size 128 (max_work_queues_size, the device's "
+     "WQ entries, shared by up to 8 WQs; here all in one shared WQ, an upper bound); an ENQCMD NIC's depth is not "
+     "published", SC(platform.nic_swq_entries), 0},
     {"platform.nic.doorbell_ns", VIO_PT_U32, "ns", "100", 0, 100000, NULL,
      "Core time of a transmit doorbell: the uncached MMIO store that moves a queue pair's transmit tail, before "
      "the core goes on (the store then reaches the device platform.pcie.latency_ns later).",
