@@ -222,7 +222,7 @@ START_TEST(test_run_refuses_over_max_memory)
     const char *chk[] = {VIOSIM_BINARY, "check", "scenarios/default.json", "--set", "platform.cores=1024", "--set",
                          "platform.l1.size_kib=1048576", "--set", "platform.l1.ways=16", NULL};
     ck_assert_int_eq(run_cli(chk, out, sizeof out, err, sizeof err), 0);
-    ck_assert_msg(strstr(err, "  baseline: estimated memory 524312.4 MiB") &&
+    ck_assert_msg(strstr(err, "  baseline: estimated memory 524312.9 MiB") &&
                       strstr(err, "(largest platform.l1.size_kib: 524288.3 MiB for 1024 cores x 1048576 KiB), at "
                                   "most 600000 events, arrivals over 0.203 s of simulated time\n"),
                   "%s", err);
