@@ -44,11 +44,10 @@ static int cmp_ps(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median translation latency (ns) of random 64 B reads in a `window`, after as
- * many warm-up reads. */
-static double median_ns(uint64_t window, uint64_t page)
+/* An IOMMU whose page walks read through `ms`, with PASID 1 of RID mapping
+ * `window` (rounded up to whole pages of `page` bytes) at IOVA 4 GiB. */
+static vio_iommu *make_iommu(vio_memsys *ms, uint64_t window, uint64_t page)
 {
-    vio_memsys *ms = make_memsys();
     vio_iommu_config cfg;
     vio_iommu_config_default(&cfg);
     cfg.read_line = walk_read;
@@ -61,6 +60,15 @@ static double median_ns(uint64_t window, uint64_t page)
     ck_assert_int_eq(vio_iommu_set_pasid(m, RID, 1, &pe, NULL), VIO_OK);
     uint64_t mapped = (window + page - 1) / page * page;
     ck_assert_int_eq(vio_iommu_map(m, 1, 1ull << 32, 1ull << 40, mapped, page, true, NULL), VIO_OK);
+    return m;
+}
+
+/* Median translation latency (ns) of random 64 B reads in a `window`, after as
+ * many warm-up reads. */
+static double median_ns(uint64_t window, uint64_t page)
+{
+    vio_memsys *ms = make_memsys();
+    vio_iommu *m = make_iommu(ms, window, page);
     static vio_ps lat[SAMPLES];
     uint64_t x = 0x9e3779b97f4a7c15ull;
     vio_ps now = 0;
@@ -138,18 +146,7 @@ static double write_gbps(uint64_t window, uint64_t page, uint32_t credits)
     vio_scenario_destroy(sc);
     vio_pcie_port port;
     ck_assert_int_eq(vio_pcie_port_init(&port, credits), 0);
-    vio_iommu_config cfg;
-    vio_iommu_config_default(&cfg);
-    cfg.read_line = walk_read;
-    cfg.read_ctx = ms;
-    vio_iommu *m;
-    ck_assert_int_eq(vio_iommu_create(&cfg, &m, NULL), VIO_OK);
-    vio_iommu_context ce = {.present = true, .pasid_enable = true, .max_pasid = VIO_PASID_MAX};
-    vio_iommu_pasid_entry pe = {.present = true, .pgtt = VIO_PGTT_FIRST_LEVEL, .did = 1, .fl_table = 1};
-    ck_assert_int_eq(vio_iommu_set_context(m, RID, &ce, NULL), VIO_OK);
-    ck_assert_int_eq(vio_iommu_set_pasid(m, RID, 1, &pe, NULL), VIO_OK);
-    uint64_t mapped = (window + page - 1) / page * page;
-    ck_assert_int_eq(vio_iommu_map(m, 1, 1ull << 32, 1ull << 40, mapped, page, true, NULL), VIO_OK);
+    vio_iommu *m = make_iommu(ms, window, page);
     uint64_t x = 0x9e3779b97f4a7c15ull;
     vio_ps ready = 0, first = 0, last = 0;
     for (int k = 0; k < 2 * WR_SAMPLES; k++) {
