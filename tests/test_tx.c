@@ -63,6 +63,61 @@ START_TEST(test_single_frame_latency_is_the_sum_of_its_costs)
 }
 END_TEST
 
+/* A forwarder taking interrupts (dp_tx.c): one MSI-X vector per queue pair, so a
+ * transmit completion costs its core a handler only when it finds the core idle.
+ * At a low rate every completion does: one transmit interrupt per frame, and the
+ * core's time per packet grows by at least the handler (host.irq_cycles +
+ * vms[].irq_cycles) over a consumer that does not forward, by no more than that
+ * plus the descriptor store and the doorbell. Near line rate the completions come
+ * while the core polls and fold into its polls; a polling consumer takes none. */
+static json_t *run_forwarder(int forward, double gbps, const char *notify, uint32_t packets)
+{
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\":\"txirq\",\"host\":{\"core\":0},"
+             "\"vms\":[{\"core\":1,\"kind\":\"process\",\"forward\":%s,\"touch_bytes\":64}],"
+             "\"traffic\":{\"packets\":%u,\"flows\":[{\"dst\":0,\"rate_gbps\":%g,\"size\":1500,\"arrival\":\"%s\"}]},"
+             "\"variants\":[{\"name\":\"v\",\"dma\":\"ddio\",\"copy\":\"none\",\"notify\":\"%s\"}]}",
+             forward ? "true" : "false", packets, gbps, gbps < 1 ? "constant" : "poisson", notify);
+    return run_json(json);
+}
+
+START_TEST(test_tx_completion_interrupt_costs_an_idle_core)
+{
+    const uint32_t n = 200;
+    json_t *fwd = run_forwarder(1, 0.1, "posted", n), *rx = run_forwarder(0, 0.1, "posted", n);
+    const json_t *v = vio_test_variant(fwd, "v"), *r = vio_test_variant(rx, "v");
+    ck_assert_int_eq(vio_test_num(v, "vms.0.packets.delivered"), n);
+    ck_assert_int_eq(vio_test_num(v, "vms.0.tx.packets"), n);
+    ck_assert_int_eq(vio_test_num(v, "vms.0.tx.interrupts"), n); /* 120 us apart: each completion finds it idle */
+    ck_assert_int_eq(vio_test_num(v, "vms.0.interrupts"), 2 * n);
+    ck_assert_int_eq(vio_test_num(r, "vms.0.interrupts"), n);
+    vio_scenario *s = vio_test_load("{\"name\":\"d\",\"vms\":[{\"core\":1}],\"traffic\":{\"packets\":1,"
+                                    "\"flows\":[{\"dst\":0,\"rate_gbps\":1,\"size\":64}]},"
+                                    "\"variants\":[{\"name\":\"v\"}]}",
+                                    NULL, 0);
+    const double handler = (double)(s->host.irq_cycles + s->vms[0].irq_cycles) * 1000.0 / s->platform.freq_mhz;
+    const double doorbell = s->platform.nic_doorbell_ns;
+    vio_scenario_destroy(s);
+    double more = vio_test_num(v, "cores.1.busy_ns_per_packet") - vio_test_num(r, "cores.1.busy_ns_per_packet");
+    ck_assert_msg(more >= handler - 0.5 && more <= handler + doorbell + 100.0,
+                  "a forwarded packet costs its core %.1f ns more; the handler is %.1f ns, the doorbell %.1f ns", more,
+                  handler, doorbell);
+    json_decref(fwd);
+    json_decref(rx);
+    /* Near line rate the core is rarely idle when a write-back lands. */
+    json_t *busy = run_forwarder(1, 40, "posted", 20000);
+    v = vio_test_variant(busy, "v");
+    double delivered = vio_test_num(v, "vms.0.packets.delivered"), tx = vio_test_num(v, "vms.0.tx.interrupts");
+    ck_assert_msg(tx > 0 && tx < delivered / 20, "%.0f transmit interrupts for %.0f packets near line rate", tx,
+                  delivered);
+    json_decref(busy);
+    json_t *poll = run_forwarder(1, 0.1, "poll", n);
+    ck_assert_int_eq(vio_test_num(vio_test_variant(poll, "v"), "vms.0.tx.interrupts"), 0);
+    json_decref(poll);
+}
+END_TEST
+
 /* Two tenants that forward, the first an adversary against the second. */
 static json_t *run_attack_by(const char *adversary, const char *iommu, uint32_t packets, const char *submit)
 {
@@ -239,6 +294,7 @@ int main(void)
     tcase_add_test(tc, test_tenant_tx_results);
     tcase_add_test(tc, test_forged_pasid_is_replaced);
     tcase_add_test(tc, test_enqcmd_costs_the_core_a_round_trip);
+    tcase_add_test(tc, test_tx_completion_interrupt_costs_an_idle_core);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);
 }

@@ -413,6 +413,7 @@ void vio_datapath_destroy(vio_datapath *dp)
             free(dp->g[v].txf);
             free(dp->g[v].txslot);
             free(dp->g[v].txm);
+            free(dp->g[v].txirq);
             vio_vcpu_destroy(dp->g[v].vcpu);
         }
     vio__dp_mempool_destroy(dp);
@@ -458,7 +459,7 @@ void vio__dp_reset_stats(vio_datapath *dp)
         dp_guest *g = &dp->g[v];
         g->busy = g->host_poll = g->guest_spin = 0;
         g->interrupts = g->vm_exits = g->posted = g->batches = 0;
-        g->signals = g->signals_suppressed = g->kicks = g->forwarded = g->fetch_commands = g->tx_retries = 0;
+        g->signals = g->signals_suppressed = g->kicks = g->forwarded = g->fetch_commands = g->tx_retries = g->tx_irqs = 0;
         vio_vcpu_reset_stats(g->vcpu);
     }
     for (uint32_t v = 0; dp->tn && v < dp->s->nvms; v++) {

@@ -15,18 +15,34 @@ static vio_ps wake_latency(const vio_datapath *dp, const dp_guest *g, vio_ps rai
     return dp->notify->ops.latency(dp, g, raised);
 }
 
+/* When an idle consumer's handler runs for a transmit completion's interrupt
+ * (dp_tx.c: one vector per queue pair, the receive path's). */
+static vio_ps tx_wake(const vio_datapath *dp, const dp_guest *g)
+{
+    vio_ps raised = vio__tx_irq_next(g);
+    return raised == VIO_PS_NEVER ? raised : raised + wake_latency(dp, g, raised);
+}
+
+/* ... and for its first pending packet. */
+static vio_ps rx_wake(const vio_datapath *dp, const dp_guest *g)
+{
+    vio_ps wake = guest_wakeup(dp, g);
+    return wake == VIO_PS_NEVER ? wake : wake + wake_latency(dp, g, wake);
+}
+
 static vio_ps guest_next(const vio_datapath *dp, uint32_t index)
 {
     const dp_guest *g = &dp->g[index];
     const dp_pkt *first = dp_fifo_peek(&g->in, 0);
+    vio_ps tx = tx_wake(dp, g);
     if (!first)
-        return VIO_PS_NEVER;
+        return tx;
     if (g->fetch_wait) /* spinning on the fetch's completion */
         return g->fetch_ready == VIO_PS_NEVER || g->fetch_ready > g->busy_until ? g->fetch_ready : g->busy_until;
     if (first->t_ready <= g->busy_until)
         return g->busy_until; /* NAPI: it arrived before the poll loop ended, no interrupt */
-    vio_ps wake = guest_wakeup(dp, g);
-    return wake == VIO_PS_NEVER ? wake : wake + wake_latency(dp, g, wake);
+    vio_ps rx = rx_wake(dp, g);
+    return tx < rx ? tx : rx;
 }
 
 /* Copy on fetch: the head packet is not in the LLC yet. The guest names it and
@@ -68,19 +84,29 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
     const dp_pkt *first = dp_fifo_peek(&g->in, 0);
     /* Packets at the head whose descriptors were read for the fetch command just answered. */
     uint32_t fetched = 0;
+    int tx_woke = 0;
     if (g->fetch_wait) {
         /* The host has copied the packets the command named into the LLC: carry on with them. */
         g->busy += now - g->busy_until; /* spun waiting for the completion */
         g->fetch_wait = 0;
         fetched = g->fetch_n;
         g->fetch_n = 0;
-    } else if (first->t_ready > g->busy_until) {
-        /* Woken from idle: the interrupt path, then the guest's handler. */
-        vio_ps wake = guest_wakeup(dp, g);
-        dp->notify->ops.take(dp, g, wake, now, &t);
+    } else if (!first || first->t_ready > g->busy_until) {
+        /* Woken from idle: the interrupt path, then the guest's handler. A transmit
+         * completion's interrupt, if it came first, starts the poll that also takes
+         * the packets that have arrived by the time it runs. */
+        tx_woke = !first || tx_wake(dp, g) < rx_wake(dp, g);
+        if (tx_woke) {
+            dp->notify->ops.take(dp, g, vio__tx_irq_next(g), now, &t);
+            g->tx_irqs++;
+        } else {
+            dp->notify->ops.take(dp, g, guest_wakeup(dp, g), now, &t);
+        }
     }
-    g->batches++;
     vio_ps batch_start = t;
+    first = dp_fifo_peek(&g->in, 0);
+    if (!tx_woke || (first && first->t_ready <= batch_start))
+        g->batches++; /* a transmit interrupt's poll may find no packet */
     int direct = dp->copy->direct;
     dp_ring *nic = &dp->nic_rings[g->queue];
     for (uint32_t n = 0; n < vm->budget; n++) {
@@ -146,6 +172,7 @@ static void guest_step(vio_datapath *dp, uint32_t index, vio_ps now)
     }
     g->busy += t - now;
     g->busy_until = t;
+    vio__tx_irq_fold(g, t);
     /* NAPI keeps polling while work is there: whatever the host delivers before t
      * (even in a later step of the host) is taken without an interrupt, see
      * vio__guest_next. */

@@ -173,6 +173,12 @@ typedef struct dp_guest {
     uint64_t tx_sent, tx_blocked, tx_bytes, tx_lines, tx_llc_lines, tx_retries;
     vio_ps tx_first, tx_last;
     vio_hist tx_latency;
+    /* Transmit completions with MSI-X (dp_tx.c): the write-backs whose interrupt
+     * may still find its core idle, in time order (a growable ring), and the
+     * transmit interrupts it took. */
+    vio_ps *txirq;
+    uint32_t txirq_head, txirq_len, txirq_cap;
+    uint64_t tx_irqs;
     dp_mempool *mp; /* vms[].mempool with copy none: its receive buffers recycle (else NULL) */
 } dp_guest;
 
@@ -450,6 +456,11 @@ void vio__tx_destroy(vio_datapath *dp);
 void vio__tx_post(vio_datapath *dp, dp_guest *g, const dp_pkt *p, vio_ps *t);
 /* Ring the doorbell for the batch at *t and send it; frees the receive slots. */
 void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t);
+/* The earliest transmit completion interrupt still pending (VIO_PS_NEVER: none),
+ * and, at the end of a step, dropping those raised while its core was busy (NAPI
+ * had the queue's vector masked: its poll cleans them). */
+vio_ps vio__tx_irq_next(const dp_guest *g);
+void vio__tx_irq_fold(dp_guest *g, vio_ps busy_until);
 json_t *vio__tx_json(const vio_datapath *dp, const dp_guest *g);
 /* dp_pasid.c, for a tenant's transmit: the frame's addresses in its PASID's
  * space (an adversary's may name the victim's buffer), and the translation

@@ -62,6 +62,10 @@ int vio__dp_register_stats(vio_datapath *dp, vio_err *err)
         if (rc == VIO_OK && dp->copy->direct && dp->s->vms[v].forward)
             rc = vio_stats_counter(dp->stats, &g->forwarded, "packets it sent back out (direct delivery)", err,
                                    "guests.vm%u.forwarded", v);
+        if (rc == VIO_OK && dp->copy->direct && dp->s->vms[v].forward && !dp->notify->spins)
+            rc = vio_stats_counter(dp->stats, &g->tx_irqs,
+                                   "transmit completion interrupts that found its core idle (dp_tx.c)", err,
+                                   "guests.vm%u.tx_interrupts", v);
     }
     /* Little's law (dp_occupancy.c): per consumer, then the total. */
     for (uint32_t v = 0; rc == VIO_OK && v <= dp->s->nvms; v++) {

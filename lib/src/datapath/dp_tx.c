@@ -13,9 +13,23 @@
  * on the device.
  *
  * TX latency here: from the doorbell store to the completion seen by the driver.
+ *
+ * Completion interrupts cost the consumer's core. Its queue pair has one MSI-X
+ * vector for receive and transmit (a combined channel, as Linux's i40e, ice and
+ * mlx5 drivers set them up), so a write-back's interrupt is taken only when it
+ * finds the core idle: while the consumer polls (a NAPI poll, its receive batch),
+ * the driver has the vector masked and the poll cleans what was written back.
+ * An interrupt that finds it idle costs what a receive interrupt does (the
+ * notify strategy's path: a native MSI-X for a process, the vCPU path for a VM,
+ * then vms[].irq_cycles), and the poll it starts also takes the packets that have
+ * arrived by then (dp_guest.c). tx.interrupts counts them.
+ *
  * Limits: TX traffic is what forwarders send (no separate transmit source); the
- * completion interrupt's handler is not charged to the consumer's core (the
- * forwarder does not wait for it: it frees buffers at read completion). */
+ * driver's reads of the write-backs are not modelled (the device's write-back
+ * does not go through the memory model); DPDK's PMDs take no transmit interrupts
+ * at all (tx_burst frees what it finds written back), which viosim cannot express
+ * yet: a process consumer with notify exit or posted takes them as the kernel's
+ * driver would. */
 #include "datapath/dp_internal.h"
 
 #include <stdlib.h>
@@ -132,6 +146,39 @@ static void swq_push(vio_datapath *dp, vio_ps at_device, const vio_tx_result *re
         dp->swq_peak = dp->swq_len;
 }
 
+/* A write-back's MSI-X, kept in time order (the device's write-backs share one
+ * upstream lane, so they come almost always in order: the insertion scans back). */
+static int tx_irq_push(dp_guest *g, vio_ps at)
+{
+    if (g->txirq_len == g->txirq_cap) {
+        uint32_t cap = g->txirq_cap ? 2 * g->txirq_cap : 64;
+        vio_ps *n = malloc(cap * sizeof *n);
+        if (!n)
+            return 0;
+        for (uint32_t k = 0; k < g->txirq_len; k++)
+            n[k] = g->txirq[(g->txirq_head + k) % g->txirq_cap];
+        free(g->txirq);
+        g->txirq = n;
+        g->txirq_cap = cap;
+        g->txirq_head = 0;
+    }
+    uint32_t k = g->txirq_len++;
+    for (; k > 0 && g->txirq[(g->txirq_head + k - 1) % g->txirq_cap] > at; k--)
+        g->txirq[(g->txirq_head + k) % g->txirq_cap] = g->txirq[(g->txirq_head + k - 1) % g->txirq_cap];
+    g->txirq[(g->txirq_head + k) % g->txirq_cap] = at;
+    return 1;
+}
+
+vio_ps vio__tx_irq_next(const dp_guest *g) { return g->txirq_len ? g->txirq[g->txirq_head] : VIO_PS_NEVER; }
+
+void vio__tx_irq_fold(dp_guest *g, vio_ps busy_until)
+{
+    while (g->txirq_len && g->txirq[g->txirq_head] <= busy_until) {
+        g->txirq_head = (g->txirq_head + 1) % g->txirq_cap;
+        g->txirq_len--;
+    }
+}
+
 static int32_t tag_of(const vio_datapath *dp, const dp_guest *g)
 {
     return dp->tn ? dp->tn[g->vm].tag : (int32_t)g->vm;
@@ -228,6 +275,10 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
             dp->tx_done = done;
         if (o->completed > dp->tx_done)
             dp->tx_done = o->completed;
+        if (o->sent && !dp->notify->spins && !tx_irq_push(g, o->completed)) {
+            vio__dp_broken(dp, "vm%u: out of memory for its transmit completions", g->vm);
+            break;
+        }
         if (!g->txm[k])
             continue;
         g->tx_lines += o->lines;
@@ -253,9 +304,9 @@ json_t *vio__tx_json(const vio_datapath *dp, const dp_guest *g)
 {
     vio_ps span = g->tx_last > g->tx_first ? g->tx_last - g->tx_first : 0;
     const dp_tenant *tn = dp->tn ? &dp->tn[g->vm] : NULL;
-    return json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:f,s:I,s:I,s:I,s:I}", "enqcmd_retries",
-                     (json_int_t)g->tx_retries, "completion",
-                     dp->notify->spins ? "poll" : "interrupt", "submit",
+    return json_pack("{s:I,s:s,s:I,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:f,s:I,s:I,s:I,s:I}", "enqcmd_retries",
+                     (json_int_t)g->tx_retries, "completion", dp->notify->spins ? "poll" : "interrupt",
+                     "interrupts", (json_int_t)g->tx_irqs, "submit",
                      dp->v->tx_submit == VIO_TX_ENQCMD ? "enqcmd" : "doorbell", "packets", (json_int_t)g->tx_sent, "blocked",
                      (json_int_t)g->tx_blocked, "bytes", (json_int_t)g->tx_bytes, "throughput_gbps",
                      span ? (double)g->tx_bytes * 8.0 / ((double)span / 1e12) / 1e9 : 0.0, "latency_ns",
