@@ -285,7 +285,9 @@ START_TEST(err_unknown_key)
     expect_err("{'vms':[{'core':1,'cpu':2}]," MIN_FLOWS "}",
                "s.json: vms[0]: unknown key \"cpu\" (expected one of: budget, core, fetch_batch, fetch_cycles, forward, irq_cycles, kind, "
                "mempool, mempool_buffers, mempool_cache, process_cycles, ring_entries, service, touch_bytes, "
-               "tx_free_batch, tx_queue, tx_ring_entries)");
+               "tx_completion, tx_free_batch, tx_queue, tx_ring_entries)");
+    expect_err("{'vms':[{'core':1,'tx_completion':'interrupt'}]," MIN_FLOWS "}",
+               "s.json: vms[0].tx_completion: expected one of \"auto\", \"kernel\", \"reap\", got \"interrupt\"");
 }
 END_TEST
 

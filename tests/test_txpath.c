@@ -88,6 +88,24 @@ START_TEST(t_polling_sees_the_next_tick)
 }
 END_TEST
 
+/* A reaping driver (DPDK) takes no signal: the completion is the write-back
+ * landing, with no MSI-X behind it on the link, whether the configuration says
+ * interrupt or poll for the other queue pairs. */
+START_TEST(t_reap_takes_no_signal)
+{
+    ck_assert_int_eq(vio_tx_create(&cfg, &tx, NULL), VIO_OK);
+    vio_tx_frame f = {.pasid = 7, .desc_iova = 0x10000, .buf_iova = 0x20000, .bytes = 64, .reap = true};
+    vio_tx_result r, q;
+    ck_assert_int_eq(vio_tx_send_batch(tx, &f, 1, 0, &r), VIO_OK);
+    ck_assert_uint_eq(r.completed, r.wire_done + 30 * NS + ser(16 + 24, cfg.link_mbps) + cfg.link_latency);
+    /* The next frame's write-back finds the link free of an MSI-X. */
+    f.reap = false;
+    ck_assert_int_eq(vio_tx_send_batch(tx, &f, 1, 100 * VIO_PS_PER_US, &q), VIO_OK);
+    ck_assert_uint_eq(q.completed, q.wire_done + 30 * NS + ser(16 + 24, cfg.link_mbps) + ser(4 + 24, cfg.link_mbps) +
+                                       cfg.link_latency);
+}
+END_TEST
+
 /* Time to send `n` frames of 1500 B back to back (all doorbells at 0). */
 static vio_ps burst(uint32_t tags, uint32_t n)
 {
@@ -237,6 +255,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, t_single_frame_is_the_sum_of_its_costs);
     tcase_add_test(tc, t_polling_sees_the_next_tick);
+    tcase_add_test(tc, t_reap_takes_no_signal);
     tcase_add_test(tc, t_tags_bound_throughput);
     tcase_add_test(tc, t_device_read_hit_rate);
     tcase_add_test(tc, t_tx_reads_only_own_memory);

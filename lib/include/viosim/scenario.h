@@ -122,7 +122,14 @@ typedef struct vio_vm_params {
     uint32_t tx_ring_entries; /* transmit descriptors holding forwarded buffers */
     uint32_t tx_queue;        /* a software queue in front of them (FastClick IQUEUE) */
     uint32_t tx_free_batch;   /* descriptors per transmit completion */
+    int tx_completion;        /* enum vio_tx_completion: how a forwarder's driver learns of a transmit completion */
 } vio_vm_params;
+
+/* vms[].tx_completion, the forwarder's driver: a kernel driver (MSI-X when the
+ * consumer sleeps, polled write-backs when it spins) or one that reaps them at its
+ * next burst (DPDK's PMDs take no transmit interrupts: rte_eth_tx_burst frees
+ * what it finds written back); auto: reap for a process, kernel for a VM. */
+enum vio_tx_completion { VIO_TXC_AUTO = 0, VIO_TXC_KERNEL, VIO_TXC_REAP };
 
 /* What consumes a receive queue (vms[].kind): a VM (a vCPU under KVM, its
  * interrupts through viosim/vcpu.h), or a plain process on the host (DPDK on bare

@@ -71,7 +71,7 @@ typedef struct vio_tx_result {
     vio_ps desc_at;         /* descriptor on the device */
     vio_ps payload_at;      /* last payload byte on the device */
     vio_ps wire_done;       /* last bit on the wire */
-    vio_ps completed;       /* completion seen by the driver (interrupt or poll) */
+    vio_ps completed;       /* completion seen by the driver (interrupt or poll), or written back (reap) */
     vio_ps translate_ps;    /* time spent in translations (all reads) */
     uint32_t reads;         /* read requests made (descriptor included) */
     uint32_t lines, llc_lines;
@@ -89,11 +89,14 @@ typedef struct vio_tx vio_tx;
 int vio_tx_create(const vio_tx_config *cfg, vio_tx **out, vio_err *err);
 void vio_tx_destroy(vio_tx *tx);
 /* One frame of `bytes` whose descriptor is at `desc_iova` and payload at
- * `buf_iova`, in the queue pair's `pasid` space. */
+ * `buf_iova`, in the queue pair's `pasid` space. `reap`: its driver takes no
+ * completion signal (a DPDK PMD: no MSI-X, no poll), so `completed` is when the
+ * write-back lands and the driver sees it whenever it next looks. */
 typedef struct vio_tx_frame {
     uint32_t pasid;
     uint64_t desc_iova, buf_iova;
     uint32_t bytes;
+    bool reap;
 } vio_tx_frame;
 
 /* One doorbell that reached the device at `now` and posted `n` frames: the device

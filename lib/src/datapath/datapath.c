@@ -413,7 +413,7 @@ void vio_datapath_destroy(vio_datapath *dp)
             free(dp->g[v].txf);
             free(dp->g[v].txslot);
             free(dp->g[v].txm);
-            free(dp->g[v].txirq);
+            free(dp->g[v].txp);
             vio_vcpu_destroy(dp->g[v].vcpu);
         }
     vio__dp_mempool_destroy(dp);

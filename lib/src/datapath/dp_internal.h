@@ -140,6 +140,16 @@ typedef struct dp_worker {
     int qmin_valid;
 } dp_worker;
 
+/* A transmit completion not yet dealt with by the driver: when it was written
+ * back (and signalled), the doorbell that submitted it, whether it is measured. */
+/* dp_guest.txc: the completion handling vms[].tx_completion resolves to for a variant. */
+enum { DP_TXC_INTERRUPT = 1, DP_TXC_POLL, DP_TXC_REAP };
+
+typedef struct dp_txpend {
+    vio_ps at, issued;
+    uint8_t measured;
+} dp_txpend;
+
 typedef struct dp_guest {
     uint32_t core, vm, agent;
     dp_fifo in;
@@ -173,11 +183,12 @@ typedef struct dp_guest {
     uint64_t tx_sent, tx_blocked, tx_bytes, tx_lines, tx_llc_lines, tx_retries;
     vio_ps tx_first, tx_last;
     vio_hist tx_latency;
-    /* Transmit completions with MSI-X (dp_tx.c): the write-backs whose interrupt
-     * may still find its core idle, in time order (a growable ring), and the
-     * transmit interrupts it took. */
-    vio_ps *txirq;
-    uint32_t txirq_head, txirq_len, txirq_cap;
+    /* How its driver learns of transmit completions (DP_TXC_*), and the completions it has not dealt with yet, in
+     * time order (a growable ring): with interrupt those whose MSI-X may still
+     * find its core idle, with reap those its next transmit burst will see (dp_tx.c). */
+    int txc;
+    struct dp_txpend *txp;
+    uint32_t txp_head, txp_len, txp_cap;
     uint64_t tx_irqs;
     dp_mempool *mp; /* vms[].mempool with copy none: its receive buffers recycle (else NULL) */
 } dp_guest;

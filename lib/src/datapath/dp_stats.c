@@ -62,7 +62,7 @@ int vio__dp_register_stats(vio_datapath *dp, vio_err *err)
         if (rc == VIO_OK && dp->copy->direct && dp->s->vms[v].forward)
             rc = vio_stats_counter(dp->stats, &g->forwarded, "packets it sent back out (direct delivery)", err,
                                    "guests.vm%u.forwarded", v);
-        if (rc == VIO_OK && dp->copy->direct && dp->s->vms[v].forward && !dp->notify->spins)
+        if (rc == VIO_OK && dp->copy->direct && dp->s->vms[v].forward && g->txc == DP_TXC_INTERRUPT)
             rc = vio_stats_counter(dp->stats, &g->tx_irqs,
                                    "transmit completion interrupts that found its core idle (dp_tx.c)", err,
                                    "guests.vm%u.tx_interrupts", v);

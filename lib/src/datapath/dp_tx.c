@@ -8,28 +8,27 @@
  * of at most MRRS, a tag each, completions of at most MPS), each read translated
  * by the IOMMU under the queue pair's PASID and owner-checked
  * (vio__pasid_tx_translate), serialises each frame onto the wire, writes the
- * completion back, and raises MSI-X (or the driver sees the write-back at its
- * next poll, with notify: poll). The receive slot is free once the payload is
- * on the device.
+ * completion back and signals it as the driver wants (below). The receive slot
+ * is free once the payload is on the device.
  *
  * TX latency here: from the doorbell store to the completion seen by the driver.
  *
- * Completion interrupts cost the consumer's core. Its queue pair has one MSI-X
+ * Completions (vms[].tx_completion): a kernel driver's queue pair has one MSI-X
  * vector for receive and transmit (a combined channel, as Linux's i40e, ice and
  * mlx5 drivers set them up), so a write-back's interrupt is taken only when it
- * finds the core idle: while the consumer polls (a NAPI poll, its receive batch),
- * the driver has the vector masked and the poll cleans what was written back.
- * An interrupt that finds it idle costs what a receive interrupt does (the
- * notify strategy's path: a native MSI-X for a process, the vCPU path for a VM,
- * then vms[].irq_cycles), and the poll it starts also takes the packets that have
- * arrived by then (dp_guest.c). tx.interrupts counts them.
+ * finds the core idle: while the consumer polls (a NAPI poll, its receive batch)
+ * the driver has the vector masked and the poll cleans what was written back. An
+ * interrupt that finds it idle costs what a receive interrupt does (the notify
+ * strategy's path: a native MSI-X for a process, the vCPU path for a VM, then
+ * vms[].irq_cycles), and the poll it starts also takes the packets that have
+ * arrived by then (dp_guest.c); tx.interrupts counts them. A spinning kernel
+ * driver polls its write-backs instead. A DPDK PMD (reap, auto's choice for a
+ * process) arms no transmit interrupt: tx_burst sees what has been written back,
+ * so its TX latency ends at the next burst.
  *
  * Limits: TX traffic is what forwarders send (no separate transmit source); the
  * driver's reads of the write-backs are not modelled (the device's write-back
- * does not go through the memory model); DPDK's PMDs take no transmit interrupts
- * at all (tx_burst frees what it finds written back), which viosim cannot express
- * yet: a process consumer with notify exit or posted takes them as the kernel's
- * driver would. */
+ * does not go through the memory model). */
 #include "datapath/dp_internal.h"
 
 #include <stdlib.h>
@@ -53,6 +52,14 @@ int vio__tx_init(vio_datapath *dp, vio_err *err)
     }
     if (!dp->copy->direct || !fwd)
         return VIO_OK;
+    /* Each forwarder's completion handling (vms[].tx_completion; auto: a process is a
+     * DPDK application, a VM a kernel driver that sleeps or spins as it receives). */
+    for (uint32_t v = 0; v < s->nvms; v++) {
+        int txc = s->vms[v].tx_completion;
+        if (txc == VIO_TXC_AUTO)
+            txc = s->vms[v].kind == VIO_CONSUMER_PROCESS ? VIO_TXC_REAP : VIO_TXC_KERNEL;
+        dp->g[v].txc = txc == VIO_TXC_REAP ? DP_TXC_REAP : dp->notify->spins ? DP_TXC_POLL : DP_TXC_INTERRUPT;
+    }
     const vio_platform *p = &s->platform;
     vio_tx_config c;
     vio_tx_config_default(&c);
@@ -146,36 +153,55 @@ static void swq_push(vio_datapath *dp, vio_ps at_device, const vio_tx_result *re
         dp->swq_peak = dp->swq_len;
 }
 
-/* A write-back's MSI-X, kept in time order (the device's write-backs share one
- * upstream lane, so they come almost always in order: the insertion scans back). */
-static int tx_irq_push(dp_guest *g, vio_ps at)
+/* A completion the driver has yet to deal with, kept in time order (the device's
+ * write-backs share one upstream lane, so they come almost always in order: the
+ * insertion scans back). */
+static int txp_push(dp_guest *g, dp_txpend e)
 {
-    if (g->txirq_len == g->txirq_cap) {
-        uint32_t cap = g->txirq_cap ? 2 * g->txirq_cap : 64;
-        vio_ps *n = malloc(cap * sizeof *n);
+    if (g->txp_len == g->txp_cap) {
+        uint32_t cap = g->txp_cap ? 2 * g->txp_cap : 64;
+        dp_txpend *n = malloc(cap * sizeof *n);
         if (!n)
             return 0;
-        for (uint32_t k = 0; k < g->txirq_len; k++)
-            n[k] = g->txirq[(g->txirq_head + k) % g->txirq_cap];
-        free(g->txirq);
-        g->txirq = n;
-        g->txirq_cap = cap;
-        g->txirq_head = 0;
+        for (uint32_t k = 0; k < g->txp_len; k++)
+            n[k] = g->txp[(g->txp_head + k) % g->txp_cap];
+        free(g->txp);
+        g->txp = n;
+        g->txp_cap = cap;
+        g->txp_head = 0;
     }
-    uint32_t k = g->txirq_len++;
-    for (; k > 0 && g->txirq[(g->txirq_head + k - 1) % g->txirq_cap] > at; k--)
-        g->txirq[(g->txirq_head + k) % g->txirq_cap] = g->txirq[(g->txirq_head + k - 1) % g->txirq_cap];
-    g->txirq[(g->txirq_head + k) % g->txirq_cap] = at;
+    uint32_t k = g->txp_len++;
+    for (; k > 0 && g->txp[(g->txp_head + k - 1) % g->txp_cap].at > e.at; k--)
+        g->txp[(g->txp_head + k) % g->txp_cap] = g->txp[(g->txp_head + k - 1) % g->txp_cap];
+    g->txp[(g->txp_head + k) % g->txp_cap] = e;
     return 1;
 }
 
-vio_ps vio__tx_irq_next(const dp_guest *g) { return g->txirq_len ? g->txirq[g->txirq_head] : VIO_PS_NEVER; }
+static void txp_pop(dp_guest *g)
+{
+    g->txp_head = (g->txp_head + 1) % g->txp_cap;
+    g->txp_len--;
+}
+
+vio_ps vio__tx_irq_next(const dp_guest *g)
+{
+    return g->txc == DP_TXC_INTERRUPT && g->txp_len ? g->txp[g->txp_head].at : VIO_PS_NEVER;
+}
 
 void vio__tx_irq_fold(dp_guest *g, vio_ps busy_until)
 {
-    while (g->txirq_len && g->txirq[g->txirq_head] <= busy_until) {
-        g->txirq_head = (g->txirq_head + 1) % g->txirq_cap;
-        g->txirq_len--;
+    while (g->txc == DP_TXC_INTERRUPT && g->txp_len && g->txp[g->txp_head].at <= busy_until)
+        txp_pop(g);
+}
+
+/* reap: the burst at t first looks at the ring's write-backs (DPDK's tx_burst
+ * freeing what the NIC has written back): the driver sees those completions now. */
+static void txp_reap(dp_guest *g, vio_ps t)
+{
+    while (g->txc == DP_TXC_REAP && g->txp_len && g->txp[g->txp_head].at <= t) {
+        if (g->txp[g->txp_head].measured)
+            vio_hist_add(&g->tx_latency, t - g->txp[g->txp_head].issued);
+        txp_pop(g);
     }
 }
 
@@ -196,6 +222,7 @@ void vio__tx_post(vio_datapath *dp, dp_guest *g, const dp_pkt *p, vio_ps *t)
     vio_tx_frame f = {.desc_iova = txd, .buf_iova = p->buf, .bytes = p->bytes};
     if (dp->tn) /* the addresses of its PASID's space */
         vio__pasid_tx_frame(dp, g->queue, p->slot, p->bytes, &f);
+    f.reap = g->txc == DP_TXC_REAP;
     g->txm[g->ntx] = (uint8_t)dp_measured(p);
     g->txf[g->ntx] = f;
     g->txslot[g->ntx++] = p->slot;
@@ -231,6 +258,7 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
      * NIC fetches the descriptors, then reads each payload. */
     if (g->mp) /* tx_burst first frees the buffers whose completion it sees */
         vio__dp_mempool_tx_reap(g, *t);
+    txp_reap(g, *t);
     vio_ps issued = *t;
     uint32_t own = tn ? tn->p.pasid : 0x100 + g->vm, asked = own;
     int forge = attack && tn->adv->attack == VIO_ADV_TX_FORGED_PASID;
@@ -275,7 +303,9 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
             dp->tx_done = done;
         if (o->completed > dp->tx_done)
             dp->tx_done = o->completed;
-        if (o->sent && !dp->notify->spins && !tx_irq_push(g, o->completed)) {
+        /* Its completion: an interrupt that may find the core idle, or one the next burst sees. */
+        int pend = o->sent && (g->txc == DP_TXC_INTERRUPT || (g->txc == DP_TXC_REAP && g->txm[k]));
+        if (pend && !txp_push(g, (dp_txpend){o->completed, issued, g->txm[k]})) {
             vio__dp_broken(dp, "vm%u: out of memory for its transmit completions", g->vm);
             break;
         }
@@ -293,7 +323,8 @@ void vio__tx_flush(vio_datapath *dp, dp_guest *g, vio_ps *t)
         g->tx_bytes += g->txf[k].bytes;
         if (o->wire_done > g->tx_last)
             g->tx_last = o->wire_done;
-        vio_hist_add(&g->tx_latency, o->completed - issued);
+        if (g->txc != DP_TXC_REAP)
+            vio_hist_add(&g->tx_latency, o->completed - issued);
     }
     g->ntx = 0;
 }
@@ -304,9 +335,13 @@ json_t *vio__tx_json(const vio_datapath *dp, const dp_guest *g)
 {
     vio_ps span = g->tx_last > g->tx_first ? g->tx_last - g->tx_first : 0;
     const dp_tenant *tn = dp->tn ? &dp->tn[g->vm] : NULL;
-    return json_pack("{s:I,s:s,s:I,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:f,s:I,s:I,s:I,s:I}", "enqcmd_retries",
-                     (json_int_t)g->tx_retries, "completion", dp->notify->spins ? "poll" : "interrupt",
-                     "interrupts", (json_int_t)g->tx_irqs, "submit",
+    static const char *const txc[] = {"", "interrupt", "poll", "reap"};
+    uint64_t unseen = 0; /* reap: sent, measured, and no later burst saw the completion */
+    for (uint32_t k = 0; g->txc == DP_TXC_REAP && k < g->txp_len; k++)
+        unseen += g->txp[(g->txp_head + k) % g->txp_cap].measured;
+    return json_pack("{s:I,s:s,s:I,s:I,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:f,s:I,s:I,s:I,s:I}", "enqcmd_retries",
+                     (json_int_t)g->tx_retries, "completion", txc[g->txc], "interrupts", (json_int_t)g->tx_irqs,
+                     "unseen", (json_int_t)unseen, "submit",
                      dp->v->tx_submit == VIO_TX_ENQCMD ? "enqcmd" : "doorbell", "packets", (json_int_t)g->tx_sent, "blocked",
                      (json_int_t)g->tx_blocked, "bytes", (json_int_t)g->tx_bytes, "throughput_gbps",
                      span ? (double)g->tx_bytes * 8.0 / ((double)span / 1e12) / 1e9 : 0.0, "latency_ns",

@@ -283,7 +283,9 @@ int vio_tx_send_batch(vio_tx *tx, const vio_tx_frame *frames, uint32_t n, vio_ps
                 vio_ps s = lane_place(tx, &tx->up, later(t, tx->wb_free), wbx);
                 tx->wb_free = s + wbx;
                 vio_ps wb = tx->wb_free + c->link_latency;
-                if (c->interrupt) {
+                if (frames[k].reap) {
+                    o->completed = wb;
+                } else if (c->interrupt) {
                     tx->wb_free += vio_bytes_to_ps(MSI_BYTES + c->tlp_overhead, c->link_mbps);
                     o->completed = tx->wb_free + c->link_latency;
                 } else {

@@ -451,6 +451,16 @@ static const vio_param rows[] = {
      "vms[].mempool with forward: the NIC reports transmit completions every this many descriptors; the "
      "buffers are freed, in order, when the consumer next sees one.",
      "DPDK mlx5 MLX5_TX_COMP_THRESH 32 (drivers/net/mlx5/mlx5_defs.h)", VM(tx_free_batch), 0},
+    {"vms[].tx_completion", VIO_PT_ENUM, "", "\"auto\"", 0, 0, "auto|kernel|reap",
+     "How a forwarder's driver learns of transmit completions. kernel: where the variant's notify takes "
+     "interrupts, the write-back is followed by MSI-X on the queue pair's vector (shared with receive), whose "
+     "handler the core pays when the interrupt finds it idle; where it spins, the driver checks the write-backs "
+     "every irq.poll_cycles. reap: no interrupt, the driver sees what has been written back when it next "
+     "transmits (DPDK's rte_eth_tx_burst); the TX latency then ends at that burst. auto: reap for a process, "
+     "kernel for a VM.",
+     "Linux drivers (i40e, ice, mlx5) clean transmit completions in the NAPI poll their combined RX/TX vector "
+     "schedules; DPDK PMDs set no transmit interrupt and free descriptors in tx_burst (e.g. "
+     "drivers/net/i40e/i40e_rxtx.c i40e_tx_free_bufs)", VM(tx_completion), 0},
 
     /* ---- traffic ---- */
     {"traffic.packets", VIO_PT_U64, "packets", "100000", 1, 1e10, NULL, "Total packets offered across flows.",
