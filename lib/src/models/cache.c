@@ -16,9 +16,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__) && !defined(VIO_CACHE_SCALAR)
-#include <emmintrin.h>
-#endif
+
+#define EMPTY_LINE VIO__EMPTY_LINE
+#define MEMO_SLOTS VIO__MEMO_SLOTS
 
 /* The index functions, registered by name (platform.llc.index); the row of
  * enum value k is table[k] by construction. */
@@ -32,42 +32,6 @@ static const index_row index_table[VIO_CACHE_INDEX_COUNT] = {
 };
 const vio_axis vio_axis_cache_index = {"index", "platform.llc.index", "how a line address selects its cache set",
                                        VIO_AXIS_ROWS(index_row, index_table, VIO_CACHE_INDEX_COUNT)};
-
-#define EMPTY_LINE UINT64_MAX
-#define MEMO_SLOTS 8u /* recent (line, set) pairs of a hashed index, direct-mapped by the line's low bits */
-
-struct index_memo {
-    uint64_t line[MEMO_SLOTS];
-    uint32_t set[MEMO_SLOTS];
-};
-
-struct vio_cache {
-    uint32_t ways, sets;
-    uint32_t stride;    /* fingerprint lanes per set: ways rounded up to a multiple of 4 */
-    uint64_t set_mask;  /* sets - 1 when sets is a power of two, else 0 (use modulo) */
-    unsigned set_bits;  /* width of one fold group of the hash (0 with one set) */
-    /* Hash index with sets = 2^low_bits x slices (slices odd, > 1): see vio_cache_set_of. */
-    unsigned low_bits;
-    uint32_t slices;
-    enum vio_cache_index index;
-    uint32_t all;       /* mask of every way */
-    /* Per set, `stride` lanes each: the low and high 32 bits of each way's line
-     * address (EMPTY_LINE when the way is empty). Lane set * stride + way; a slot
-     * handle (m[], the policy) is set * ways + way. */
-    uint32_t *lo, *hi;
-    /* Coherence state, read only on a hit or a fill: one array, one miss. */
-    struct meta {
-        uint64_t sharers;
-        uint32_t flags;
-    } *m;
-    /* Hashed index only: recent set indices (a pointer, so const lookups may fill it;
-     * shared with a structure of the same geometry, vio__cache_share_index). */
-    struct index_memo *memo;
-    int owns_memo;
-    vio_repl *repl;
-    uint64_t hits[VIO_CLS_COUNT], misses[VIO_CLS_COUNT];
-    uint64_t evictions;
-};
 
 static uint32_t stride_of(uint32_t ways) { return (ways + 3u) & ~3u; }
 
@@ -121,6 +85,7 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
     c->sets = (uint32_t)sets;
     c->stride = stride;
     c->index = cfg->index;
+    c->hashed = c->memo != NULL && sets > 1; /* one set: nothing to select */
     c->all = cfg->ways == 32 ? 0xffffffffu : (1u << cfg->ways) - 1u;
     if ((sets & (sets - 1)) == 0) {
         c->set_mask = sets - 1;
@@ -143,8 +108,8 @@ uint64_t vio_cache_footprint(const vio_cache_config *cfg)
 {
     uint64_t lines = cfg->size_bytes / VIO_LINE_BYTES;
     uint64_t sets = cfg->ways ? lines / cfg->ways : 0;
-    return sizeof(vio_cache) + (cfg->index == VIO_CACHE_INDEX_HASH ? sizeof(struct index_memo) : 0) +
-           lines * sizeof(struct meta) + sets * (uint64_t)stride_of(cfg->ways) * 2u * sizeof(uint32_t) +
+    return sizeof(vio_cache) + (cfg->index == VIO_CACHE_INDEX_HASH ? sizeof(struct vio__index_memo) : 0) +
+           lines * sizeof(struct vio__cache_meta) + sets * (uint64_t)stride_of(cfg->ways) * 2u * sizeof(uint32_t) +
            vio_repl_footprint(cfg->repl, (uint32_t)sets, cfg->ways);
 }
 
@@ -199,80 +164,13 @@ static uint32_t hash_set(const vio_cache *c, uint64_t line)
     return (slice << c->low_bits) | (uint32_t)(h & ((1ull << c->low_bits) - 1u));
 }
 
-static inline uint32_t set_index(const vio_cache *c, uint64_t line)
-{
-    if (c->index != VIO_CACHE_INDEX_HASH || c->sets == 1) /* one set: nothing to select */
-        return c->set_mask ? (uint32_t)(line & c->set_mask) : (uint32_t)(line % c->sets);
-    struct index_memo *mm = c->memo;
-    uint32_t k = (uint32_t)line & (MEMO_SLOTS - 1u);
-    if (mm->line[k] != line) {
-        mm->line[k] = line;
-        mm->set[k] = hash_set(c, line);
-    }
-    return mm->set[k];
-}
+uint32_t vio__cache_hash_set(const vio_cache *c, uint64_t line) { return hash_set(c, line); }
 
-uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line) { return set_index(c, line); }
+uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line) { return vio__cache_set(c, line); }
 
-#if defined(__SSE2__) && !defined(VIO_CACHE_SCALAR)
-/* Bits 0..3: which of the four lanes at `row` equal the key. */
-static inline uint32_t lanes4(const uint32_t *row, __m128i k)
-{
-    __m128i v = _mm_load_si128((const __m128i *)(const void *)row);
-    return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, k)));
-}
-#endif
+int64_t vio_cache_find(const vio_cache *c, uint64_t line) { return vio__cache_find(c, line); }
 
-/* Bit w: lane w of a set's row equals `key` (lanes 0..stride-1). The usual
- * strides (8-way L1, 11- or 12-way LLC and snoop filter, 16-way L2) are unrolled. */
-static inline uint32_t match_mask(const uint32_t *row, uint32_t key, uint32_t stride)
-{
-    uint32_t m = 0;
-#if defined(__SSE2__) && !defined(VIO_CACHE_SCALAR)
-    __m128i k = _mm_set1_epi32((int)key);
-    switch (stride) {
-    case 4:
-        return lanes4(row, k);
-    case 8:
-        return lanes4(row, k) | lanes4(row + 4, k) << 4;
-    case 12:
-        return lanes4(row, k) | lanes4(row + 4, k) << 4 | lanes4(row + 8, k) << 8;
-    case 16:
-        return lanes4(row, k) | lanes4(row + 4, k) << 4 | lanes4(row + 8, k) << 8 | lanes4(row + 12, k) << 12;
-    default:
-        for (uint32_t i = 0; i < stride; i += 4)
-            m |= lanes4(row + i, k) << i;
-    }
-#else /* portable fallback: the same mask, one lane at a time */
-    for (uint32_t i = 0; i < stride; i++)
-        m |= (uint32_t)(row[i] == key) << i;
-#endif
-    return m;
-}
-
-#define EMPTY_HALF UINT32_MAX
-
-/* Slot of `line` in `set`, or -1: the ways whose low half matches, lowest first,
- * confirmed on the high half (an empty way's never matches: see the top). */
-static inline int64_t find_in(const vio_cache *c, uint32_t set, uint64_t line)
-{
-    size_t row = (size_t)set * c->stride;
-    uint32_t cand = match_mask(c->lo + row, (uint32_t)line, c->stride) & c->all;
-    for (; cand; cand &= cand - 1) {
-        uint32_t w = (uint32_t)__builtin_ctz(cand);
-        if (c->hi[row + w] == (uint32_t)(line >> 32))
-            return (int64_t)((size_t)set * c->ways + w);
-    }
-    return -1;
-}
-
-int64_t vio_cache_find(const vio_cache *c, uint64_t line) { return find_in(c, set_index(c, line), line); }
-
-void vio_cache_touch(vio_cache *c, int64_t slot)
-{
-    uint32_t s = (uint32_t)slot;
-    vio_repl_hit(c->repl, s / c->ways, s % c->ways);
-}
+void vio_cache_touch(vio_cache *c, int64_t slot) { vio__cache_touch(c, slot); }
 
 /* noipa: GCC 12.2's LTO build of a constant-propagated clone of this function
  * read the way mask's AND from a register its callers never set (observed: fills
@@ -281,52 +179,16 @@ void vio_cache_touch(vio_cache *c, int64_t slot)
 __attribute__((noipa)) int64_t vio_cache_insert(vio_cache *c, uint64_t line, uint32_t way_mask, uint32_t flags,
                          vio_cache_victim *victim)
 {
-    uint32_t all = c->all;
-    way_mask &= all;
-    if (way_mask == 0) /* no way inside the associativity: all ways */
-        way_mask = all;
-    uint32_t set = set_index(c, line);
-    size_t base = (size_t)set * c->ways, row = (size_t)set * c->stride;
-    uint32_t empty = match_mask(c->hi + row, EMPTY_HALF, c->stride) & way_mask; /* an empty way first, lowest */
-    uint32_t way = empty ? (uint32_t)__builtin_ctz(empty) : vio_repl_victim(c->repl, set, way_mask);
-    size_t pick = base + way;
-    vio_cache_victim v = {0, 0, 0, 0};
-    if (c->hi[row + way] != EMPTY_HALF) {
-        v.valid = 1;
-        v.line = (uint64_t)c->hi[row + way] << 32 | c->lo[row + way];
-        v.flags = c->m[pick].flags;
-        v.sharers = c->m[pick].sharers;
-        c->evictions++;
-    }
+    vio_cache_victim v;
+    int64_t slot = vio__cache_fill_in(c, vio__cache_set(c, line), line, vio__cache_mask(c, way_mask), flags, &v);
     if (victim)
         *victim = v;
-    c->lo[row + way] = (uint32_t)line;
-    c->hi[row + way] = (uint32_t)(line >> 32);
-    vio_repl_fill(c->repl, set, way);
-    c->m[pick].flags = flags;
-    c->m[pick].sharers = 0;
-    return (int64_t)pick;
+    return slot;
 }
 
 int vio_cache_invalidate(vio_cache *c, uint64_t line, vio_cache_victim *removed)
 {
-    uint32_t set = set_index(c, line);
-    int64_t s = find_in(c, set, line);
-    if (s < 0)
-        return 0;
-    if (removed) {
-        removed->valid = 1;
-        removed->line = line;
-        removed->flags = c->m[s].flags;
-        removed->sharers = c->m[s].sharers;
-    }
-    uint32_t way = (uint32_t)((size_t)s - (size_t)set * c->ways);
-    c->lo[(size_t)set * c->stride + way] = EMPTY_HALF;
-    c->hi[(size_t)set * c->stride + way] = EMPTY_HALF;
-    vio_repl_drop(c->repl, set, way);
-    c->m[s].flags = 0;
-    c->m[s].sharers = 0;
-    return 1;
+    return vio__cache_invalidate(c, line, removed);
 }
 
 uint32_t vio_cache_flags(const vio_cache *c, int64_t slot) { return c->m[slot].flags; }
@@ -335,13 +197,7 @@ uint64_t vio_cache_sharers(const vio_cache *c, int64_t slot) { return c->m[slot]
 void vio_cache_set_sharers(vio_cache *c, int64_t slot, uint64_t sharers) { c->m[slot].sharers = sharers; }
 uint32_t vio_cache_way_of(const vio_cache *c, int64_t slot) { return (uint32_t)((uint64_t)slot % c->ways); }
 
-void vio_cache_count(vio_cache *c, enum vio_access_class cls, int hit)
-{
-    if (hit)
-        c->hits[cls]++;
-    else
-        c->misses[cls]++;
-}
+void vio_cache_count(vio_cache *c, enum vio_access_class cls, int hit) { vio__cache_count(c, cls, hit); }
 uint64_t vio_cache_hits(const vio_cache *c, enum vio_access_class cls) { return c->hits[cls]; }
 uint64_t vio_cache_misses(const vio_cache *c, enum vio_access_class cls) { return c->misses[cls]; }
 uint64_t vio_cache_evictions(const vio_cache *c) { return c->evictions; }

@@ -2,6 +2,7 @@
  * directory (inclusive LLC or snoop filter), LLC fills and evictions, and
  * inbound device writes. See memsys.h for the model. */
 #include "models/memsys_internal.h"
+#include "models/cache_internal.h"
 
 static uint64_t bit_of(uint32_t core) { return 1ULL << (core % 64u); }
 
@@ -12,7 +13,7 @@ static vio_cache *dir_of(const vio_memsys *ms) { return ms->sf ? ms->sf : ms->ll
 static int holds(const vio_memsys *ms, uint32_t core, uint64_t line)
 {
     const vio_cache *outer = ms->l2[core] ? ms->l2[core] : ms->l1[core];
-    return vio_cache_find(outer, line) >= 0;
+    return vio__cache_find(outer, line) >= 0;
 }
 
 /* Remove `line` from `core`'s private caches; returns 1 (and *dirty) if it was there. */
@@ -20,11 +21,11 @@ static int drop_private(vio_memsys *ms, uint32_t core, uint64_t line, int *dirty
 {
     vio_cache_victim v;
     int gone = 0;
-    if (vio_cache_invalidate(ms->l1[core], line, &v)) {
+    if (vio__cache_invalidate(ms->l1[core], line, &v)) {
         gone = 1;
         *dirty |= (v.flags & VIO_LINE_DIRTY) != 0;
     }
-    if (ms->l2[core] && vio_cache_invalidate(ms->l2[core], line, &v)) {
+    if (ms->l2[core] && vio__cache_invalidate(ms->l2[core], line, &v)) {
         gone = 1;
         *dirty |= (v.flags & VIO_LINE_DIRTY) != 0;
     }
@@ -51,9 +52,9 @@ static void downgrade(vio_memsys *ms, uint32_t core, uint64_t line)
 {
     vio_cache *lv[2] = {ms->l1[core], ms->l2[core]};
     for (int i = 0; i < 2; i++) {
-        int64_t s = lv[i] ? vio_cache_find(lv[i], line) : -1;
+        int64_t s = lv[i] ? vio__cache_find(lv[i], line) : -1;
         if (s >= 0)
-            vio_cache_set_flags(lv[i], s, vio_cache_flags(lv[i], s) & ~(uint32_t)VIO_LINE_DIRTY);
+            vio__cache_set_flags(lv[i], s, vio__cache_flags(lv[i], s) & ~(uint32_t)VIO_LINE_DIRTY);
     }
 }
 
@@ -76,11 +77,11 @@ static void llc_evicted(vio_memsys *ms, const vio_cache_victim *v, vio_ps now)
         ms->st.llc_copy_unread_evictions++;
 }
 
-/* Fill `line` into the LLC's ways `mask`; returns its slot. */
-static int64_t llc_fill(vio_memsys *ms, uint64_t line, uint32_t mask, uint32_t flags, vio_ps now)
+/* Fill `line` (not resident, in LLC set `set`) into the LLC's ways `mask`; returns its slot. */
+static int64_t llc_fill(vio_memsys *ms, uint32_t set, uint64_t line, uint32_t mask, uint32_t flags, vio_ps now)
 {
     vio_cache_victim v;
-    int64_t s = vio_cache_insert(ms->llc, line, mask, flags, &v);
+    int64_t s = vio__cache_fill_in(ms->llc, set, line, vio__cache_mask(ms->llc, mask), flags, &v);
     llc_evicted(ms, &v, now);
     return s;
 }
@@ -88,9 +89,9 @@ static int64_t llc_fill(vio_memsys *ms, uint64_t line, uint32_t mask, uint32_t f
 /* Data coming down from a private cache (a victim, or a snooped modified line):
  * an inclusive LLC holds the line already; a non-inclusive one receives it, as
  * Skylake-SP's LLC is filled by L2 victims. */
-static int64_t llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t mask, vio_ps now)
+static int64_t llc_receive_in(vio_memsys *ms, uint32_t set, uint64_t line, int dirty, uint32_t mask, vio_ps now)
 {
-    int64_t s = vio_cache_find(ms->llc, line);
+    int64_t s = vio__cache_find_in(ms->llc, set, line);
     if (s < 0 && !ms->sf) { /* inclusion broken: cannot happen; write to DRAM rather than lose data */
         if (dirty) {
             ms->st.dram_writes++;
@@ -99,38 +100,44 @@ static int64_t llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t ma
         return -1;
     }
     if (s < 0)
-        s = llc_fill(ms, line, mask, 0, now);
+        s = llc_fill(ms, set, line, mask, 0, now);
     if (dirty)
-        vio_cache_set_flags(ms->llc, s, vio_cache_flags(ms->llc, s) | VIO_LINE_DIRTY);
+        vio__cache_set_flags(ms->llc, s, vio__cache_flags(ms->llc, s) | VIO_LINE_DIRTY);
     return s;
+}
+
+static int64_t llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t mask, vio_ps now)
+{
+    return llc_receive_in(ms, vio__cache_set(ms->llc, line), line, dirty, mask, now);
 }
 
 /* `line` has left all of `core`'s private caches (an eviction, not a back-invalidation). */
 static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, int dirty, vio_ps now)
 {
     vio_cache *d = dir_of(ms);
-    int64_t s = vio_cache_find(d, line);
+    uint32_t set = vio__cache_set(ms->llc, line); /* the directory's too */
+    int64_t s = vio__cache_find_in(d, set, line);
     if (s >= 0) {
-        uint64_t sh = vio_cache_sharers(d, s);
+        uint64_t sh = vio__cache_sharers(d, s);
         int alias = 0; /* another core with the same sharer bit may still hold it */
         for (uint32_t c = core % 64u; c < ms->cfg.cores; c += 64u)
             alias |= c != core && holds(ms, c, line);
         if (!alias)
             sh &= ~bit_of(core);
-        uint32_t f = vio_cache_flags(d, s);
+        uint32_t f = vio__cache_flags(d, s);
         if (dirty)
             f &= ~(uint32_t)VIO_LINE_INNER_MODIFIED;
         if (ms->sf && sh == 0) {
-            vio_cache_invalidate(d, line, NULL);
+            vio__cache_drop_slot(d, s); /* the holds() checks above changed no directory entry */
         } else {
-            vio_cache_set_sharers(d, s, sh);
-            vio_cache_set_flags(d, s, f);
+            vio__cache_set_sharers(d, s, sh);
+            vio__cache_set_flags(d, s, f);
         }
     }
     if (dirty)
         ms->st.inner_writebacks++;
     if (dirty || ms->sf) /* a victim of this core's caches: filled under its CAT class */
-        (void)llc_receive(ms, line, dirty, ms->cat_mask[core], now);
+        (void)llc_receive_in(ms, set, line, dirty, ms->cat_mask[core], now);
 }
 
 /* Fill `line` into `core`'s L2 (if any) and L1, handling both victims. */
@@ -139,23 +146,23 @@ static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, int in
     vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
     vio_cache_victim v;
     if (l2 && into_l2) {
-        vio_cache_insert(l2, line, VIO_CACHE_ALL_WAYS, 0, &v);
+        vio__cache_insert(l2, line, VIO_CACHE_ALL_WAYS, 0, &v);
         if (v.valid) { /* inclusion of the L1 in the L2: the L1 copy goes too */
             int dirty = (v.flags & VIO_LINE_DIRTY) != 0;
             vio_cache_victim v1;
-            if (vio_cache_invalidate(l1, v.line, &v1))
+            if (vio__cache_invalidate(l1, v.line, &v1))
                 dirty |= (v1.flags & VIO_LINE_DIRTY) != 0;
             private_gone(ms, core, v.line, dirty, now);
         }
     }
-    int64_t slot = vio_cache_insert(l1, line, VIO_CACHE_ALL_WAYS, 0, &v);
+    int64_t slot = vio__cache_insert(l1, line, VIO_CACHE_ALL_WAYS, 0, &v);
     if (!v.valid)
         return slot;
     if (l2) { /* the L2 still holds it: a modified L1 victim is written back into the L2 */
         if (v.flags & VIO_LINE_DIRTY) {
-            int64_t s = vio_cache_find(l2, v.line);
+            int64_t s = vio__cache_find(l2, v.line);
             if (s >= 0)
-                vio_cache_set_flags(l2, s, vio_cache_flags(l2, s) | VIO_LINE_DIRTY);
+                vio__cache_set_flags(l2, s, vio__cache_flags(l2, s) | VIO_LINE_DIRTY);
         }
     } else {
         /* Only the victim's directory entry and the LLC change: `line`'s L1 slot stays. */
@@ -167,12 +174,12 @@ static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, int in
 /* Register `core` as a holder of `line` in the snoop filter (`s`: its slot, or -1
  * if it has none); an SF victim's holders are back-invalidated and their data sent
  * to the LLC. Returns the entry's slot. */
-static int64_t sf_track(vio_memsys *ms, uint64_t line, int64_t s, vio_ps now)
+static int64_t sf_track(vio_memsys *ms, uint32_t set, uint64_t line, int64_t s, vio_ps now)
 {
     if (s >= 0) /* `s`: the entry's slot as the caller found it (no SF change since) */
         return s;
     vio_cache_victim v;
-    s = vio_cache_insert(ms->sf, line, VIO_CACHE_ALL_WAYS, 0, &v);
+    s = vio__cache_fill_in(ms->sf, set, line, ms->sf->all, 0, &v); /* `set`: the LLC's, the snoop filter's too */
     if (v.valid) {
         uint64_t before = ms->st.back_invalidations;
         int dirty = invalidate_inner(ms, v.line, v.sharers, UINT32_MAX);
@@ -189,11 +196,11 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
                        vio_ps *lat, int64_t *l1_slot)
 {
     vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
-    int64_t s = vio_cache_find(l1, line);
-    vio_cache_count(l1, (enum vio_access_class)cls, s >= 0);
+    int64_t s = vio__cache_find(l1, line);
+    vio__cache_count(l1, (enum vio_access_class)cls, s >= 0);
     *l1_slot = s;
     if (s >= 0) {
-        vio_cache_touch(l1, s);
+        vio__cache_touch(l1, s);
         ms->st.l1_hits++;
         *served = VIO_LVL_L1;
         *lat = ms->l1_ps;
@@ -202,13 +209,13 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
     ms->st.l1_misses++;
     if (!l2)
         return 0;
-    s = vio_cache_find(l2, line);
-    vio_cache_count(l2, (enum vio_access_class)cls, s >= 0);
+    s = vio__cache_find(l2, line);
+    vio__cache_count(l2, (enum vio_access_class)cls, s >= 0);
     if (s < 0) {
         ms->st.l2_misses++;
         return 0;
     }
-    vio_cache_touch(l2, s);
+    vio__cache_touch(l2, s);
     ms->st.l2_hits++;
     *l1_slot = private_fill(ms, core, line, 0, now);
     *served = VIO_LVL_L2;
@@ -229,11 +236,13 @@ vio_ps vio__msx_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wr
     if (!in_private) {
         /* Where is the line? Another core's private cache (the directory says so),
          * the LLC, or only DRAM. */
-        int64_t ls = vio_cache_find(ms->llc, line);
-        vio_cache_count(ms->llc, (enum vio_access_class)cls, ls >= 0);
-        ds = ms->sf ? vio_cache_find(ms->sf, line) : ls;
-        uint64_t others = ds >= 0 ? vio_cache_sharers(d, ds) & ~bit_of(core) : 0;
-        uint32_t df = ds >= 0 ? vio_cache_flags(d, ds) : 0;
+        /* The snoop filter has the LLC's sets and index: one set for both. */
+        uint32_t set = vio__cache_set(ms->llc, line);
+        int64_t ls = vio__cache_find_in(ms->llc, set, line);
+        vio__cache_count(ms->llc, (enum vio_access_class)cls, ls >= 0);
+        ds = ms->sf ? vio__cache_find_in(ms->sf, set, line) : ls;
+        uint64_t others = ds >= 0 ? vio__cache_sharers(d, ds) & ~bit_of(core) : 0;
+        uint32_t df = ds >= 0 ? vio__cache_flags(d, ds) : 0;
         if (others && (df & VIO_LINE_INNER_MODIFIED)) {
             /* Modified in another core's L1/L2: snooped out (HITM). The owner keeps a
              * clean copy; the data is written down to the LLC. */
@@ -247,16 +256,16 @@ vio_ps vio__msx_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wr
                     if (c != core)
                         downgrade(ms, c, line);
             }
-            vio_cache_set_flags(d, ds, df & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
+            vio__cache_set_flags(d, ds, df & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
             /* The line's LLC slot now (the write-down may have filled it). */
-            int64_t now_in = llc_receive(ms, line, 1, ms->cat_mask[core], now);
+            int64_t now_in = llc_receive_in(ms, set, line, 1, ms->cat_mask[core], now);
             if (ls >= 0)
                 ms->st.llc_hits++;
             else
                 ms->st.llc_misses++;
             ls = now_in;
         } else if (ls >= 0) {
-            vio_cache_touch(ms->llc, ls);
+            vio__cache_touch(ms->llc, ls);
             ms->st.llc_hits++;
             *served = VIO_LVL_LLC;
             lat = ms->llc_ps;
@@ -272,55 +281,55 @@ vio_ps vio__msx_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wr
             lat = ms->llc_ps + ms->dram_ps + vio__ms_dram_wait(ms, now);
             *served = VIO_LVL_DRAM;
             if (!ms->sf) /* inclusive: the fill allocates in the LLC too, in the core's CAT ways */
-                ls = llc_fill(ms, line, ms->cat_mask[core], 0, now);
+                ls = llc_fill(ms, set, line, ms->cat_mask[core], 0, now);
         }
         /* A core has now seen the line: it is no longer unread I/O data. `ls` is the
          * line's LLC slot here in every branch: a hit leaves it, an inclusive fill
          * sets it, the snoop's write-down returns it, and nothing else fills the LLC
          * with `line` (victim handling moves other lines only). */
         if (ls >= 0)
-            vio_cache_set_flags(ms->llc, ls,
-                                vio_cache_flags(ms->llc, ls) & ~(uint32_t)(VIO_LINE_DMA_UNREAD | VIO_LINE_COPY_UNREAD));
+            vio__cache_set_flags(ms->llc, ls,
+                                vio__cache_flags(ms->llc, ls) & ~(uint32_t)(VIO_LINE_DMA_UNREAD | VIO_LINE_COPY_UNREAD));
         /* The SF entry found above is still where it was: only LLC fills happened. */
-        ds = ms->sf ? sf_track(ms, line, ds, now) : ls;
-        vio_cache_set_sharers(d, ds, vio_cache_sharers(d, ds) | bit_of(core));
+        ds = ms->sf ? sf_track(ms, set, line, ds, now) : ls;
+        vio__cache_set_sharers(d, ds, vio__cache_sharers(d, ds) | bit_of(core));
         l1s = private_fill(ms, core, line, 1, now);
     }
     if (!write)
         return lat;
     /* A store: own the line, invalidate every other copy, keep it modified here. */
     if (ds < 0)
-        ds = vio_cache_find(d, line);
+        ds = vio__cache_find(d, line);
     if (ds >= 0) {
-        uint64_t others = vio_cache_sharers(d, ds) & ~bit_of(core);
+        uint64_t others = vio__cache_sharers(d, ds) & ~bit_of(core);
         if (others)
             (void)invalidate_inner(ms, line, others, core); /* their data is overwritten by ours */
-        vio_cache_set_sharers(d, ds, bit_of(core));
-        vio_cache_set_flags(d, ds, vio_cache_flags(d, ds) | VIO_LINE_INNER_MODIFIED);
+        vio__cache_set_sharers(d, ds, bit_of(core));
+        vio__cache_set_flags(d, ds, vio__cache_flags(d, ds) | VIO_LINE_INNER_MODIFIED);
     }
     /* The other cores' invalidations leave this core's L1 alone: `l1s` still holds. */
     if (l1s >= 0)
-        vio_cache_set_flags(ms->l1[core], l1s, vio_cache_flags(ms->l1[core], l1s) | VIO_LINE_DIRTY);
+        vio__cache_set_flags(ms->l1[core], l1s, vio__cache_flags(ms->l1[core], l1s) | VIO_LINE_DIRTY);
     return lat;
 }
 
 /* Drop every private copy of `line` (a full-line overwrite by a store to the LLC or a
  * device); returns whether one was modified. */
-static int invalidate_all_private(vio_memsys *ms, uint64_t line, int *was_private)
+static int invalidate_all_private(vio_memsys *ms, uint32_t set, uint64_t line, int *was_private)
 {
     vio_cache *d = dir_of(ms);
-    int64_t ds = vio_cache_find(d, line);
+    int64_t ds = vio__cache_find_in(d, set, line); /* `set`: the LLC's, the snoop filter's too */
     *was_private = 0;
     if (ds < 0)
         return 0;
-    uint64_t sh = vio_cache_sharers(d, ds);
+    uint64_t sh = vio__cache_sharers(d, ds);
     *was_private = sh != 0;
     int dirty = sh ? invalidate_inner(ms, line, sh, UINT32_MAX) : 0;
     if (ms->sf) {
-        vio_cache_invalidate(ms->sf, line, NULL);
+        vio__cache_drop_slot(ms->sf, ds); /* the private invalidations changed no directory entry */
     } else {
-        vio_cache_set_sharers(d, ds, 0);
-        vio_cache_set_flags(d, ds, vio_cache_flags(d, ds) & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
+        vio__cache_set_sharers(d, ds, 0);
+        vio__cache_set_flags(d, ds, vio__cache_flags(d, ds) & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
     }
     return dirty;
 }
@@ -329,35 +338,37 @@ vio_ps vio__msx_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio
 {
     ms->accesses++;
     int was_private;
-    (void)invalidate_all_private(ms, line, &was_private); /* the whole line is overwritten */
-    int64_t s = vio_cache_find(ms->llc, line);
-    vio_cache_count(ms->llc, VIO_CLS_CPU_WRITE, s >= 0);
+    uint32_t set = vio__cache_set(ms->llc, line);
+    (void)invalidate_all_private(ms, set, line, &was_private); /* the whole line is overwritten */
+    int64_t s = vio__cache_find_in(ms->llc, set, line);
+    vio__cache_count(ms->llc, VIO_CLS_CPU_WRITE, s >= 0);
     if (s >= 0) {
         ms->st.llc_hits++;
-        vio_cache_touch(ms->llc, s);
+        vio__cache_touch(ms->llc, s);
     } else {
         ms->st.llc_misses++;
-        s = llc_fill(ms, line, ms->cat_mask[core], 0, now);
+        s = llc_fill(ms, set, line, ms->cat_mask[core], 0, now);
     }
-    vio_cache_set_sharers(ms->llc, s, 0);
-    vio_cache_set_flags(ms->llc, s, VIO_LINE_DIRTY | VIO_LINE_COPY_UNREAD);
+    vio__cache_set_sharers(ms->llc, s, 0);
+    vio__cache_set_flags(ms->llc, s, VIO_LINE_DIRTY | VIO_LINE_COPY_UNREAD);
     return ms->llc_ps;
 }
 
 vio_ps vio__msx_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
 {
     ms->accesses++;
-    int64_t s = vio_cache_find(ms->llc, line);
-    vio_cache_count(ms->llc, VIO_CLS_WALK, s >= 0);
+    uint32_t set = vio__cache_set(ms->llc, line);
+    int64_t s = vio__cache_find_in(ms->llc, set, line);
+    vio__cache_count(ms->llc, VIO_CLS_WALK, s >= 0);
     if (s >= 0) {
-        vio_cache_touch(ms->llc, s);
+        vio__cache_touch(ms->llc, s);
         ms->st.llc_hits++;
         return ms->llc_ps;
     }
     ms->st.llc_misses++;
     ms->st.dram_reads++;
     vio_ps lat = ms->llc_ps + ms->dram_ps + vio__ms_dram_wait(ms, now);
-    (void)llc_fill(ms, line, VIO_CACHE_ALL_WAYS, 0, now);
+    (void)llc_fill(ms, set, line, VIO_CACHE_ALL_WAYS, 0, now);
     return lat;
 }
 
@@ -365,12 +376,13 @@ vio_ps vio__msx_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
 {
     ms->accesses++;
     ms->st.dev_read_lines++;
-    int64_t s = vio_cache_find(ms->llc, line);
-    vio_cache_count(ms->llc, VIO_CLS_DEV_READ, s >= 0);
+    uint32_t set = vio__cache_set(ms->llc, line);
+    int64_t s = vio__cache_find_in(ms->llc, set, line);
+    vio__cache_count(ms->llc, VIO_CLS_DEV_READ, s >= 0);
     vio_cache *d = dir_of(ms);
-    int64_t ds = ms->sf ? vio_cache_find(ms->sf, line) : s;
-    uint64_t holders = ds >= 0 ? vio_cache_sharers(d, ds) : 0;
-    int modified = ds >= 0 && (vio_cache_flags(d, ds) & VIO_LINE_INNER_MODIFIED);
+    int64_t ds = ms->sf ? vio__cache_find_in(ms->sf, set, line) : s;
+    uint64_t holders = ds >= 0 ? vio__cache_sharers(d, ds) : 0;
+    int modified = ds >= 0 && (vio__cache_flags(d, ds) & VIO_LINE_INNER_MODIFIED);
     if (holders && (modified || s < 0)) {
         /* The newest data is in a core's cache (modified there, or clean there and not
          * in a non-inclusive LLC): the home agent snoops it out; nothing changes state. */
@@ -395,12 +407,13 @@ void vio__msx_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line
     ms->st.dma_lines++;
     int partial = bytes < VIO_LINE_BYTES;
     ms->st.dma_partial_lines += (uint64_t)partial;
-    int64_t s = vio_cache_find(ms->llc, line);
-    vio_cache_count(ms->llc, VIO_CLS_DMA_WRITE, s >= 0);
+    uint32_t set = vio__cache_set(ms->llc, line);
+    int64_t s = vio__cache_find_in(ms->llc, set, line);
+    vio__cache_count(ms->llc, VIO_CLS_DMA_WRITE, s >= 0);
     /* The device's write owns the line: every private copy goes (a modified one is
      * merged into a partial write; a full-line write overwrites it). */
     int was_private;
-    int private_dirty = invalidate_all_private(ms, line, &was_private);
+    int private_dirty = invalidate_all_private(ms, set, line, &was_private);
     /* A partial write merges with the current data: from the LLC or the snooped
      * private copy when there is one, else read from DRAM first. */
     int need_read = partial && s < 0 && !was_private;
@@ -411,24 +424,24 @@ void vio__msx_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line
             ms->st.dram_reads++;
             (void)vio__ms_dram_transfer(ms, now);
         }
-        vio_cache_invalidate(ms->llc, line, NULL);
+        (void)vio__cache_invalidate_at(ms->llc, s, line, NULL); /* `s`: no LLC change since the lookup */
         ms->st.dram_writes++;
         (void)vio__ms_dram_transfer(ms, now);
         return;
     }
     if (s >= 0) {
-        uint32_t way = vio_cache_way_of(ms->llc, s);
+        uint32_t way = vio__cache_way_of(ms->llc, s);
         if (ms->reuse_mask && !((ms->io_mask | ms->reuse_mask) & (1u << way))) {
             /* The line sits in an ordinary way (a core pulled it there): a device
              * write places it in the second I/O region instead. Still a write hit. */
             ms->st.dma_llc_hits++;
-            vio_cache_invalidate(ms->llc, line, NULL);
-            s = llc_fill(ms, line, ms->reuse_mask, 0, now);
+            vio__cache_drop_slot(ms->llc, s);
+            s = llc_fill(ms, set, line, ms->reuse_mask, 0, now);
             ms->st.dma_reuse_allocs++;
         } else {
             /* DDIO write update: the line is already in the LLC. */
             ms->st.dma_llc_hits++;
-            vio_cache_touch(ms->llc, s);
+            vio__cache_touch(ms->llc, s);
         }
     } else {
         if (need_read) {
@@ -440,10 +453,10 @@ void vio__msx_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line
          * the device before and touched since: with a second region, it goes there. */
         uint32_t mask = (was_private && ms->reuse_mask) ? ms->reuse_mask : ms->io_mask;
         ms->st.dma_reuse_allocs += (uint64_t)(mask == ms->reuse_mask && ms->reuse_mask);
-        s = llc_fill(ms, line, mask, 0, now);
+        s = llc_fill(ms, set, line, mask, 0, now);
     }
-    vio_cache_set_sharers(ms->llc, s, 0);
-    vio_cache_set_flags(ms->llc, s, VIO_LINE_DIRTY | VIO_LINE_DMA_UNREAD);
+    vio__cache_set_sharers(ms->llc, s, 0);
+    vio__cache_set_flags(ms->llc, s, VIO_LINE_DIRTY | VIO_LINE_DMA_UNREAD);
 }
 
 /* ---- primitives of the copy engines (memsys_copy.c) ---- */
@@ -464,11 +477,12 @@ vio_ps vio__msx_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now)
 {
     ms->accesses++;
     int was_private;
-    (void)invalidate_all_private(ms, line, &was_private); /* a full line: nothing to merge */
-    int64_t s = vio_cache_find(ms->llc, line);
-    vio_cache_count(ms->llc, VIO_CLS_CPU_WRITE, s >= 0);
+    uint32_t set = vio__cache_set(ms->llc, line);
+    (void)invalidate_all_private(ms, set, line, &was_private); /* a full line: nothing to merge */
+    int64_t s = vio__cache_find_in(ms->llc, set, line);
+    vio__cache_count(ms->llc, VIO_CLS_CPU_WRITE, s >= 0);
     if (s >= 0)
-        vio_cache_invalidate(ms->llc, line, NULL); /* SDM: a cached copy is evicted */
+        vio__cache_drop_slot(ms->llc, s); /* SDM: a cached copy is evicted */
     ms->st.dram_writes++;
     return ms->dram_ps + vio__ms_dram_wait(ms, now);
 }

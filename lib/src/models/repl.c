@@ -4,24 +4,13 @@
 
 #include "viosim/rng.h"
 
-#include <stdlib.h>
+#include "models/repl_internal.h"
 
-struct vio_repl {
-    enum vio_repl_kind kind;
-    const vio_repl_ops *ops;
-    uint32_t sets, ways, words; /* words: state words per set */
-    uint32_t all;               /* mask of the ways 0..ways-1 */
-    uint32_t leaves;            /* plru: ways rounded up to a power of two (>= 2) */
-    uint64_t clock;             /* lru: stamp source; 64 bits never wrap in a run */
-    uint64_t *state;            /* sets * words */
-    vio_rng rng;                /* random, drrip: the structure's own stream */
-    uint32_t psel;              /* drrip: the policy selector, 0..PSEL_MAX */
-};
+#include <stdlib.h>
 
 /* ---- lru: one stamp per way, the smallest in the mask is the victim ---- */
 
 static uint32_t lru_words(uint32_t ways) { return ways; }
-static void lru_touch(vio_repl *r, uint64_t *set, uint32_t way) { set[way] = ++r->clock; }
 static uint32_t lru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
 {
     (void)r;
@@ -72,20 +61,16 @@ static uint32_t plru_words(uint32_t ways)
     (void)ways;
     return 1;
 }
-static void plru_touch(vio_repl *r, uint64_t *set, uint32_t way)
-{
-    uint64_t bits = set[0];
-    for (uint32_t node = r->leaves + way; node > 1; node >>= 1) {
-        uint32_t parent = node >> 1;
-        if (node & 1u)
-            bits &= ~(1ull << parent); /* came from the right: the LRU side is the left */
-        else
-            bits |= 1ull << parent;
-    }
-    set[0] = bits;
-}
 static uint32_t plru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
 {
+    if (mask == r->all && r->ways == r->leaves) {
+        /* Every leaf allowed: the walk never turns back, it just follows the bits. */
+        uint64_t bits = set[0];
+        uint32_t node = 1;
+        while (node < r->leaves)
+            node = 2 * node + (uint32_t)((bits >> node) & 1u);
+        return node - r->leaves;
+    }
     uint32_t node = 1, span = r->leaves, first = 0;
     while (span > 1) {
         span >>= 1;
@@ -105,21 +90,6 @@ static uint32_t plru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
  * Insert with RRPV 2 ("long"), a hit sets 0, the victim is the first way with
  * RRPV 3, ageing every allowed way until one has it (Jaleel et al., ISCA 2010). */
 
-#define RRPV(b, w) ((uint32_t)((b) >> (2u * (w))) & 3u)
-static uint64_t rrpv_set(uint64_t b, uint32_t w, uint32_t v)
-{
-    return (b & ~(3ull << (2u * w))) | ((uint64_t)v << (2u * w));
-}
-static void srrip_hit(vio_repl *r, uint64_t *set, uint32_t way)
-{
-    (void)r;
-    set[0] = rrpv_set(set[0], way, 0);
-}
-static void srrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
-{
-    (void)r;
-    set[0] = rrpv_set(set[0], way, 2);
-}
 /* Bit 2w set for every way w of `mask`: the low bit of each way's 2-bit field. */
 static uint64_t spread2(uint32_t mask)
 {
@@ -150,7 +120,7 @@ static uint32_t srrip_victim(vio_repl *r, uint64_t *set, uint32_t mask)
 static void srrip_drop(vio_repl *r, uint64_t *set, uint32_t way)
 {
     (void)r;
-    set[0] = rrpv_set(set[0], way, 3);
+    set[0] = vio__rrpv_set(set[0], way, 3);
 }
 
 /* ---- drrip: dynamic RRIP (Jaleel et al., ISCA 2010, Sec. 4). Two groups of
@@ -169,7 +139,7 @@ static void srrip_drop(vio_repl *r, uint64_t *set, uint32_t way)
 #define LEADER_PERIOD 64u /* one SRRIP and one BRRIP leader in every 64 sets */
 #define BRRIP_NEAR_ONE_IN 32u
 
-static void drrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
+void vio__drrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
 {
     uint32_t s = (uint32_t)((size_t)(set - r->state) / r->words), k = s % LEADER_PERIOD;
     int brrip;
@@ -187,28 +157,28 @@ static void drrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
     uint32_t v = 2;
     if (brrip && vio_rng_below(&r->rng, BRRIP_NEAR_ONE_IN) != 0)
         v = 3;
-    set[0] = rrpv_set(set[0], way, v);
+    set[0] = vio__rrpv_set(set[0], way, v);
 }
 
 static const vio_repl_policy table[VIO_REPL_COUNT] = {
     [VIO_REPL_LRU] = {"lru", "true least-recently-used: the way touched longest ago is evicted",
      "textbook baseline (Hennessy & Patterson, Computer Architecture, 6th ed., Sec. 2.3 / App. B)",
-     {lru_words, lru_touch, lru_touch, lru_victim, lru_drop}},
+     {lru_words, vio__lru_touch, vio__lru_touch, lru_victim, lru_drop}},
     [VIO_REPL_RANDOM] = {"random", "uniform random victim from the structure's own seeded stream",
      "textbook baseline; seeded per structure from the scenario seed, so runs are reproducible",
      {none_words, none_touch, none_touch, random_victim, none_touch}},
     [VIO_REPL_PLRU] = {"plru", "tree pseudo-LRU: ways-1 bits point away from the most recent access",
      "tree-PLRU of Intel L1/L2 caches before Ice Lake (Abel & Reineke, ISPASS 2014; uops.info/cache.html)",
-     {plru_words, plru_touch, plru_touch, plru_victim, none_touch}},
+     {plru_words, vio__plru_touch, vio__plru_touch, plru_victim, none_touch}},
     [VIO_REPL_SRRIP] = {"srrip", "2-bit static RRIP: insert at RRPV 2, hit to 0, evict the first RRPV 3, ageing the set",
      "Jaleel et al., \"High performance cache replacement using re-reference interval prediction (RRIP)\", "
      "ISCA 2010; Intel L3 since Ivy Bridge uses this quad-age family (Wong, blog.stuffedcow.net 2013; "
      "Abel & Reineke, nanoBench, ISPASS 2019: QLRU variants)",
-     {plru_words, srrip_hit, srrip_fill, srrip_victim, srrip_drop}},
+     {plru_words, vio__srrip_hit, vio__srrip_fill, srrip_victim, srrip_drop}},
     [VIO_REPL_DRRIP] = {"drrip", "dynamic RRIP: set dueling between SRRIP and bimodal (thrash-resistant) insertion",
      "Jaleel et al., ISCA 2010, Sec. 4 (DRRIP, 10-bit PSEL, BRRIP epsilon 1/32); adaptive L3 insertion on "
      "Intel since Ivy Bridge (Wong, blog.stuffedcow.net 2013, \"Intel Ivy Bridge cache replacement policy\")",
-     {plru_words, srrip_hit, drrip_fill, srrip_victim, srrip_drop}},
+     {plru_words, vio__srrip_hit, vio__drrip_fill, srrip_victim, srrip_drop}},
 };
 
 const vio_repl_policy *vio_repl_table(void) { return table; }
@@ -258,6 +228,17 @@ int vio_repl_create(enum vio_repl_kind kind, uint32_t sets, uint32_t ways, uint6
     r->leaves = 2;
     while (r->leaves < ways)
         r->leaves <<= 1;
+    for (uint32_t w = 0; w < ways; w++) { /* plru: each way's path, as the walk up the tree sets it */
+        uint64_t keep = UINT64_MAX, set = 0;
+        for (uint32_t node = r->leaves + w; node > 1; node >>= 1) {
+            uint32_t parent = node >> 1;
+            keep &= ~(1ull << parent);
+            if (!(node & 1u)) /* came from the left: the LRU side is the right */
+                set |= 1ull << parent;
+        }
+        r->plru_keep[w] = keep;
+        r->plru_set[w] = set;
+    }
     vio_rng_seed(&r->rng, seed, stream);
     if (r->words) {
         r->state = calloc((size_t)sets * r->words, sizeof *r->state);
