@@ -57,6 +57,7 @@ struct vio_cache {
     struct vio__cache_meta {
         uint64_t sharers;
         uint32_t flags;
+        uint32_t aux; /* the hierarchy's own word for the line (memsys: its LLC set), in the padding */
     } *m;
     /* Hashed index only: recent set indices (a pointer, so const lookups may fill it;
      * shared with a structure of the same geometry, vio__cache_share_index). */
@@ -147,19 +148,22 @@ static inline void vio__cache_touch(vio_cache *c, int64_t slot)
 }
 
 /* vio_cache_insert into `set` (the line's set, the line not resident) with a way
- * mask already reduced to the associativity and not empty. */
-static inline int64_t vio__cache_fill_in(vio_cache *c, uint32_t set, uint64_t line, uint32_t way_mask,
-                                         uint32_t flags, vio_cache_victim *victim)
+ * mask already reduced to the associativity and not empty; the line's aux word is
+ * `aux`, the victim's is returned in *victim_aux (when valid). */
+static inline int64_t vio__cache_fill_aux(vio_cache *c, uint32_t set, uint64_t line, uint32_t way_mask,
+                                          uint32_t flags, uint32_t aux, vio_cache_victim *victim,
+                                          uint32_t *victim_aux)
 {
     size_t base = (size_t)set * c->ways, row = (size_t)set * c->stride;
     uint32_t empty = vio__cache_match(c->hi + row, VIO__EMPTY_HALF, c->stride) & way_mask; /* an empty way first */
-    uint32_t way = empty ? (uint32_t)__builtin_ctz(empty) : vio_repl_victim(c->repl, set, way_mask);
+    uint32_t way = empty ? (uint32_t)__builtin_ctz(empty) : vio__repl_victim(c->repl, set, way_mask);
     size_t pick = base + way;
     if (c->hi[row + way] != VIO__EMPTY_HALF) {
         victim->valid = 1;
         victim->line = (uint64_t)c->hi[row + way] << 32 | c->lo[row + way];
         victim->flags = c->m[pick].flags;
         victim->sharers = c->m[pick].sharers;
+        *victim_aux = c->m[pick].aux;
         c->evictions++;
     } else {
         victim->valid = 0;
@@ -172,7 +176,15 @@ static inline int64_t vio__cache_fill_in(vio_cache *c, uint32_t set, uint64_t li
     vio__repl_fill(c->repl, set, way);
     c->m[pick].flags = flags;
     c->m[pick].sharers = 0;
+    c->m[pick].aux = aux;
     return (int64_t)pick;
+}
+
+static inline int64_t vio__cache_fill_in(vio_cache *c, uint32_t set, uint64_t line, uint32_t way_mask,
+                                         uint32_t flags, vio_cache_victim *victim)
+{
+    uint32_t aux;
+    return vio__cache_fill_aux(c, set, line, way_mask, flags, 0, victim, &aux);
 }
 
 /* The way mask vio_cache_insert uses for `way_mask`. */
@@ -220,6 +232,7 @@ static inline int vio__cache_invalidate(vio_cache *c, uint64_t line, vio_cache_v
 }
 
 static inline uint32_t vio__cache_way_of(const vio_cache *c, int64_t slot) { return (uint32_t)((uint64_t)slot % c->ways); }
+static inline uint32_t vio__cache_aux(const vio_cache *c, int64_t slot) { return c->m[slot].aux; }
 static inline uint32_t vio__cache_flags(const vio_cache *c, int64_t slot) { return c->m[slot].flags; }
 static inline void vio__cache_set_flags(vio_cache *c, int64_t slot, uint32_t f) { c->m[slot].flags = f; }
 static inline uint64_t vio__cache_sharers(const vio_cache *c, int64_t slot) { return c->m[slot].sharers; }

@@ -111,11 +111,11 @@ static int64_t llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t ma
     return llc_receive_in(ms, vio__cache_set(ms->llc, line), line, dirty, mask, now);
 }
 
-/* `line` has left all of `core`'s private caches (an eviction, not a back-invalidation). */
-static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, int dirty, vio_ps now)
+/* `line` (in LLC set `set`, the directory's too) has left all of `core`'s private
+ * caches (an eviction, not a back-invalidation). */
+static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t set, int dirty, vio_ps now)
 {
     vio_cache *d = dir_of(ms);
-    uint32_t set = vio__cache_set(ms->llc, line); /* the directory's too */
     int64_t s = vio__cache_find_in(d, set, line);
     if (s >= 0) {
         uint64_t sh = vio__cache_sharers(d, s);
@@ -140,22 +140,25 @@ static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, int dirty
         (void)llc_receive_in(ms, set, line, dirty, ms->cat_mask[core], now);
 }
 
-/* Fill `line` into `core`'s L2 (if any) and L1, handling both victims. */
-static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, int into_l2, vio_ps now)
+/* Fill `line` (in LLC set `set`) into `core`'s L2 (if any) and L1, handling both
+ * victims. Each private copy keeps its line's LLC set in its aux word, so a victim's
+ * directory entry and its move into the LLC need no hash. */
+static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t set, int into_l2, vio_ps now)
 {
     vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
     vio_cache_victim v;
+    uint32_t vset = 0;
     if (l2 && into_l2) {
-        vio__cache_insert(l2, line, VIO_CACHE_ALL_WAYS, 0, &v);
+        vio__cache_fill_aux(l2, vio__cache_set(l2, line), line, l2->all, 0, set, &v, &vset);
         if (v.valid) { /* inclusion of the L1 in the L2: the L1 copy goes too */
             int dirty = (v.flags & VIO_LINE_DIRTY) != 0;
             vio_cache_victim v1;
             if (vio__cache_invalidate(l1, v.line, &v1))
                 dirty |= (v1.flags & VIO_LINE_DIRTY) != 0;
-            private_gone(ms, core, v.line, dirty, now);
+            private_gone(ms, core, v.line, vset, dirty, now);
         }
     }
-    int64_t slot = vio__cache_insert(l1, line, VIO_CACHE_ALL_WAYS, 0, &v);
+    int64_t slot = vio__cache_fill_aux(l1, vio__cache_set(l1, line), line, l1->all, 0, set, &v, &vset);
     if (!v.valid)
         return slot;
     if (l2) { /* the L2 still holds it: a modified L1 victim is written back into the L2 */
@@ -166,7 +169,7 @@ static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, int in
         }
     } else {
         /* Only the victim's directory entry and the LLC change: `line`'s L1 slot stays. */
-        private_gone(ms, core, v.line, (v.flags & VIO_LINE_DIRTY) != 0, now);
+        private_gone(ms, core, v.line, vset, (v.flags & VIO_LINE_DIRTY) != 0, now);
     }
     return slot;
 }
@@ -196,7 +199,11 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
                        vio_ps *lat, int64_t *l1_slot)
 {
     vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
-    int64_t s = vio__cache_find(l1, line);
+    /* The L2 includes the L1 (an L2 victim leaves the L1, a back-invalidation or
+     * CLDEMOTE removes both copies, the L1 fills only from a line the L2 holds), so
+     * a line missing from the L2 misses the L1 too: one lookup for the common miss. */
+    int64_t s2 = l2 ? vio__cache_find(l2, line) : 0;
+    int64_t s = s2 >= 0 ? vio__cache_find(l1, line) : -1;
     vio__cache_count(l1, (enum vio_access_class)cls, s >= 0);
     *l1_slot = s;
     if (s >= 0) {
@@ -209,7 +216,7 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
     ms->st.l1_misses++;
     if (!l2)
         return 0;
-    s = vio__cache_find(l2, line);
+    s = s2;
     vio__cache_count(l2, (enum vio_access_class)cls, s >= 0);
     if (s < 0) {
         ms->st.l2_misses++;
@@ -217,7 +224,7 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
     }
     vio__cache_touch(l2, s);
     ms->st.l2_hits++;
-    *l1_slot = private_fill(ms, core, line, 0, now);
+    *l1_slot = private_fill(ms, core, line, vio__cache_aux(l2, s), 0, now);
     *served = VIO_LVL_L2;
     *lat = ms->l2_ps;
     return 1;
@@ -293,7 +300,7 @@ vio_ps vio__msx_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wr
         /* The SF entry found above is still where it was: only LLC fills happened. */
         ds = ms->sf ? sf_track(ms, set, line, ds, now) : ls;
         vio__cache_set_sharers(d, ds, vio__cache_sharers(d, ds) | bit_of(core));
-        l1s = private_fill(ms, core, line, 1, now);
+        l1s = private_fill(ms, core, line, set, 1, now);
     }
     if (!write)
         return lat;
@@ -469,7 +476,7 @@ int vio__msx_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
         return 0; /* SDM: CLDEMOTE of a line the core does not hold does nothing */
     /* The same path as an eviction from the core's private caches: the directory
      * forgets the core, and the data (modified or not) goes to the LLC. */
-    private_gone(ms, core, line, dirty, now);
+    private_gone(ms, core, line, vio__cache_set(ms->llc, line), dirty, now);
     return 1;
 }
 

@@ -11,17 +11,6 @@
 /* ---- lru: one stamp per way, the smallest in the mask is the victim ---- */
 
 static uint32_t lru_words(uint32_t ways) { return ways; }
-static uint32_t lru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
-{
-    (void)r;
-    uint32_t pick = (uint32_t)__builtin_ctz(mask);
-    for (uint32_t m = mask & (mask - 1); m; m &= m - 1) {
-        uint32_t w = (uint32_t)__builtin_ctz(m);
-        if (set[w] < set[pick])
-            pick = w;
-    }
-    return pick;
-}
 static void lru_drop(vio_repl *r, uint64_t *set, uint32_t way)
 {
     (void)r;
@@ -61,62 +50,26 @@ static uint32_t plru_words(uint32_t ways)
     (void)ways;
     return 1;
 }
-static uint32_t plru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
-{
-    if (mask == r->all && r->ways == r->leaves) {
-        /* Every leaf allowed: the walk never turns back, it just follows the bits. */
-        uint64_t bits = set[0];
-        uint32_t node = 1;
-        while (node < r->leaves)
-            node = 2 * node + (uint32_t)((bits >> node) & 1u);
-        return node - r->leaves;
-    }
-    uint32_t node = 1, span = r->leaves, first = 0;
-    while (span > 1) {
-        span >>= 1;
-        uint64_t half = (1ull << span) - 1u;
-        uint64_t left = half << first, right = half << (first + span);
-        int go_right = (int)((set[0] >> node) & 1u);
-        if (!(mask & (go_right ? right : left)))
-            go_right = !go_right;
-        node = 2 * node + (uint32_t)go_right;
-        if (go_right)
-            first += span;
-    }
-    return first;
-}
+/* The plru path tables of repl_internal.h, for heap nodes 0..63 (32 leaves at most):
+ * node m's parent is m / 2; the walk up from n clears each ancestor's bit and sets
+ * it when it arrives from the left child (the LRU side is then the right). */
+#define PLRU_UP(m) ((m) > 1 ? 1ull << ((m) >> 1) : 0u)
+#define PLRU_UPL(m) ((m) > 1 && !((m) & 1u) ? 1ull << ((m) >> 1) : 0u)
+#define PLRU_PATH(n) (PLRU_UP(n) | PLRU_UP((n) >> 1) | PLRU_UP((n) >> 2) | PLRU_UP((n) >> 3) | PLRU_UP((n) >> 4) | \
+                      PLRU_UP((n) >> 5))
+#define PLRU_LEFT(n) (PLRU_UPL(n) | PLRU_UPL((n) >> 1) | PLRU_UPL((n) >> 2) | PLRU_UPL((n) >> 3) | \
+                      PLRU_UPL((n) >> 4) | PLRU_UPL((n) >> 5))
+#define PLRU_ROW8(F, b) F(b), F(b + 1), F(b + 2), F(b + 3), F(b + 4), F(b + 5), F(b + 6), F(b + 7)
+#define PLRU_TABLE(F)                                                                                              \
+    {PLRU_ROW8(F, 0u), PLRU_ROW8(F, 8u), PLRU_ROW8(F, 16u), PLRU_ROW8(F, 24u), PLRU_ROW8(F, 32u), PLRU_ROW8(F, 40u), \
+     PLRU_ROW8(F, 48u), PLRU_ROW8(F, 56u)}
+const uint64_t vio__plru_path[2 * VIO_REPL_MAX_WAYS] = PLRU_TABLE(PLRU_PATH);
+const uint64_t vio__plru_left[2 * VIO_REPL_MAX_WAYS] = PLRU_TABLE(PLRU_LEFT);
 
 /* ---- srrip: 2-bit re-reference prediction values, 32 of them in one word.
  * Insert with RRPV 2 ("long"), a hit sets 0, the victim is the first way with
  * RRPV 3, ageing every allowed way until one has it (Jaleel et al., ISCA 2010). */
 
-/* Bit 2w set for every way w of `mask`: the low bit of each way's 2-bit field. */
-static uint64_t spread2(uint32_t mask)
-{
-    uint64_t x = mask;
-    x = (x | x << 16) & 0x0000ffff0000ffffull;
-    x = (x | x << 8) & 0x00ff00ff00ff00ffull;
-    x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
-    x = (x | x << 2) & 0x3333333333333333ull;
-    return (x | x << 1) & 0x5555555555555555ull;
-}
-/* The first allowed way at RRPV 3; else the first at the allowed maximum, after
- * ageing every allowed way by 3 - max (as repeated increments would, so that way
- * reaches 3 first). All 32 fields at once: field w's high and low bits. */
-static uint32_t srrip_victim(vio_repl *r, uint64_t *set, uint32_t mask)
-{
-    (void)r;
-    uint64_t b = set[0], sel = spread2(mask);
-    uint64_t hi = (b >> 1) & sel, lo = b & sel;
-    uint64_t at3 = hi & lo;
-    if (at3)
-        return (uint32_t)__builtin_ctzll(at3) / 2u;
-    uint64_t at_top = hi ? hi : lo ? lo : sel; /* the fields at the maximum (2, 1 or 0) */
-    uint32_t top = hi ? 2u : lo ? 1u : 0u;
-    /* Every allowed value is <= top, so adding 3 - top carries into no other field. */
-    set[0] = b + (3u - top) * sel;
-    return (uint32_t)__builtin_ctzll(at_top) / 2u;
-}
 static void srrip_drop(vio_repl *r, uint64_t *set, uint32_t way)
 {
     (void)r;
@@ -163,22 +116,22 @@ void vio__drrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
 static const vio_repl_policy table[VIO_REPL_COUNT] = {
     [VIO_REPL_LRU] = {"lru", "true least-recently-used: the way touched longest ago is evicted",
      "textbook baseline (Hennessy & Patterson, Computer Architecture, 6th ed., Sec. 2.3 / App. B)",
-     {lru_words, vio__lru_touch, vio__lru_touch, lru_victim, lru_drop}},
+     {lru_words, vio__lru_touch, vio__lru_touch, vio__lru_victim, lru_drop}},
     [VIO_REPL_RANDOM] = {"random", "uniform random victim from the structure's own seeded stream",
      "textbook baseline; seeded per structure from the scenario seed, so runs are reproducible",
      {none_words, none_touch, none_touch, random_victim, none_touch}},
     [VIO_REPL_PLRU] = {"plru", "tree pseudo-LRU: ways-1 bits point away from the most recent access",
      "tree-PLRU of Intel L1/L2 caches before Ice Lake (Abel & Reineke, ISPASS 2014; uops.info/cache.html)",
-     {plru_words, vio__plru_touch, vio__plru_touch, plru_victim, none_touch}},
+     {plru_words, vio__plru_touch, vio__plru_touch, vio__plru_victim, none_touch}},
     [VIO_REPL_SRRIP] = {"srrip", "2-bit static RRIP: insert at RRPV 2, hit to 0, evict the first RRPV 3, ageing the set",
      "Jaleel et al., \"High performance cache replacement using re-reference interval prediction (RRIP)\", "
      "ISCA 2010; Intel L3 since Ivy Bridge uses this quad-age family (Wong, blog.stuffedcow.net 2013; "
      "Abel & Reineke, nanoBench, ISPASS 2019: QLRU variants)",
-     {plru_words, vio__srrip_hit, vio__srrip_fill, srrip_victim, srrip_drop}},
+     {plru_words, vio__srrip_hit, vio__srrip_fill, vio__srrip_victim, srrip_drop}},
     [VIO_REPL_DRRIP] = {"drrip", "dynamic RRIP: set dueling between SRRIP and bimodal (thrash-resistant) insertion",
      "Jaleel et al., ISCA 2010, Sec. 4 (DRRIP, 10-bit PSEL, BRRIP epsilon 1/32); adaptive L3 insertion on "
      "Intel since Ivy Bridge (Wong, blog.stuffedcow.net 2013, \"Intel Ivy Bridge cache replacement policy\")",
-     {plru_words, vio__srrip_hit, vio__drrip_fill, srrip_victim, srrip_drop}},
+     {plru_words, vio__srrip_hit, vio__drrip_fill, vio__srrip_victim, srrip_drop}},
 };
 
 const vio_repl_policy *vio_repl_table(void) { return table; }
@@ -228,17 +181,6 @@ int vio_repl_create(enum vio_repl_kind kind, uint32_t sets, uint32_t ways, uint6
     r->leaves = 2;
     while (r->leaves < ways)
         r->leaves <<= 1;
-    for (uint32_t w = 0; w < ways; w++) { /* plru: each way's path, as the walk up the tree sets it */
-        uint64_t keep = UINT64_MAX, set = 0;
-        for (uint32_t node = r->leaves + w; node > 1; node >>= 1) {
-            uint32_t parent = node >> 1;
-            keep &= ~(1ull << parent);
-            if (!(node & 1u)) /* came from the left: the LRU side is the right */
-                set |= 1ull << parent;
-        }
-        r->plru_keep[w] = keep;
-        r->plru_set[w] = set;
-    }
     vio_rng_seed(&r->rng, seed, stream);
     if (r->words) {
         r->state = calloc((size_t)sets * r->words, sizeof *r->state);

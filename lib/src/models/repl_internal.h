@@ -21,10 +21,12 @@ struct vio_repl {
     uint64_t *state;            /* sets * words */
     vio_rng rng;                /* random, drrip: the structure's own stream */
     uint32_t psel;              /* drrip: the policy selector, 0..PSEL_MAX */
-    /* plru: an access to way w sets the tree to (bits & plru_keep[w]) | plru_set[w],
-     * the nodes on w's path pointing away from it (what the walk up the tree does). */
-    uint64_t plru_keep[VIO_REPL_MAX_WAYS], plru_set[VIO_REPL_MAX_WAYS];
 };
+
+/* plru: an access to the leaf at heap node n (leaves + way, n < 64) sets the tree's
+ * bits to (bits & ~vio__plru_path[n]) | vio__plru_left[n]: every node on its path
+ * points away from it, as the walk up the tree does (repl.c builds the tables). */
+extern const uint64_t vio__plru_path[2 * VIO_REPL_MAX_WAYS], vio__plru_left[2 * VIO_REPL_MAX_WAYS];
 
 static inline uint64_t *vio__repl_set(vio_repl *r, uint32_t set) { return r->state + (size_t)set * r->words; }
 
@@ -37,7 +39,8 @@ static inline uint64_t vio__rrpv_set(uint64_t b, uint32_t w, uint32_t v)
 static inline void vio__lru_touch(vio_repl *r, uint64_t *set, uint32_t way) { set[way] = ++r->clock; }
 static inline void vio__plru_touch(vio_repl *r, uint64_t *set, uint32_t way)
 {
-    set[0] = (set[0] & r->plru_keep[way]) | r->plru_set[way];
+    uint32_t n = r->leaves + way;
+    set[0] = (set[0] & ~vio__plru_path[n]) | vio__plru_left[n];
 }
 static inline void vio__srrip_hit(vio_repl *r, uint64_t *set, uint32_t way)
 {
@@ -50,6 +53,85 @@ static inline void vio__srrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
     set[0] = vio__rrpv_set(set[0], way, 2);
 }
 void vio__drrip_fill(vio_repl *r, uint64_t *set, uint32_t way); /* repl.c: the set dueling */
+
+static inline uint32_t vio__lru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
+{
+    (void)r;
+    uint32_t pick = (uint32_t)__builtin_ctz(mask);
+    for (uint32_t m = mask & (mask - 1); m; m &= m - 1) {
+        uint32_t w = (uint32_t)__builtin_ctz(m);
+        if (set[w] < set[pick])
+            pick = w;
+    }
+    return pick;
+}
+static inline uint32_t vio__plru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
+{
+    if (mask == r->all && r->ways == r->leaves) {
+        /* Every leaf allowed: the walk never turns back, it just follows the bits. */
+        uint64_t bits = set[0];
+        uint32_t node = 1;
+        while (node < r->leaves)
+            node = 2 * node + (uint32_t)((bits >> node) & 1u);
+        return node - r->leaves;
+    }
+    uint32_t node = 1, span = r->leaves, first = 0;
+    while (span > 1) {
+        span >>= 1;
+        uint64_t half = (1ull << span) - 1u;
+        uint64_t left = half << first, right = half << (first + span);
+        int go_right = (int)((set[0] >> node) & 1u);
+        if (!(mask & (go_right ? right : left)))
+            go_right = !go_right;
+        node = 2 * node + (uint32_t)go_right;
+        if (go_right)
+            first += span;
+    }
+    return first;
+}
+
+/* srrip / drrip victims. */
+/* Bit 2w set for every way w of `mask`: the low bit of each way's 2-bit field. */
+static inline uint64_t vio__spread2(uint32_t mask)
+{
+    uint64_t x = mask;
+    x = (x | x << 16) & 0x0000ffff0000ffffull;
+    x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+    x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+    x = (x | x << 2) & 0x3333333333333333ull;
+    return (x | x << 1) & 0x5555555555555555ull;
+}
+/* The first allowed way at RRPV 3; else the first at the allowed maximum, after
+ * ageing every allowed way by 3 - max (as repeated increments would, so that way
+ * reaches 3 first). All 32 fields at once: field w's high and low bits. */
+static inline uint32_t vio__srrip_victim(vio_repl *r, uint64_t *set, uint32_t mask)
+{
+    /* The unmasked selector is the low 2 x ways bits of 0101...: no spreading needed. */
+    uint64_t sel = mask != r->all ? vio__spread2(mask)
+                   : r->ways == 32 ? 0x5555555555555555ull : 0x5555555555555555ull & ((1ull << (2u * r->ways)) - 1u);
+    uint64_t b = set[0];
+    uint64_t hi = (b >> 1) & sel, lo = b & sel;
+    uint64_t at3 = hi & lo;
+    if (at3)
+        return (uint32_t)__builtin_ctzll(at3) / 2u;
+    uint64_t at_top = hi ? hi : lo ? lo : sel; /* the fields at the maximum (2, 1 or 0) */
+    uint32_t top = hi ? 2u : lo ? 1u : 0u;
+    /* Every allowed value is <= top, so adding 3 - top carries into no other field. */
+    set[0] = b + (3u - top) * sel;
+    return (uint32_t)__builtin_ctzll(at_top) / 2u;
+}
+
+/* vio_repl_victim for a mask already within the ways and not empty (random: its own call). */
+static inline uint32_t vio__repl_victim(vio_repl *r, uint32_t set, uint32_t mask)
+{
+    switch (r->kind) {
+    case VIO_REPL_LRU: return vio__lru_victim(r, vio__repl_set(r, set), mask);
+    case VIO_REPL_PLRU: return vio__plru_victim(r, vio__repl_set(r, set), mask);
+    case VIO_REPL_SRRIP:
+    case VIO_REPL_DRRIP: return vio__srrip_victim(r, vio__repl_set(r, set), mask);
+    default: return vio_repl_victim(r, set, mask);
+    }
+}
 
 static inline void vio__repl_hit(vio_repl *r, uint32_t set, uint32_t way)
 {
