@@ -1,6 +1,7 @@
 /* The set-associative cache: LRU order, conflict misses, way masks. */
 #include "support.h"
 #include "viosim/cache.h"
+#include "models/cache_internal.h"
 
 #include <string.h>
 
@@ -137,11 +138,19 @@ START_TEST(test_any_geometry_indexes)
     const struct {
         uint64_t size;
         uint32_t ways;
-    } g[] = {{1024, 16}, {64, 1}, {2048, 32}, {11 * 64 * 3, 11}, {11 * 64 * 1024, 11}, {704 * 1024, 11}};
+    } g[] = {{1024, 16}, {64, 1}, {2048, 32}, {11 * 64 * 3, 11}, {11 * 64 * 1024, 11}, {704 * 1024, 11},
+             {36 * 11 * 64, 11}, {18 * 16 * 64, 16}};
     for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
         for (int idx = 0; idx < (int)VIO_CACHE_INDEX_COUNT; idx++) {
             vio_cache *c = NULL;
             vio_cache_config cfg = {.size_bytes = g[i].size, .ways = g[i].ways, .index = (enum vio_cache_index)idx};
+            uint64_t nsets = g[i].size / (g[i].ways * 64ull);
+            if (idx == VIO_CACHE_INDEX_SKX18 && (nsets % 18 || ((nsets / 18) & (nsets / 18 - 1)))) {
+                vio_err e = {0};
+                ck_assert_int_eq(vio_cache_create(&cfg, &c, &e), VIO_EINVAL); /* not 18 x 2^k sets */
+                ck_assert_ptr_nonnull(strstr(e.msg, "skx18"));
+                continue;
+            }
             ck_assert_int_eq(vio_cache_create(&cfg, &c, NULL), VIO_OK);
             uint32_t sets = vio_cache_sets(c), seen_max = 0;
             for (uint64_t line = 0; line < 5000; line++) {
@@ -179,6 +188,75 @@ START_TEST(test_hash_index_spreads_over_slices)
     /* 131072 lines over 36864 sets: 3.56 per set; Poisson would leave 2.9 % empty. */
     ck_assert_msg(empty < 36864 / 20, "%u sets unused", empty);
     ck_assert_msg(over < 36864 / 1000, "%u sets over 12 lines", over);
+    vio_cache_destroy(c);
+}
+END_TEST
+
+/* Skylake-SP's measured 18-slice hash (index skx18, McCalpin, TACC TR-2021-03).
+ * Expected slices from an independent reading of the report's two tables (the base
+ * sequence and the permutation masks), done outside the model: addresses below
+ * 256 KiB take the base sequence as it is; above, the index is XORed with the
+ * parities of the masked address bits. */
+START_TEST(test_skx18_index_is_the_measured_hash)
+{
+    vio_cache_config cfg = {.size_bytes = 25344ull * 1024, .ways = 11, .index = VIO_CACHE_INDEX_SKX18};
+    vio_cache *c = NULL;
+    ck_assert_int_eq(vio_cache_create(&cfg, &c, NULL), VIO_OK);
+    ck_assert_uint_eq(vio_cache_sets(c), 36864);
+    const struct {
+        uint64_t byte_addr;
+        uint32_t slice;
+    } v[] = {
+        {0x0, 0},           {0x40, 11},         {0x3c0, 15},                   /* base sequence, no permutation */
+        {0x40000, 13},      {0x40140, 1},       /* bit 18: selector 0x865 */
+        {0x123456740, 4},   {0x1ffffffc0, 15},  /* selectors 0xb98, 0x0fd */
+        {(3ull << 43) + 0x12c3d4e40, 12},        /* a model region: at physical 3 x 8 GiB + offset */
+        {(5ull << 43) + 0x40000, 1},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        uint64_t line = v[i].byte_addr / 64;
+        uint32_t set = vio_cache_set_of(c, line);
+        ck_assert_msg(set / 2048 == v[i].slice, "0x%llx: slice %u, expected %u", (unsigned long long)v[i].byte_addr,
+                      set / 2048, v[i].slice);
+        ck_assert_uint_eq(set % 2048, (uint32_t)(line % 2048)); /* set within the slice: address bits 6..16 */
+    }
+    /* The selector tables the lookup uses are the masks' parities (cache_slice.c). */
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t off = x & ((1ull << 33) - 64u), region = (x >> 40) & 31u;
+        uint64_t pa = region << 33 | off; /* where the model puts region `region`'s offset `off` */
+        uint32_t sel = 0;
+        for (unsigned k = 0; k < 12; k++) {
+            uint64_t m = pa & vio__skx18_perm_mask[k];
+            unsigned par = 0;
+            for (; m; m &= m - 1)
+                par ^= 1u;
+            sel |= par << k;
+        }
+        ck_assert_uint_eq(vio__skx18_slice((region << 43 | off) / 64), vio__skx18_base[((pa >> 6) & 4095u) ^ sel]);
+    }
+    /* Every aligned 256 KiB block (4096 lines) holds each slice 192 or 232 times:
+     * the base sequence's counts, which a binary permutation cannot change; and two
+     * lines of one block never share a set (2 lines per set index, other slices). */
+    static uint16_t per_set[36864];
+    for (uint64_t blk = 0; blk < 64; blk++) {
+        uint64_t first = (blk * 7919u + 13u) * 4096u; /* blocks all over the 256 GiB */
+        uint32_t count[18] = {0};
+        memset(per_set, 0, sizeof per_set);
+        for (uint64_t l = first; l < first + 4096; l++) {
+            uint32_t set = vio_cache_set_of(c, l);
+            count[set / 2048]++;
+            ck_assert_uint_le(++per_set[set], 1);
+        }
+        uint32_t light = 0;
+        for (int k = 0; k < 18; k++) {
+            ck_assert_msg(count[k] == 192 || count[k] == 232, "block %llu slice %d: %u lines",
+                          (unsigned long long)blk, k, count[k]);
+            light += count[k] == 192;
+        }
+        ck_assert_uint_eq(light, 2);
+    }
     vio_cache_destroy(c);
 }
 END_TEST
@@ -223,6 +301,7 @@ int main(void)
     tcase_add_test(tc, test_flags_sharers_invalidate_counters);
     tcase_add_test(tc, test_any_geometry_indexes);
     tcase_add_test(tc, test_modulo_and_hash_index);
+    tcase_add_test(tc, test_skx18_index_is_the_measured_hash);
     tcase_add_test(tc, test_hash_index_spreads_over_slices);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);

@@ -603,6 +603,12 @@ START_TEST(err_cache_geometry)
                "(it would give 15018.67 sets)");
     expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'io_ways':12}}",
                "s.json: platform.io_ways: expected at most platform.llc.ways (11), got 12");
+    expect_err("{" MIN_VMS "," MIN_FLOWS ",'platform':{'llc':{'index':'skx18'}}}",
+               "s.json: platform.llc.index: skx18 (Skylake-SP's 18-slice hash) needs an LLC of 18 slices x a power "
+               "of two sets; platform.llc.size_kib 11264 at 11 ways gives 16384 sets");
+    vio_scenario *s = load_ok("{" MIN_VMS "," MIN_FLOWS ",'platform':{'preset':'skylake-sp-6140','cores':4,"
+                              "'llc':{'index':'skx18'}}}");
+    vio_scenario_destroy(s);
 }
 END_TEST
 

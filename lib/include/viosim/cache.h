@@ -52,6 +52,11 @@ enum vio_cache_index {
      * strides (one ring per queue, 2 MiB apart) would all fall into the same sets.
      * Modelled as an XOR fold of every index-width group of higher bits. */
     VIO_CACHE_INDEX_HASH,
+    /* Skylake-SP with 18 slices as measured (McCalpin, "Mapping Addresses to
+     * L3/CHA Slices in Intel Processors", TACC TR-2021-03, 2021): the slice from
+     * the measured base sequence and permutation masks, the set within the slice
+     * from the low line-address bits. Needs sets = 18 x a power of two. */
+    VIO_CACHE_INDEX_SKX18,
     VIO_CACHE_INDEX_COUNT
 };
 /* Registered by name in vio_axis_cache_index (viosim/strategy.h). */

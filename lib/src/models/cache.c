@@ -29,6 +29,10 @@ static const index_row index_table[VIO_CACHE_INDEX_COUNT] = {
     [VIO_CACHE_INDEX_MODULO] = {"modulo", "the low line-address bits select the set (line mod sets)"},
     [VIO_CACHE_INDEX_HASH] = {"hash", "an XOR fold of every index-width group of line-address bits (Intel's "
                                       "LLC slice/set hash, Maurice et al., RAID 2015)"},
+    [VIO_CACHE_INDEX_SKX18] = {"skx18", "Skylake-SP's measured 18-slice hash (McCalpin, TACC TR-2021-03, 2021: a "
+                                        "4096-entry base sequence of slices under XOR permutations of address "
+                                        "bits 18-37), the set within the slice from address bits 6-16; needs "
+                                        "18 x 2^k sets"},
 };
 const vio_axis vio_axis_cache_index = {"index", "platform.llc.index", "how a line address selects its cache set",
                                        VIO_AXIS_ROWS(index_row, index_table, VIO_CACHE_INDEX_COUNT)};
@@ -51,6 +55,11 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
                            (unsigned long long)sets);
     if ((unsigned)cfg->index >= VIO_CACHE_INDEX_COUNT)
         return vio_err_set(err, VIO_EINVAL, "cache: index function %u does not exist", (unsigned)cfg->index);
+    if (cfg->index == VIO_CACHE_INDEX_SKX18 && (sets % 18 != 0 || ((sets / 18) & (sets / 18 - 1)) != 0))
+        return vio_err_set(err, VIO_EINVAL,
+                           "cache: index skx18 needs 18 slices x a power of two sets, got %llu sets (%llu KiB, "
+                           "%u ways)",
+                           (unsigned long long)sets, (unsigned long long)(cfg->size_bytes / 1024), cfg->ways);
     vio_cache *c = calloc(1, sizeof *c);
     size_t n = (size_t)sets * cfg->ways;
     uint32_t stride = stride_of(cfg->ways);
@@ -60,7 +69,7 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
         /* 16-byte rows for the SSE2 loads; the size is a multiple of 16 (stride % 4 == 0). */
         c->lo = aligned_alloc(16, (size_t)sets * stride * sizeof *c->lo);
         c->hi = aligned_alloc(16, (size_t)sets * stride * sizeof *c->hi);
-        if (cfg->index == VIO_CACHE_INDEX_HASH) {
+        if (cfg->index != VIO_CACHE_INDEX_MODULO) {
             c->memo = malloc(sizeof *c->memo);
             c->owns_memo = 1;
         }
@@ -70,7 +79,7 @@ int vio_cache_create(const vio_cache_config *cfg, vio_cache **out, vio_err *err)
         vio_cache_destroy(c);
         return rc;
     }
-    if (!c || !c->m || !c->lo || !c->hi || (cfg->index == VIO_CACHE_INDEX_HASH && !c->memo)) {
+    if (!c || !c->m || !c->lo || !c->hi || (cfg->index != VIO_CACHE_INDEX_MODULO && !c->memo)) {
         vio_cache_destroy(c);
         return vio_err_set(err, VIO_ENOMEM, "cache: out of memory for %zu lines", n);
     }
@@ -108,7 +117,7 @@ uint64_t vio_cache_footprint(const vio_cache_config *cfg)
 {
     uint64_t lines = cfg->size_bytes / VIO_LINE_BYTES;
     uint64_t sets = cfg->ways ? lines / cfg->ways : 0;
-    return sizeof(vio_cache) + (cfg->index == VIO_CACHE_INDEX_HASH ? sizeof(struct vio__index_memo) : 0) +
+    return sizeof(vio_cache) + (cfg->index != VIO_CACHE_INDEX_MODULO ? sizeof(struct vio__index_memo) : 0) +
            lines * sizeof(struct vio__cache_meta) + sets * (uint64_t)stride_of(cfg->ways) * 2u * sizeof(uint32_t) +
            vio_repl_footprint(cfg->repl, (uint32_t)sets, cfg->ways);
 }
@@ -164,7 +173,16 @@ static uint32_t hash_set(const vio_cache *c, uint64_t line)
     return (slice << c->low_bits) | (uint32_t)(h & ((1ull << c->low_bits) - 1u));
 }
 
-uint32_t vio__cache_hash_set(const vio_cache *c, uint64_t line) { return hash_set(c, line); }
+/* The measured Skylake-SP index: slice, then the set within it (cache_slice.c). */
+static uint32_t skx18_set(const vio_cache *c, uint64_t line)
+{
+    return vio__skx18_slice(line) * (c->sets / 18u) + (uint32_t)(line & (c->sets / 18u - 1u));
+}
+
+uint32_t vio__cache_hash_set(const vio_cache *c, uint64_t line)
+{
+    return c->index == VIO_CACHE_INDEX_HASH ? hash_set(c, line) : skx18_set(c, line);
+}
 
 uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line) { return vio__cache_set(c, line); }
 

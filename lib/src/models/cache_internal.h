@@ -245,4 +245,29 @@ static inline void vio__cache_count(vio_cache *c, enum vio_access_class cls, int
         c->misses[cls]++;
 }
 
+/* Skylake-SP's measured slice hash for 18 LLC slices (cache_slice.c: McCalpin,
+ * TACC TR-2021-03, the tables and why); small and inline. */
+extern const uint8_t vio__skx18_base[4096];
+extern const uint64_t vio__skx18_perm_mask[12];
+extern const uint16_t vio__skx18_sel_lo[1024], vio__skx18_sel_hi[1024];
+
+/* The physical address a model line address stands for: the model's regions
+ * (2^43 apart) laid out 8 GiB apart in a 256 GiB physical space, a layout
+ * assumption (where the OS put the memory), not a property of the hash. */
+static inline uint64_t vio__skx18_paddr(uint64_t line)
+{
+    uint64_t a = line << 6; /* byte address; a line address is below 2^58 */
+    return (a & ((1ull << 33) - 1u)) | (((a >> 43) & 31u) << 33);
+}
+
+/* The slice 0..17: the base sequence at address bits 6..17 XORed with the
+ * selector, whose bit k is the parity of the address under mask k (here by the
+ * two tables of cache_slice.c). */
+static inline uint32_t vio__skx18_slice(uint64_t line)
+{
+    uint64_t pa = vio__skx18_paddr(line);
+    uint32_t sel = (uint32_t)vio__skx18_sel_lo[(pa >> 18) & 1023u] ^ vio__skx18_sel_hi[(pa >> 28) & 1023u];
+    return vio__skx18_base[((uint32_t)(pa >> 6) & 4095u) ^ sel];
+}
+
 #endif

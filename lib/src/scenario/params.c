@@ -102,10 +102,13 @@ static const vio_param rows[] = {
     {"platform.llc.replacement", VIO_PT_ENUM, "", "\"lru\"", 0, 0, VIO_AXIS_CHOICES("replacement"), REPL_HELP("LLC"),
      REPL_LRU_SRC, SC(platform.llc.replacement), 0},
     {"platform.llc.index", VIO_PT_ENUM, "", "\"hash\"", 0, 0, VIO_AXIS_CHOICES("index"),
-     "LLC set index: modulo (low line-address bits) or hash (XOR fold of all higher bits, standing in for "
-     "Intel's undocumented slice and set hash).",
+     "LLC set index: modulo (low line-address bits), hash (XOR fold of all higher bits, standing in for "
+     "Intel's undocumented slice and set hash) or skx18 (Skylake-SP's 18-slice hash as measured; needs an "
+     "LLC of 18 x 2^k sets, e.g. 24.75 MiB at 11 ways).",
      "Maurice et al., \"Reverse engineering Intel last-level cache complex addressing using performance "
-     "counters\", RAID 2015: Intel LLCs hash many address bits", SC(platform.llc.index), 0},
+     "counters\", RAID 2015: Intel LLCs hash many address bits; skx18: McCalpin, \"Mapping Addresses to "
+     "L3/CHA Slices in Intel Processors\", TACC TR-2021-03, 2021 (base sequence and permutation masks of "
+     "the 18-slice part)", SC(platform.llc.index), 0},
     {"platform.llc.inclusive", VIO_PT_BOOL, "", "true", 0, 1, NULL,
      "Inclusive LLC (fills go to the LLC too; an LLC eviction back-invalidates private copies), or "
      "non-inclusive as Skylake-SP (fills go to the private caches, the LLC receives their victims, a snoop "

@@ -7,6 +7,7 @@
 #include "datapath/strategies/strategies.h"
 
 #include "viosim/cache.h"
+#include "viosim/strategy.h"
 #include "viosim/time.h"
 #include "viosim/traffic.h"
 
@@ -300,6 +301,13 @@ int vio__ld_check(const vio__ld *ld)
     if ((rc = check_cache(ld, "l1", &pf->l1)) || (rc = check_cache(ld, "l2", &pf->l2)) ||
         (rc = check_cache(ld, "llc", &pf->llc)))
         return rc;
+    unsigned long long llc_sets = pf->llc.size_kib * 1024ull / (pf->llc.ways * 64ull);
+    int skx18 = !strcmp(vio_axis_name(&vio_axis_cache_index, (size_t)pf->llc.index), "skx18");
+    if (skx18 && (llc_sets % 18 || ((llc_sets / 18) & (llc_sets / 18 - 1))))
+        return vio__ld_fail(ld, "platform.llc.index",
+                            "skx18 (Skylake-SP's 18-slice hash) needs an LLC of 18 slices x a power of two sets; "
+                            "platform.llc.size_kib %llu at %u ways gives %llu sets",
+                            (unsigned long long)pf->llc.size_kib, pf->llc.ways, llc_sets);
     if (pf->io_ways > pf->llc.ways)
         return vio__ld_fail(ld, "platform.io_ways", "expected at most platform.llc.ways (%u), got %u",
                             pf->llc.ways, pf->io_ways);
