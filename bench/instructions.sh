@@ -9,7 +9,9 @@
 #
 # usage: bench/instructions.sh [--check] [BUILD_DIR] [N1] [N2]   (defaults: build, 2000, 6000)
 #        VIOSIM_INSN_ONLY="W1-skx W1" restricts the workloads; VIOSIM_SAMPLE_SETS (32) is the
-#        sampled rows' platform.llc.sample_sets.
+#        sampled rows' platform.llc.sample_sets; VIOSIM_INSN_JSON=FILE also records the rows as
+#        FILE's "instructions" object (rows merged by id; FILE is created if missing, e.g.
+#        bench/results.json, whose other keys viosim-bench writes).
 set -euo pipefail
 
 check=0
@@ -50,6 +52,7 @@ run() {
 
 # workload TAG TITLE SCENARIO ENGINE [--set ...]
 declare -A per_pkt
+rows_json=()
 workload() {
     local tag=$1 title=$2
     shift 2
@@ -59,6 +62,7 @@ workload() {
     local pp
     pp=$(awk -v a="$ir1" -v b="$ir2" -v x="$d1" -v y="$d2" 'BEGIN { printf "%.0f", (b - a) / (y - x) }')
     per_pkt[$tag]=$pp
+    rows_json+=("$tag	$title	$ir2	$d2	$pp")
     printf "| %s | %s | %s | %s | %s | %s |\n" "$tag" "$title" "$ir2" "$d2" "$pp" "$(awk -v a="$ir2" -v d="$d2" 'BEGIN { printf "%.0f", a / d }')"
 }
 
@@ -84,6 +88,35 @@ ratio() { awk -v a="${per_pkt[$1]:-}" -v b="${per_pkt[$2]:-}" 'BEGIN { if (a == 
 echo "- SimGrid / sequential, instructions per packet: W1-skx $(ratio W1-skx W1-skx-seq), W1 $(ratio W1 W1-seq), W2 $(ratio W2 W2-seq), R $(ratio R R-seq) (target <= 1.15x)"
 if [ -n "${per_pkt[W1-smp]:-}${per_pkt[W1-skx-smp]:-}" ]; then
     echo "- Sampled mode (1 in $sample LLC sets): exact / sampled instructions per packet: W1 $(ratio W1 W1-smp), W1-skx $(ratio W1-skx W1-skx-smp) (target >= 4x; accuracy: tests/test_sampled.c)"
+fi
+if [ -n "${VIOSIM_INSN_JSON:-}" ] && [ ${#rows_json[@]} -gt 0 ]; then
+    git=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+    printf '%s\n' "${rows_json[@]}" | python3 -c '
+import json, os, sys
+path, n1, n2, load, git = sys.argv[1:6]
+doc = {}
+if os.path.exists(path):
+    with open(path) as f:
+        doc = json.load(f)
+ins = doc.get("instructions") or {}
+rows = {r["id"]: r for r in ins.get("rows", [])}
+for line in sys.stdin.read().splitlines():
+    tag, title, ir2, d2, pp = line.split("\t")
+    rows[tag] = {"id": tag, "title": title, "git": git, "ir_at_n2": int(ir2), "delivered_at_n2": int(d2),
+                 "ir_per_delivered_packet": int(pp)}
+doc["instructions"] = {
+    "method": "callgrind (valgrind --tool=callgrind), variant processes only; marginal instructions per "
+              "delivered packet between runs of n1 and n2 packets per variant (bench/instructions.sh)",
+    "n1": int(n1), "n2": int(n2), "w1_load": float(load),
+    "exact_model_target_w1_skx": 18000,
+    "rows": sorted(rows.values(), key=lambda r: r["id"]),
+}
+tmp = path + ".tmp"
+with open(tmp, "w") as f:
+    json.dump(doc, f, indent=2)
+    f.write("\n")
+os.replace(tmp, path)
+' "$VIOSIM_INSN_JSON" "$n1" "$n2" "$load" "$git"
 fi
 if [ -n "${per_pkt[W1-skx]:-}" ]; then
     pass=$([ "${per_pkt[W1-skx]}" -le $GOAL_W1_SKX ] && echo PASS || echo FAIL)

@@ -86,8 +86,13 @@ static void same_stats(const vio_memsys *a, const vio_memsys *b, uint32_t op)
     vio_memsys_stats x, y;
     vio_memsys_get_stats(a, &x);
     vio_memsys_get_stats(b, &y);
-    if (memcmp(&x, &y, sizeof x) != 0)
-        ck_abort_msg("op %u: statistics differ", op);
+    if (memcmp(&x, &y, sizeof x) != 0) {
+        const uint64_t *px = (const uint64_t *)&x, *py = (const uint64_t *)&y;
+        for (size_t i = 0; i < sizeof x / sizeof *px; i++)
+            if (px[i] != py[i])
+                ck_abort_msg("op %u: statistics differ: field %zu %llu vs reference %llu", op, i,
+                             (unsigned long long)px[i], (unsigned long long)py[i]);
+    }
     SAME(a->accesses, b->accesses);
     SAME(a->dram_xfers, b->dram_xfers);
     SAME(a->dram_waits, b->dram_waits);

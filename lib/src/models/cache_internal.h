@@ -29,6 +29,13 @@ int vio__cache_share_index(vio_cache *c, const vio_cache *from);
 #define VIO__CACHE_COUNTERS (2u * VIO_CLS_COUNT + 1u)
 uint64_t *vio__cache_counter(vio_cache *c, unsigned k);
 
+/* The lookup is compiled into each of the hierarchy's call sites (GCC, clang). */
+#if defined(__GNUC__)
+#define VIO__INLINE_ALWAYS __attribute__((always_inline))
+#else
+#define VIO__INLINE_ALWAYS
+#endif
+
 #define VIO__EMPTY_LINE UINT64_MAX
 #define VIO__EMPTY_HALF UINT32_MAX
 #define VIO__MEMO_SLOTS 8u /* recent (line, set) pairs of a hashed index, direct-mapped by the line's low bits */
@@ -124,7 +131,7 @@ static inline uint32_t vio__cache_match(const uint32_t *row, uint32_t key, uint3
 
 /* Slot of `line` in `set`, or -1: the ways whose low half matches, lowest first,
  * confirmed on the high half (an empty way's never matches: see cache.c's top). */
-static inline int64_t vio__cache_find_in(const vio_cache *c, uint32_t set, uint64_t line)
+VIO__INLINE_ALWAYS static inline int64_t vio__cache_find_in(const vio_cache *c, uint32_t set, uint64_t line)
 {
     size_t row = (size_t)set * c->stride;
     uint32_t cand = vio__cache_match(c->lo + row, (uint32_t)line, c->stride) & c->all;
