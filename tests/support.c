@@ -86,3 +86,16 @@ void vio_test_assert_same_but_engine(json_t *a, json_t *b)
         ck_assert_msg(same, "variant %zu: the SimGrid engine and the reference loop disagree", i);
     }
 }
+
+FILE *vio_test_csv_open(const char *name, const char *header)
+{
+    const char *dir = getenv("VIOSIM_VALIDATION_OUT");
+    if (!dir || !*dir)
+        return NULL;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fprintf(f, "%s\n", header);
+    return f;
+}

@@ -11,6 +11,7 @@ char *vio_test_read_file(const char *path);
 #include "viosim/scenario.h"
 #include "viosim/strategy.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Whether a loaded row index (a variant's `copy`, a tenant's `adversary`, ...)
@@ -29,4 +30,8 @@ const json_t *vio_test_variant(const json_t *doc, const char *name);
 void vio_test_assert_same_but_engine(json_t *a, json_t *b);
 /* A number at a dot path inside a JSON object ("latency_ns.mean"). */
 double vio_test_num(const json_t *o, const char *path);
+/* The validation targets' points for docs/validation.md: with VIOSIM_VALIDATION_OUT=DIR,
+ * DIR/name opened for writing with its header line written (fails the test if it
+ * cannot be); NULL when the variable is unset, so the caller writes nothing. */
+FILE *vio_test_csv_open(const char *name, const char *header);
 #endif

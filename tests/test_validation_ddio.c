@@ -96,19 +96,6 @@ static double replay(uint32_t io_ways, uint32_t queues, uint32_t slots, uint32_t
     return 100.0 * (double)(s1.dma_llc_hits - s0.dma_llc_hits) / (double)lines;
 }
 
-static FILE *csv_open(const char *name)
-{
-    const char *dir = getenv("VIOSIM_VALIDATION_OUT");
-    if (!dir || !*dir)
-        return NULL;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    fprintf(f, "x,published,viosim\n");
-    return f;
-}
-
 static void report(FILE *f, const char *what, double x, double pub, double sim, double tol)
 {
     printf("%-6s x=%-6g published %6.1f %%  viosim %6.1f %%  diff %+6.1f pp  %s\n", what, x, pub, sim, sim - pub,
@@ -120,7 +107,7 @@ static void report(FILE *f, const char *what, double x, double pub, double sim, 
 START_TEST(test_ddio_ways)
 {
     static const double pub[] = {63.40, 88.44, 97.25, 99.55, 99.94}; /* 2..6 ways */
-    FILE *f = csv_open("ddio-ways.csv");
+    FILE *f = vio_test_csv_open("ddio-ways.csv", "x,published,viosim");
     double prev = 0;
     for (uint32_t w = 2; w <= 6; w++) {
         double h = replay(w, 1, 4096, 1024, 1, 6);
@@ -140,7 +127,7 @@ START_TEST(test_ddio_cores)
     static const double pub[] = {97.50, 99.45, 91.47, 75.02, 53.24, 44.47};
     /* Known misses (docs/validation.md): the model is 15 pp low at 8 and 12 cores. */
     static const double tol[] = {10, 10, 20, 20, 10, 10};
-    FILE *f = csv_open("ddio-cores.csv");
+    FILE *f = vio_test_csv_open("ddio-cores.csv", "x,published,viosim");
     double prev = 101;
     for (int i = 0; i < 6; i++) {
         double h = replay(2, k[i], 256, 1500, k[i] == 1, 6);
@@ -158,7 +145,7 @@ END_TEST
 START_TEST(test_ddio_rate)
 {
     /* 2 x 4096 slots x 1536 B = 12 MiB of buffers cycling through 4.5 MiB of I/O ways. */
-    FILE *f = csv_open("ddio-rate.csv");
+    FILE *f = vio_test_csv_open("ddio-rate.csv", "x,published,viosim");
     double lo = replay(2, 2, 4096, 1500, 0, 4);  /* 9.75 Gb/s: the cores keep up */
     double hi = replay(2, 2, 4096, 1500, 1, 4);  /* 99.2 Gb/s: the rings are full */
     report(f, "rate", 9.75, 29.56, lo, 10);

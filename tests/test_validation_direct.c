@@ -109,19 +109,6 @@ static point run_point(uint32_t k, uint32_t desc, uint32_t bytes, double gbps, u
     return p;
 }
 
-static FILE *csv_open(const char *name)
-{
-    const char *dir = getenv("VIOSIM_VALIDATION_OUT");
-    if (!dir || !*dir)
-        return NULL;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_msg(f != NULL, "cannot write %s", path);
-    fprintf(f, "mode,x,published,viosim,gbps,dropped\n");
-    return f;
-}
-
 static void report(FILE *f, int mode, const char *what, double x, double pub, point p, double tol)
 {
     printf("direct %-7s %-6s x=%-6g published %6.1f %%  viosim %6.1f %%  diff %+6.1f pp  %s  (%.1f Gb/s, %.1f %% dropped)\n",
@@ -148,7 +135,7 @@ static int wanted(int mode, const char *exp, double x)
 START_TEST(test_direct_ways)
 {
     static const double pub[] = {63.40, 88.44, 97.25, 99.55, 99.94}; /* 2..6 ways */
-    FILE *f = csv_open("direct-ways.csv");
+    FILE *f = vio_test_csv_open("direct-ways.csv", "mode,x,published,viosim,gbps,dropped");
     for (int mode = FIXED; mode <= MEMPOOL; mode++) {
         double prev = 0;
         for (uint32_t w = 2; w <= 6; w++) {
@@ -175,7 +162,7 @@ START_TEST(test_direct_cores)
      * at 8 and 12 cores; the mempool lower again by what its transmit ring holds
      * on top of 256-slot rings (up to 22 pp at 8 and 12 cores, 12 at 16). */
     static const double tol[2][6] = {{10, 10, 20, 20, 10, 10}, {10, 15, 25, 25, 15, 10}};
-    FILE *f = csv_open("direct-cores.csv");
+    FILE *f = vio_test_csv_open("direct-cores.csv", "mode,x,published,viosim,gbps,dropped");
     for (int mode = FIXED; mode <= MEMPOOL; mode++) {
         double prev = 101;
         for (int i = 0; i < 6; i++) {
@@ -199,7 +186,7 @@ START_TEST(test_direct_rate)
 {
     static const double rate[] = {9.75, 48.76, 78.02, 92.63, 99.16};
     static const double pub[] = {29.56, 28.49, 23.73, 16.38, 10.07};
-    FILE *f = csv_open("direct-rate.csv");
+    FILE *f = vio_test_csv_open("direct-rate.csv", "mode,x,published,viosim,gbps,dropped");
     for (int mode = FIXED; mode <= MEMPOOL; mode++) {
         for (int i = 0; i < 5; i++) {
             if (!wanted(mode, "rate", rate[i]) || (!full_run() && i > 0 && i < 4))

@@ -43,15 +43,7 @@ static double achieved_mpps(uint32_t wire_mbps, uint32_t size, const char *arriv
 
 START_TEST(test_line_rate)
 {
-    const char *dir = getenv("VIOSIM_VALIDATION_OUT");
-    FILE *f = NULL;
-    if (dir && *dir) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/linerate.csv", dir);
-        f = fopen(path, "w");
-        ck_assert_msg(f != NULL, "cannot write %s", path);
-        fprintf(f, "wire_gbps,frame_bytes,published_mpps,viosim_constant_mpps,viosim_poisson_mpps\n");
-    }
+    FILE *f = vio_test_csv_open("linerate.csv", "wire_gbps,frame_bytes,published_mpps,viosim_constant_mpps,viosim_poisson_mpps");
     static const struct {
         uint32_t mbps, size;
         double mpps;

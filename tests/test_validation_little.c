@@ -113,15 +113,7 @@ START_TEST(test_little_every_scenario)
     closedir(d);
     ck_assert_msg(n >= 5, "only %zu shipped scenarios found", n);
     qsort(names, n, sizeof names[0], cmp_names);
-    const char *dir = getenv("VIOSIM_VALIDATION_OUT");
-    FILE *csv = NULL;
-    if (dir && *dir) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/little.csv", dir);
-        csv = fopen(path, "w");
-        ck_assert_msg(csv != NULL, "cannot write %s", path);
-        fprintf(csv, "scenario,variant,L,lambda_w\n");
-    }
+    FILE *csv = vio_test_csv_open("little.csv", "scenario,variant,L,lambda_w");
     int rows = 0;
     for (size_t i = 0; i < n; i++) {
         check_scenario(names[i], csv, &rows);

@@ -56,15 +56,7 @@ START_TEST(test_single_server_queue)
         uint64_t packets;
     } t[] = {{"exponential", 0.5, 500000}, {"exponential", 0.8, 1000000}, {"fixed", 0.5, 300000},
              {"fixed", 0.8, 300000}, {"fixed", 0.01, 20000}};
-    const char *dir = getenv("VIOSIM_VALIDATION_OUT");
-    FILE *f = NULL;
-    if (dir && *dir) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/queueing.csv", dir);
-        f = fopen(path, "w");
-        ck_assert_msg(f != NULL, "cannot write %s", path);
-        fprintf(f, "model,rho,packets,theory_us,viosim_us\n");
-    }
+    FILE *f = vio_test_csv_open("queueing.csv", "model,rho,packets,theory_us,viosim_us");
     for (int i = 0; i < 5; i++) {
         double rho = t[i].rho, theory;
         int mm1 = t[i].service[0] == 'e';
