@@ -34,14 +34,13 @@ static vio_ps guest_next(const vio_datapath *dp, uint32_t index)
 {
     const dp_guest *g = &dp->g[index];
     const dp_pkt *first = dp_fifo_peek(&g->in, 0);
-    vio_ps tx = tx_wake(dp, g);
     if (!first)
-        return tx;
+        return tx_wake(dp, g);
     if (g->fetch_wait) /* spinning on the fetch's completion */
         return g->fetch_ready == VIO_PS_NEVER || g->fetch_ready > g->busy_until ? g->fetch_ready : g->busy_until;
     if (first->t_ready <= g->busy_until)
         return g->busy_until; /* NAPI: it arrived before the poll loop ended, no interrupt */
-    vio_ps rx = rx_wake(dp, g);
+    vio_ps rx = rx_wake(dp, g), tx = tx_wake(dp, g);
     return tx < rx ? tx : rx;
 }
 
