@@ -295,21 +295,23 @@ static int one_run(const workload *w, const vio_scenario *s, bench_row *row, int
     return 0;
 }
 
-static void run_workload(const workload *w, const vio_scenario *s, const opts *o, bench_row *row)
+/* One round of a workload: its warm-up (round 0) or one timed run. Rounds are
+ * interleaved over the workloads (round 1 of every workload, then round 2, ...),
+ * so that the ratios between rows measured in the same round (engine, scale)
+ * share the machine's state as the SimPy pairs do, instead of one block of runs
+ * against another taken minutes later at another load. */
+static int run_workload_round(const workload *w, const vio_scenario *s, unsigned i, const opts *o, bench_row *row)
 {
-    for (unsigned i = 0; i <= o->runs; i++) {
-        double t0 = now_s();
-        if (one_run(w, s, row, i > 0) != 0) {
-            fprintf(stderr, "[%s] run %u failed: %s\n", w->id, i, row->error);
-            return;
-        }
-        fprintf(stderr, "[%s] %s %u/%u: %.2f s\n", w->id, i ? "run" : "warm-up", i, o->runs, now_s() - t0);
+    double t0 = now_s();
+    if (one_run(w, s, row, i > 0) != 0) {
+        fprintf(stderr, "[%s] run %u failed: %s\n", w->id, i, row->error);
+        return -1;
     }
+    fprintf(stderr, "[%s] %s %u/%u: %.2f s\n", w->id, i ? "run" : "warm-up", i, o->runs, now_s() - t0);
+    return 0;
 }
 
-/* The reduced pipeline: viosim and the SimPy peer alternate, so each pair of
- * runs shares the machine's state; the speed-up is taken per pair. */
-static void run_reduced(const workload *w, const vio_scenario *s, const opts *o, bench_row *vr, bench_row *pr)
+static void reduced_peer_row(const workload *w, const bench_row *vr, bench_row *pr)
 {
     pr->id = w->engine == VIO_ENGINE_SEQUENTIAL ? "R-seq-SimPy" : "R-SimPy";
     pr->title = "reduced pipeline, SimPy 2 peer";
@@ -318,33 +320,38 @@ static void run_reduced(const workload *w, const vio_scenario *s, const opts *o,
     snprintf(pr->config, sizeof pr->config, "bench/simpy_peer.py on the canonical reduced scenario");
     pr->extra_name = "speedup_viosim_over_simpy";
     pr->goal = "viosim >= 100x SimPy";
-    for (unsigned i = 0; i <= o->runs; i++) {
-        bench_sample ps;
-        if (one_run(w, s, vr, i > 0) != 0) {
-            snprintf(pr->error, sizeof pr->error, "viosim failed (see row R)");
-            return;
-        }
-        if (bench_run_simpy(o->python, PEER_SCRIPT, s, &ps) != 0) {
-            snprintf(pr->error, sizeof pr->error, "%s", ps.error);
-            fprintf(stderr, "[R-SimPy] failed: %s\n", ps.error);
-            return;
-        }
-        if (i == 0) {
-            pr->first = ps;
-        } else if (!same_counts(&pr->first, &ps)) {
-            snprintf(pr->error, sizeof pr->error, "SimPy peer not deterministic");
-            return;
-        }
-        if (i == 0) {
-            fprintf(stderr, "[R] warm-up done\n");
-            continue;
-        }
-        fprintf(stderr, "[R] run %u/%u: viosim %.3f s, SimPy %.3f s\n", i, o->runs, vr->wall.v[vr->wall.n - 1],
-                ps.wall_seconds);
-        bench_series_add(&pr->wall, ps.wall_seconds);
-        bench_series_add(&pr->mpps, (double)ps.offered / ps.wall_seconds / 1e6);
-        bench_series_add(&pr->extra, ps.wall_seconds / vr->wall.v[vr->wall.n - 1]);
+}
+
+/* The reduced pipeline: viosim and the SimPy peer alternate within a round, so
+ * each pair of runs shares the machine's state; the speed-up is taken per pair. */
+static int run_reduced_round(const workload *w, const vio_scenario *s, unsigned i, const opts *o, bench_row *vr,
+                             bench_row *pr)
+{
+    bench_sample ps;
+    if (one_run(w, s, vr, i > 0) != 0) {
+        snprintf(pr->error, sizeof pr->error, "viosim failed (see row %s)", vr->id);
+        return -1;
     }
+    if (bench_run_simpy(o->python, PEER_SCRIPT, s, &ps) != 0) {
+        snprintf(pr->error, sizeof pr->error, "%s", ps.error);
+        fprintf(stderr, "[%s] failed: %s\n", pr->id, ps.error);
+        return -1;
+    }
+    if (i == 0) {
+        pr->first = ps;
+        fprintf(stderr, "[%s] warm-up done\n", vr->id);
+        return 0;
+    }
+    if (!same_counts(&pr->first, &ps)) {
+        snprintf(pr->error, sizeof pr->error, "SimPy peer not deterministic");
+        return -1;
+    }
+    fprintf(stderr, "[%s] run %u/%u: viosim %.3f s, SimPy %.3f s\n", vr->id, i, o->runs,
+            vr->wall.v[vr->wall.n - 1], ps.wall_seconds);
+    bench_series_add(&pr->wall, ps.wall_seconds);
+    bench_series_add(&pr->mpps, (double)ps.offered / ps.wall_seconds / 1e6);
+    bench_series_add(&pr->extra, ps.wall_seconds / vr->wall.v[vr->wall.n - 1]);
+    return 0;
 }
 
 static const char usage[] =
@@ -461,28 +468,41 @@ int main(int argc, char **argv)
         return 1;
     size_t n = 0;
     int failed = 0;
+    /* Every selected workload's scenario first, then the rounds over all of them. */
+    const workload *wk[MAX_ROWS] = {0};
+    vio_scenario *sc[MAX_ROWS] = {0};
     for (size_t i = 0; i < NWORKLOADS; i++) {
         const workload *w = &workloads[i];
         if (!selected(&o, w->id))
             continue;
-        bench_row *r = &rows[n++];
+        bench_row *r = &rows[n];
+        wk[n] = w;
         r->id = w->id;
         r->title = w->title;
         r->packets_per_variant = o.full ? w->packets_full : w->packets;
-        vio_scenario *s = make_scenario(w, &c, r->packets_per_variant, r->config, sizeof r->config, r->error,
-                                        sizeof r->error);
-        if (!s) {
+        sc[n] = make_scenario(w, &c, r->packets_per_variant, r->config, sizeof r->config, r->error, sizeof r->error);
+        if (!sc[n]) {
             fprintf(stderr, "[%s] %s\n", w->id, r->error);
             failed = 1;
-            continue;
         }
+        n++;
         if (w->kind == WK_REDUCED)
-            run_reduced(w, s, &o, r, &rows[n++]);
-        else
-            run_workload(w, s, &o, r);
-        vio_scenario_destroy(s);
-        failed |= r->error[0] || (w->kind == WK_REDUCED && rows[n - 1].error[0]);
+            reduced_peer_row(w, r, &rows[n++]);
     }
+    for (unsigned round = 0; round <= o.runs; round++) {
+        for (size_t i = 0; i < n; i++) {
+            if (!wk[i] || !sc[i] || rows[i].error[0])
+                continue;
+            if (wk[i]->kind == WK_REDUCED) {
+                if (!rows[i + 1].error[0] && run_reduced_round(wk[i], sc[i], round, &o, &rows[i], &rows[i + 1]))
+                    failed = 1;
+            } else if (run_workload_round(wk[i], sc[i], round, &o, &rows[i])) {
+                failed = 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        vio_scenario_destroy(sc[i]);
     if (bench_evaluate(rows, n) != 0)
         failed = 1;
     double seconds = now_s() - t0;

@@ -64,6 +64,7 @@ typedef struct bench_row {
     const char *goal;
     char verdict[192];
     int status;              /* 1 pass, 0 fail, -1 no target or not measured */
+    const char *why;         /* a failed target: the mechanism found and where it is explained */
 } bench_row;
 
 /* 100 % load: the offered packet rate equal to the host core's capacity in the

@@ -69,6 +69,10 @@ void bench_print_table(FILE *out, const bench_row *rows, size_t nrows)
         fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r->id, r->title, pk, wall,
                 mpps, mev, macc, rss, calls, xf, target, result);
     }
+    for (size_t i = 0, listed = 0; i < nrows; i++)
+        if (rows[i].status == 0 && rows[i].why)
+            fprintf(out, "%s- %s not met (%s): %s\n", listed++ ? "" : "\nTargets not met, and why:\n\n", rows[i].id,
+                    rows[i].goal, rows[i].why);
 }
 
 static json_t *stat_json(const bench_series *s)
@@ -113,8 +117,9 @@ json_t *bench_row_json(const bench_row *r)
     if (r->extra_name)
         json_object_set_new(o, r->extra_name, stat_json(&r->extra));
     if (r->goal)
-        json_object_set_new(o, "target", json_pack("{s:s,s:s,s:s}", "goal", r->goal, "verdict", r->verdict, "result",
-                                                   r->status > 0 ? "pass" : r->status == 0 ? "fail" : "n/a"));
+        json_object_set_new(o, "target", json_pack("{s:s,s:s,s:s,s:s?}", "goal", r->goal, "verdict", r->verdict,
+                                                   "result", r->status > 0 ? "pass" : r->status == 0 ? "fail" : "n/a",
+                                                   "why", r->status == 0 ? r->why : NULL));
     return o;
 }
 

@@ -29,6 +29,35 @@ static const bench_row *find_row(const bench_row *rows, size_t n, const char *id
 
 static double med(const bench_series *s) { return bench_stat_of(s).median; }
 
+/* The median over rounds of a[k] / b[k]: both rows ran in every round (the
+ * bench interleaves the workloads round by round), so each quotient is of two
+ * runs that shared the machine's state. Falls back to the quotient of the
+ * medians when a row missed a round. */
+static double paired_ratio(const bench_series *a, const bench_series *b)
+{
+    if (a->n != b->n || a->n == 0)
+        return med(a) / med(b);
+    bench_series q = {.n = 0};
+    for (unsigned k = 0; k < a->n; k++)
+        bench_series_add(&q, b->v[k] > 0 ? a->v[k] / b->v[k] : 0.0);
+    return med(&q);
+}
+
+/* Why a target is missed, where it is measured and explained. These name the
+ * mechanism found (docs/performance.md), not a figure: the figures are the
+ * verdict's, measured in this run. */
+#define WHY_MODEL "the exact memory model: ~100 line accesses per 1500 B packet, each several cache lookups and " \
+                  "fills (instructions per packet: bench/instructions.sh; docs/performance.md, Targets and " \
+                  "'the exact model')"
+#define WHY_ENGINE "SimGrid's cost per hand-over between agents (a resume, a suspension and a round of its " \
+                   "kernel), which light events cannot hide; wall-clock ratios are noisy on a shared machine, " \
+                   "the deterministic one is bench/instructions.sh's (docs/performance.md, Engine)"
+#define WHY_SCALE "256 VMs' rings and buffers compete for the LLC (more misses to simulate) and sharer bits alias " \
+                  "(docs/performance.md, Scale)"
+#define WHY_PEER "SimGrid's hand-overs (R) and the model's own per-event work, the arrival hash first (R-seq) " \
+                 "(docs/performance.md, Peer)"
+#define WHY_RSS "docs/performance.md, Scale (first touches of preallocated rings)"
+
 static void verdict(bench_row *r, int pass, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void verdict(bench_row *r, int pass, const char *fmt, ...)
 {
@@ -37,6 +66,13 @@ static void verdict(bench_row *r, int pass, const char *fmt, ...)
     vsnprintf(r->verdict, sizeof r->verdict, fmt, ap);
     va_end(ap);
     r->status = pass;
+    r->why = NULL;
+}
+
+static void why(bench_row *r, const char *text)
+{
+    if (r->status == 0)
+        r->why = text;
 }
 
 /* The viosim row a SimPy row is compared with: "R-SimPy" -> "R", "R-seq-SimPy" -> "R-seq". */
@@ -61,9 +97,11 @@ int bench_evaluate(bench_row *rows, size_t n)
         if (!strcmp(r->id, "W1")) {
             r->goal = ">= 1.5 Mpkt/s";
             verdict(r, med(&r->mpps) >= GOAL_W1_MPPS, "%.3f Mpkt/s", med(&r->mpps));
+            why(r, WHY_MODEL);
         } else if (!strcmp(r->id, "W2")) {
             r->goal = ">= 0.3 Mpkt/s";
             verdict(r, med(&r->mpps) >= GOAL_W2_MPPS, "%.3f Mpkt/s", med(&r->mpps));
+            why(r, WHY_MODEL);
         } else if (!strcmp(r->id, "W1-seq") || !strcmp(r->id, "W2-seq") || !strcmp(r->id, "R-seq")) {
             /* The same run on both engines: the SimGrid one may cost at most 1.15x the
              * loop per packet (per packet, so that the comparison holds even if a
@@ -73,18 +111,21 @@ int bench_evaluate(bench_row *rows, size_t n)
             r->goal = r->id[0] == 'W' ? (r->id[1] == '1' ? "W1 <= 1.15x W1-seq time" : "W2 <= 1.15x W2-seq time")
                                       : "R <= 1.15x R-seq time";
             if (sg) {
-                double ratio = med(&r->mpps) / med(&sg->mpps);
-                verdict(r, ratio <= GOAL_ENGINE_RATIO, "%.2fx (%.3f vs %.3f Mpkt/s sequential)", ratio,
-                        med(&sg->mpps), med(&r->mpps));
+                double ratio = paired_ratio(&r->mpps, &sg->mpps);
+                verdict(r, ratio <= GOAL_ENGINE_RATIO, "%.2fx per round (medians %.3f vs %.3f Mpkt/s sequential)",
+                        ratio, med(&sg->mpps), med(&r->mpps));
+                why(r, WHY_ENGINE);
             } else {
                 verdict(r, -1, "not measured (needs %s)", sg_id);
             }
         } else if (!strcmp(r->id, "W3-256")) {
             r->goal = "cost/pkt <= 1.5x W1, RSS < 256 MiB";
             if (w1) {
-                double ratio = med(&w1->mpps) / med(&r->mpps);
+                double ratio = paired_ratio(&w1->mpps, &r->mpps);
                 double rss = med(&r->rss);
-                verdict(r, ratio <= GOAL_SCALE_COST && rss < GOAL_RSS_256_MIB, "%.2fx W1, %.1f MiB", ratio, rss);
+                verdict(r, ratio <= GOAL_SCALE_COST && rss < GOAL_RSS_256_MIB, "%.2fx W1 per round, %.1f MiB",
+                        ratio, rss);
+                why(r, rss < GOAL_RSS_256_MIB ? WHY_SCALE : WHY_RSS);
             }
         } else if (!strcmp(r->id, "W5")) {
             r->goal = "peak RSS within 5 % of W1";
@@ -92,6 +133,7 @@ int bench_evaluate(bench_row *rows, size_t n)
                 double drift = med(&r->rss) / med(&w1->rss) - 1.0;
                 verdict(r, fabs(drift) <= GOAL_RSS_DRIFT, "%+.1f %% (%.1f vs %.1f MiB)", drift * 100, med(&r->rss),
                         med(&w1->rss));
+                why(r, WHY_RSS);
             }
         } else if (peer_of(r->id)) {
             const bench_row *vr = find_row(rows, n, peer_of(r->id));
@@ -111,6 +153,7 @@ int bench_evaluate(bench_row *rows, size_t n)
             bench_stat sp = bench_stat_of(&r->extra);
             verdict(r, sp.median >= GOAL_PEER_SPEEDUP, "%.1fx (%.1f-%.1f); latency %.1f vs %.1f ns (%+.2f %%)",
                     sp.median, sp.min, sp.max, a, b, diff * 100);
+            why(r, WHY_PEER);
         }
         if (r->goal && !r->verdict[0])
             verdict(r, -1, "not measured (needs W1)");
