@@ -112,11 +112,14 @@ static int64_t llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t ma
 }
 
 /* `line` (in LLC set `set`, the directory's too) has left all of `core`'s private
- * caches (an eviction, not a back-invalidation). */
-static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t set, int dirty, vio_ps now)
+ * caches (an eviction, not a back-invalidation). `s`: its directory slot, or -1 to
+ * look it up. */
+static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t set, int64_t s, int dirty,
+                         vio_ps now)
 {
     vio_cache *d = dir_of(ms);
-    int64_t s = vio__cache_find_in(d, set, line);
+    if (s < 0)
+        s = vio__cache_find_in(d, set, line);
     if (s >= 0) {
         uint64_t sh = vio__cache_sharers(d, s);
         int alias = 0; /* another core with the same sharer bit may still hold it */
@@ -136,40 +139,64 @@ static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t 
     }
     if (dirty)
         ms->st.inner_writebacks++;
-    if (dirty || ms->sf) /* a victim of this core's caches: filled under its CAT class */
+    if (!ms->sf) {
+        /* Inclusive: the LLC holds the line at its directory slot `s` (nothing above
+         * moved it), so llc_receive_in's lookup would find it there. */
+        if (dirty) {
+            if (s >= 0)
+                vio__cache_set_flags(ms->llc, s, vio__cache_flags(ms->llc, s) | VIO_LINE_DIRTY);
+            else /* inclusion broken: cannot happen (llc_receive_in's answer) */
+                (void)llc_receive_in(ms, set, line, dirty, ms->cat_mask[core], now);
+        }
+    } else { /* a victim of this core's caches: filled under its CAT class */
         (void)llc_receive_in(ms, set, line, dirty, ms->cat_mask[core], now);
+    }
 }
 
-/* Fill `line` (in LLC set `set`) into `core`'s L2 (if any) and L1, handling both
- * victims. Each private copy keeps its line's LLC set in its aux word, so a victim's
- * directory entry and its move into the LLC need no hash. */
-static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t set, int into_l2, vio_ps now)
+/* private_gone of a private victim whose aux word holds its directory slot. */
+static void private_victim(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t dslot, int dirty, vio_ps now)
+{
+    private_gone(ms, core, line, dslot / dir_of(ms)->ways, (int64_t)dslot, dirty, now);
+}
+
+/* Fill `line` (directory slot `dslot`) into `core`'s L2 (if any; `s2` >= 0: the L2
+ * holds it there already) and L1, handling both victims. Returns its L1 slot.
+ *
+ * Each private copy keeps a slot in its aux word: an L2 copy (or an L1 copy without
+ * an L2) its line's directory slot, an L1 copy under an L2 its line's L2 slot. They
+ * stay valid while the copy lives: a directory entry (snoop filter, or inclusive LLC)
+ * is dropped or moved only after every private copy of its line is gone (an SF or
+ * inclusive-LLC victim back-invalidates them; invalidate_all_private precedes every
+ * drop or move of a held line; private_gone drops it when no core holds the line),
+ * and an L2 copy leaves only with its L1 copy (inclusion). So a victim's directory
+ * update and move into the LLC, and a modified L1 victim's write-back into the L2,
+ * need no lookup and no hash. (Slots fit the 32-bit word: the parameter table bounds
+ * the LLC at 1 GiB, i.e. at most 2^29 snoop-filter entries.) */
+static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t dslot, int64_t s2, vio_ps now)
 {
     vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
     vio_cache_victim v;
-    uint32_t vset = 0;
-    if (l2 && into_l2) {
-        vio__cache_fill_aux(l2, vio__cache_set(l2, line), line, l2->all, 0, set, &v, &vset);
+    uint32_t vaux = 0;
+    if (l2 && s2 < 0) {
+        s2 = vio__cache_fill_aux(l2, vio__cache_set(l2, line), line, l2->all, 0, dslot, &v, &vaux);
         if (v.valid) { /* inclusion of the L1 in the L2: the L1 copy goes too */
             int dirty = (v.flags & VIO_LINE_DIRTY) != 0;
             vio_cache_victim v1;
             if (vio__cache_invalidate(l1, v.line, &v1))
                 dirty |= (v1.flags & VIO_LINE_DIRTY) != 0;
-            private_gone(ms, core, v.line, vset, dirty, now);
+            private_victim(ms, core, v.line, vaux, dirty, now);
         }
     }
-    int64_t slot = vio__cache_fill_aux(l1, vio__cache_set(l1, line), line, l1->all, 0, set, &v, &vset);
+    int64_t slot = vio__cache_fill_aux(l1, vio__cache_set(l1, line), line, l1->all, 0, l2 ? (uint32_t)s2 : dslot,
+                                       &v, &vaux);
     if (!v.valid)
         return slot;
-    if (l2) { /* the L2 still holds it: a modified L1 victim is written back into the L2 */
-        if (v.flags & VIO_LINE_DIRTY) {
-            int64_t s = vio__cache_find(l2, v.line);
-            if (s >= 0)
-                vio__cache_set_flags(l2, s, vio__cache_flags(l2, s) | VIO_LINE_DIRTY);
-        }
+    if (l2) { /* the L2 still holds it (at `vaux`): a modified L1 victim is written back into the L2 */
+        if (v.flags & VIO_LINE_DIRTY)
+            vio__cache_set_flags(l2, vaux, vio__cache_flags(l2, vaux) | VIO_LINE_DIRTY);
     } else {
         /* Only the victim's directory entry and the LLC change: `line`'s L1 slot stays. */
-        private_gone(ms, core, v.line, vset, (v.flags & VIO_LINE_DIRTY) != 0, now);
+        private_victim(ms, core, v.line, vaux, (v.flags & VIO_LINE_DIRTY) != 0, now);
     }
     return slot;
 }
@@ -196,7 +223,7 @@ static int64_t sf_track(vio_memsys *ms, uint32_t set, uint64_t line, int64_t s, 
 
 /* Private hit: the line's private slot, updated as the policy wants; 0 on a miss. */
 static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vio_ps now, enum vio_level *served,
-                       vio_ps *lat, int64_t *l1_slot)
+                       vio_ps *lat, int64_t *l1_slot, int64_t *dslot)
 {
     vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
     /* The L2 includes the L1 (an L2 victim leaves the L1, a back-invalidation or
@@ -211,6 +238,7 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
         ms->st.l1_hits++;
         *served = VIO_LVL_L1;
         *lat = ms->l1_ps;
+        *dslot = vio__cache_aux(l2 ? l2 : l1, l2 ? s2 : s); /* see private_fill */
         return 1;
     }
     ms->st.l1_misses++;
@@ -224,7 +252,8 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
     }
     vio__cache_touch(l2, s);
     ms->st.l2_hits++;
-    *l1_slot = private_fill(ms, core, line, vio__cache_aux(l2, s), 0, now);
+    *dslot = vio__cache_aux(l2, s);
+    *l1_slot = private_fill(ms, core, line, (uint32_t)*dslot, s, now);
     *served = VIO_LVL_L2;
     *lat = ms->l2_ps;
     return 1;
@@ -237,9 +266,9 @@ vio_ps vio__msx_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wr
     int cls = write ? VIO_CLS_CPU_WRITE : VIO_CLS_CPU_READ;
     vio_ps lat = 0;
     int64_t l1s; /* `line`'s slot in this core's L1 once it is there */
-    int in_private = private_hit(ms, core, line, cls, now, served, &lat, &l1s);
+    int64_t ds = -1; /* its directory slot */
+    int in_private = private_hit(ms, core, line, cls, now, served, &lat, &l1s, &ds);
     vio_cache *d = dir_of(ms);
-    int64_t ds = -1;
     if (!in_private) {
         /* Where is the line? Another core's private cache (the directory says so),
          * the LLC, or only DRAM. */
@@ -300,13 +329,12 @@ vio_ps vio__msx_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wr
         /* The SF entry found above is still where it was: only LLC fills happened. */
         ds = ms->sf ? sf_track(ms, set, line, ds, now) : ls;
         vio__cache_set_sharers(d, ds, vio__cache_sharers(d, ds) | bit_of(core));
-        l1s = private_fill(ms, core, line, set, 1, now);
+        l1s = private_fill(ms, core, line, (uint32_t)ds, -1, now);
     }
     if (!write)
         return lat;
-    /* A store: own the line, invalidate every other copy, keep it modified here. */
-    if (ds < 0)
-        ds = vio__cache_find(d, line);
+    /* A store: own the line, invalidate every other copy, keep it modified here.
+     * `ds`: the line's directory entry (a private hit read it from the copy's aux). */
     if (ds >= 0) {
         uint64_t others = vio__cache_sharers(d, ds) & ~bit_of(core);
         if (others)
@@ -476,7 +504,7 @@ int vio__msx_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
         return 0; /* SDM: CLDEMOTE of a line the core does not hold does nothing */
     /* The same path as an eviction from the core's private caches: the directory
      * forgets the core, and the data (modified or not) goes to the LLC. */
-    private_gone(ms, core, line, vio__cache_set(ms->llc, line), dirty, now);
+    private_gone(ms, core, line, vio__cache_set(ms->llc, line), -1, dirty, now);
     return 1;
 }
 

@@ -88,29 +88,10 @@ static void srrip_drop(vio_repl *r, uint64_t *set, uint32_t way)
  * Ivy Bridge's L3 (blog.stuffedcow.net, 2013: an adaptive policy resembling DIP /
  * DRRIP). */
 
-#define PSEL_MAX 1023u
-#define LEADER_PERIOD 64u /* one SRRIP and one BRRIP leader in every 64 sets */
-#define BRRIP_NEAR_ONE_IN 32u
-
+/* The dueling itself is vio__drrip_fill_at (repl_internal.h, inline for the caches). */
 void vio__drrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
 {
-    uint32_t s = (uint32_t)((size_t)(set - r->state) / r->words), k = s % LEADER_PERIOD;
-    int brrip;
-    if (k == 0) { /* SRRIP leader: a fill is a miss */
-        brrip = 0;
-        if (r->psel < PSEL_MAX)
-            r->psel++;
-    } else if (k == LEADER_PERIOD / 2 + 1) { /* BRRIP leader */
-        brrip = 1;
-        if (r->psel > 0)
-            r->psel--;
-    } else {
-        brrip = r->psel > PSEL_MAX / 2;
-    }
-    uint32_t v = 2;
-    if (brrip && vio_rng_below(&r->rng, BRRIP_NEAR_ONE_IN) != 0)
-        v = 3;
-    set[0] = vio__rrpv_set(set[0], way, v);
+    vio__drrip_fill_at(r, (uint32_t)((size_t)(set - r->state) / r->words), way);
 }
 
 static const vio_repl_policy table[VIO_REPL_COUNT] = {
@@ -188,7 +169,7 @@ int vio_repl_create(enum vio_repl_kind kind, uint32_t sets, uint32_t ways, uint6
             free(r);
             return vio_err_set(err, VIO_ENOMEM, "replacement: out of memory for %u sets", sets);
         }
-        r->psel = PSEL_MAX / 2 + 1; /* drrip: start undecided, leaning to neither */
+        r->psel = VIO__DRRIP_PSEL_MAX / 2 + 1; /* drrip: start undecided, leaning to neither */
         if (kind == VIO_REPL_SRRIP || kind == VIO_REPL_DRRIP) /* every way starts at "distant" */
             for (uint32_t s = 0; s < sets; s++)
                 r->state[s] = UINT64_MAX;

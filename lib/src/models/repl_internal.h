@@ -52,7 +52,46 @@ static inline void vio__srrip_fill(vio_repl *r, uint64_t *set, uint32_t way)
     (void)r;
     set[0] = vio__rrpv_set(set[0], way, 2);
 }
-void vio__drrip_fill(vio_repl *r, uint64_t *set, uint32_t way); /* repl.c: the set dueling */
+void vio__drrip_fill(vio_repl *r, uint64_t *set, uint32_t way); /* repl.c: the table's op */
+
+/* drrip (repl.c's comment has the mechanism and the source): the leader sets, the
+ * selector and the bimodal draw, for the fill of way `way` of set `s`. */
+#define VIO__DRRIP_PSEL_MAX 1023u
+#define VIO__DRRIP_LEADER_PERIOD 64u /* one SRRIP and one BRRIP leader in every 64 sets */
+#define VIO__DRRIP_NEAR_ONE_IN 32u
+/* vio_rng_below(g, VIO__DRRIP_NEAR_ONE_IN) with the bound a constant: the same draws
+ * rejected (those >= UINT64_MAX - UINT64_MAX % n) and the same remainder, without
+ * its two 64-bit divisions by a variable. */
+static inline uint64_t vio__drrip_draw(vio_rng *g)
+{
+    const uint64_t n = VIO__DRRIP_NEAR_ONE_IN, limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t x;
+    do
+        x = vio_rng_next(g);
+    while (x >= limit);
+    return x % n;
+}
+static inline void vio__drrip_fill_at(vio_repl *r, uint32_t s, uint32_t way)
+{
+    uint32_t k = s % VIO__DRRIP_LEADER_PERIOD;
+    int brrip;
+    if (k == 0) { /* SRRIP leader: a fill is a miss */
+        brrip = 0;
+        if (r->psel < VIO__DRRIP_PSEL_MAX)
+            r->psel++;
+    } else if (k == VIO__DRRIP_LEADER_PERIOD / 2 + 1) { /* BRRIP leader */
+        brrip = 1;
+        if (r->psel > 0)
+            r->psel--;
+    } else {
+        brrip = r->psel > VIO__DRRIP_PSEL_MAX / 2;
+    }
+    uint32_t v = 2;
+    if (brrip && vio__drrip_draw(&r->rng) != 0)
+        v = 3;
+    uint64_t *set = vio__repl_set(r, s);
+    set[0] = vio__rrpv_set(set[0], way, v);
+}
 
 static inline uint32_t vio__lru_victim(vio_repl *r, uint64_t *set, uint32_t mask)
 {
@@ -150,7 +189,7 @@ static inline void vio__repl_fill(vio_repl *r, uint32_t set, uint32_t way)
     case VIO_REPL_LRU: vio__lru_touch(r, vio__repl_set(r, set), way); break;
     case VIO_REPL_PLRU: vio__plru_touch(r, vio__repl_set(r, set), way); break;
     case VIO_REPL_SRRIP: vio__srrip_fill(r, vio__repl_set(r, set), way); break;
-    case VIO_REPL_DRRIP: vio__drrip_fill(r, vio__repl_set(r, set), way); break;
+    case VIO_REPL_DRRIP: vio__drrip_fill_at(r, set, way); break;
     default: break;
     }
 }
