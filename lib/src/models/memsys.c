@@ -178,6 +178,44 @@ vio_ps vio__ms_dram_transfer(vio_memsys *ms, vio_ps now)
     return (vio_ps)VIO__DRAM_WINDOWS * VIO__DRAM_WINDOW_PS; /* saturated for the whole horizon */
 }
 
+vio_ps vio__ms_dram_transfers(vio_memsys *ms, vio_ps now, uint64_t n, vio_ps *last)
+{
+    /* What n calls of vio__ms_dram_transfer at `now` give, window by window: each
+     * call scans from now's window to the first with room, so the n calls fill the
+     * windows in order, and one that meets a slot past the horizon finds it again. */
+    ms->dram_xfers += n;
+    vio_ps sum = 0, d = 0;
+    uint64_t w = now / VIO__DRAM_WINDOW_PS;
+    for (uint32_t tries = 0; n > 0 && tries < VIO__DRAM_WINDOWS; tries++, w++) {
+        uint32_t slot = (uint32_t)(w % VIO__DRAM_WINDOWS);
+        if (ms->dram_window_id[slot] != w) {
+            if (ms->dram_window_id[slot] != UINT64_MAX && ms->dram_window_id[slot] > w) {
+                d = 0; /* older than the horizon: every remaining call returns 0 */
+                n = 0;
+                break;
+            }
+            ms->dram_window_id[slot] = w;
+            ms->dram_used[slot] = 0;
+        }
+        if (ms->dram_used[slot] < ms->dram_window_lines) {
+            uint64_t take = ms->dram_window_lines - ms->dram_used[slot];
+            take = take < n ? take : n;
+            ms->dram_used[slot] += take;
+            vio_ps start = w * VIO__DRAM_WINDOW_PS;
+            d = start > now ? start - now : 0;
+            sum += d * take;
+            n -= take;
+        }
+    }
+    if (n > 0) { /* saturated for the whole horizon */
+        d = (vio_ps)VIO__DRAM_WINDOWS * VIO__DRAM_WINDOW_PS;
+        sum += d * n;
+    }
+    if (last)
+        *last = d;
+    return sum;
+}
+
 vio_ps vio__ms_dram_wait(vio_memsys *ms, vio_ps now)
 {
     vio_ps d = vio__ms_dram_transfer(ms, now);

@@ -45,6 +45,10 @@ struct vio_memsys {
 /* One line over the DRAM channels at `now`: returns its queueing delay. */
 vio_ps vio__ms_dram_transfer(vio_memsys *ms, vio_ps now);
 
+/* n transfers at `now` in a row (as n calls of vio__ms_dram_transfer): the sum of
+ * their delays; *last (if not NULL): the last one's, the largest. */
+vio_ps vio__ms_dram_transfers(vio_memsys *ms, vio_ps now, uint64_t n, vio_ps *last);
+
 /* vio__ms_dram_transfer for a transfer whose delay the access waits for (a read). */
 vio_ps vio__ms_dram_wait(vio_memsys *ms, vio_ps now);
 
@@ -87,6 +91,15 @@ vio_ps vio__smp_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit);
 void vio__smp_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now);
 int vio__smp_demote(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now);
 vio_ps vio__smp_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now);
+/* Whole buffers, lines [first, last] (sampled mode only): a stream's latency sum and
+ * maximum; a device read's maximum and *hits; a device write of [addr, addr + bytes). */
+void vio__smp_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, uint64_t first, uint64_t last, vio_ps now,
+                     vio_ps *sum, vio_ps *max);
+vio_ps vio__smp_dev_read_lines(vio_memsys *ms, uint64_t first, uint64_t last, vio_ps now, uint32_t *hits);
+void vio__smp_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t addr, uint32_t bytes, vio_ps now);
+/* Is `line` simulated exactly (in a sampled LLC set, or named exact)? Is LLC set `set` sampled? */
+int vio__smp_line_sampled(vio_memsys *ms, uint64_t line);
+int vio__smp_set_sampled(const vio_memsys *ms, uint32_t set);
 
 static inline vio_ps vio__ms_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
                                          enum vio_level *served)
