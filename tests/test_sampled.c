@@ -3,6 +3,7 @@
  * says it is sampled, and estimates what the exact model gives. */
 #include "support.h"
 #include "datapath/dp_internal.h"
+#include "models/memsys_internal.h"
 #include "viosim/memsys.h"
 
 #include <math.h>
@@ -151,6 +152,44 @@ START_TEST(shipped_within_targets)
 }
 END_TEST
 
+/* A line is simulated exactly if and only if its LLC set is sampled, under every
+ * index function: the sampled mode finds a page's sets from the index's structure
+ * (memsys_sample.c page_sets), which must agree with the cache's own index. */
+START_TEST(sampled_lines_are_those_of_sampled_sets)
+{
+    static const struct {
+        enum vio_cache_index index;
+        uint64_t kib;
+        uint32_t ways;
+    } llc[] = {{VIO_CACHE_INDEX_MODULO, 1024, 16}, {VIO_CACHE_INDEX_HASH, 11264, 11}, /* 16384 sets */
+               {VIO_CACHE_INDEX_HASH, 9216, 16},   /* 9 x 1024 sets: slices */
+               {VIO_CACHE_INDEX_SKX18, 25344, 11}}; /* 18 x 2048 sets */
+    for (size_t k = 0; k < sizeof llc / sizeof llc[0]; k++) {
+        vio_memsys_config mc = {.cores = 2, .freq_mhz = 2000, .l1 = {.size_bytes = 32768, .ways = 8},
+                                .l1_hit_cycles = 4, .llc_hit_cycles = 40, .io_ways = 2, .dram_latency_ns = 90,
+                                .dram_bandwidth_mbps = 100000, .sample_sets = 16};
+        mc.llc = (vio_cache_config){.size_bytes = llc[k].kib * 1024u, .ways = llc[k].ways, .index = llc[k].index};
+        vio_memsys *ms;
+        ck_assert_int_eq(vio_memsys_create(&mc, &ms, NULL), VIO_OK);
+        uint64_t x = 0x243f6a8885a308d3ull, in = 0;
+        const uint32_t n = 20000;
+        for (uint32_t i = 0; i < n; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t line = ((x >> 60) << 37) | ((x >> 20) & ((1ull << 30) - 1u)); /* 16 regions */
+            int want = vio__smp_set_sampled(ms, vio_cache_set_of(vio_memsys_llc(ms), line));
+            ck_assert_msg(vio__smp_line_sampled(ms, line) == want, "index %d: line %#llx", (int)llc[k].index,
+                          (unsigned long long)line);
+            ck_assert_int_eq(vio__smp_line_sampled(ms, line ^ 1u),
+                             vio__smp_set_sampled(ms, vio_cache_set_of(vio_memsys_llc(ms), line ^ 1u)));
+            in += (uint64_t)want;
+        }
+        ck_assert_msg(in > n / 32 && in < n / 8, "index %d: %llu of %u lines sampled at 1 in 16", (int)llc[k].index,
+                      (unsigned long long)in, n);
+        vio_memsys_destroy(ms);
+    }
+}
+END_TEST
+
 START_TEST(bad_factor_refused)
 {
     vio_memsys_config mc = {.cores = 2, .freq_mhz = 2000, .l1 = {.size_bytes = 32768, .ways = 8},
@@ -171,6 +210,7 @@ int main(void)
     tcase_add_test(tc, ring_matches_exact);
     tcase_add_test(tc, deterministic_and_flagged);
     tcase_add_test(tc, bad_factor_refused);
+    tcase_add_test(tc, sampled_lines_are_those_of_sampled_sets);
     tcase_add_test(tc, shipped_within_targets);
     suite_add_tcase(s, tc);
     return vio_test_run_suite(s);

@@ -29,68 +29,13 @@
  * other lines its class would be drawn from are descriptors a core writes four
  * times in a row). The caller names such lines (vio_memsys_sample_exact) and they
  * are simulated whatever their set. */
-#include "models/cache_internal.h"
-#include "models/memsys_internal.h"
+#include "models/memsys_sample.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-enum kind {
-    K_READ = 0,
-    K_WRITE,
-    K_WRITE_LLC,
-    K_IO_READ,
-    K_DEV_READ,
-    K_DMA_LLC,       /* + 1: a partial line */
-    K_DMA_DRAM = K_DMA_LLC + 2, /* + 1: a partial line */
-    K_DEMOTE = K_DMA_DRAM + 2,
-    K_WRITE_NT,
-    K_COUNT
-};
-
-#define NST (sizeof(vio_memsys_stats) / sizeof(uint64_t))
-_Static_assert(sizeof(vio_memsys_stats) % sizeof(uint64_t) == 0, "vio_memsys_stats is all uint64_t counters");
-/* The counters one access changes: the memory system's, then those of the
- * accessing core's L1 and L2, the LLC and the snoop filter. */
-#define NCTR (NST + 4u * VIO__CACHE_COUNTERS)
-#define RING 32u   /* outcomes kept per class: the recent window the draws follow */
-#define MAXD 14u   /* counter changes an outcome may carry (more: not kept) */
-
-typedef struct outcome {
-    vio_ps base;         /* latency without DRAM queueing */
-    uint8_t result;      /* served level, hit or demoted: what the primitive reports */
-    uint8_t xfers;       /* DRAM transfers made */
-    uint8_t waits;       /* ... of them, the first `waits` delay the access */
-    uint8_t n;           /* counter changes */
-    uint8_t idx[MAXD];   /* counter index (NCTR space) */
-    uint16_t d[MAXD];    /* its increase */
-} outcome;
-
-typedef struct ring {
-    uint32_t count, head;
-    outcome o[RING];
-} ring;
-
-struct vio__ms_sample {
-    uint32_t one_in;
-    uint8_t *in;          /* per LLC set: 1 when sampled */
-    uint32_t agents;      /* cores + 1: the last is the devices' (no core) */
-    ring **fine;          /* [kind][agent][multi][region] */
-    ring *mid[K_COUNT * 2 * VIO_MEMSYS_REGIONS]; /* [kind][multi][region]: any agent */
-    ring *coarse[K_COUNT * 2]; /* [kind][multi]: any agent, any region */
-    uint32_t nexact;
-    uint64_t exact_lo[VIO_MEMSYS_EXACT_RANGES], exact_hi[VIO_MEMSYS_EXACT_RANGES]; /* lines, [lo, hi) */
-    uint64_t ***ctr;      /* [agent][NCTR]: where each counter is */
-    uint64_t sink[2 * VIO__CACHE_COUNTERS]; /* the absent caches' counters (no L2, no SF, a device) */
-    vio_memsys_sampling st;
-};
-
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 int vio__smp_create(vio_memsys *ms, vio_err *err)
 {
@@ -105,13 +50,14 @@ int vio__smp_create(vio_memsys *ms, vio_err *err)
     s->in = malloc(sets);
     s->fine = calloc((size_t)K_COUNT * s->agents * 2 * VIO_MEMSYS_REGIONS, sizeof *s->fine);
     s->ctr = calloc(s->agents, sizeof *s->ctr);
-    if (!s->in || !s->fine || !s->ctr)
+    s->blk = calloc((size_t)s->agents * 5u, sizeof *s->blk);
+    if (!s->in || !s->fine || !s->ctr || !s->blk)
         return vio_err_set(err, VIO_ENOMEM, "memsys: sampled mode: out of memory");
     /* The sampled sets: a fixed hash of the set index (not of the seed: the same
      * sets in every run), 1 in one_in of them. Fewer sets than one_in: the first. */
     uint32_t chosen = 0;
     for (uint32_t i = 0; i < sets; i++) {
-        s->in[i] = (mix64(i + 0x5a3f1e2d9c4b7a61ull) & (s->one_in - 1u)) == 0;
+        s->in[i] = (vio__smp_mix64(i + 0x5a3f1e2d9c4b7a61ull) & (s->one_in - 1u)) == 0;
         chosen += s->in[i];
     }
     if (chosen == 0)
@@ -125,10 +71,16 @@ int vio__smp_create(vio_memsys *ms, vio_err *err)
             p[i] = &st[i];
         vio_cache *lv[4] = {a < ms->cfg.cores ? ms->l1[a] : NULL, a < ms->cfg.cores ? ms->l2[a] : NULL, ms->llc,
                             ms->sf};
-        for (unsigned c = 0; c < 4; c++)
+        s->blk[a * 5u] = st;
+        for (unsigned c = 0; c < 4; c++) {
             for (unsigned k = 0; k < VIO__CACHE_COUNTERS; k++)
                 p[NST + c * VIO__CACHE_COUNTERS + k] =
                     lv[c] ? vio__cache_counter(lv[c], k) : &s->sink[(c & 1u) * VIO__CACHE_COUNTERS + k];
+            s->blk[a * 5u + 1u + c] = p[NST + c * VIO__CACHE_COUNTERS];
+            for (unsigned k = 0; k < VIO__CACHE_COUNTERS; k++) /* take() copies them as one array */
+                if (p[NST + c * VIO__CACHE_COUNTERS + k] != s->blk[a * 5u + 1u + c] + k)
+                    return vio_err_set(err, VIO_EINVAL, "memsys: sampled mode: a cache's counters are not one array");
+        }
     }
     return VIO_OK;
 }
@@ -146,6 +98,7 @@ void vio__smp_destroy(vio__ms_sample *s)
     for (uint32_t a = 0; s->ctr && a < s->agents; a++)
         free(s->ctr[a]);
     free(s->ctr);
+    free(s->blk);
     free(s->fine);
     free(s->in);
     free(s);
@@ -159,6 +112,7 @@ int vio_memsys_sample_exact(vio_memsys *ms, uint64_t addr, uint64_t bytes, vio_e
     if (s->nexact == VIO_MEMSYS_EXACT_RANGES)
         return vio_err_set(err, VIO_EINVAL, "memsys: sampled mode: more than %u exact ranges",
                            VIO_MEMSYS_EXACT_RANGES);
+    memset(s->memo, 0, sizeof s->memo); /* the lines it names are sampled from now on */
     s->exact_lo[s->nexact] = addr / VIO_LINE_BYTES;
     s->exact_hi[s->nexact++] = (addr + bytes - 1) / VIO_LINE_BYTES + 1;
     return VIO_OK;
@@ -180,29 +134,32 @@ typedef struct snap {
     vio_ps wait_ps;
 } snap;
 
+/* Every counter an access of `agent` may change, in NCTR order. */
+static inline void gather(const vio__ms_sample *s, uint32_t agent, uint64_t *v)
+{
+    uint64_t *const *b = &s->blk[agent * 5u];
+    memcpy(v, b[0], NST * sizeof *v);
+    for (unsigned c = 0; c < 4; c++)
+        memcpy(v + NST + c * VIO__CACHE_COUNTERS, b[1u + c], VIO__CACHE_COUNTERS * sizeof *v);
+}
+
 static void take(const vio__ms_sample *s, const vio_memsys *ms, uint32_t agent, snap *b)
 {
-    uint64_t *const *p = s->ctr[agent];
-    for (unsigned i = 0; i < NCTR; i++)
-        b->v[i] = *p[i];
+    gather(s, agent, b->v);
     b->xfers = ms->dram_xfers;
     b->waits = ms->dram_waits;
     b->wait_ps = ms->dram_wait_ps;
 }
 
-static unsigned region_of(uint64_t line)
-{
-    return (unsigned)((line >> (VIO_MEMSYS_REGION_SHIFT - 6u)) % VIO_MEMSYS_REGIONS);
-}
 
 static ring **slot_fine(vio__ms_sample *s, unsigned kind, uint32_t agent, int multi, uint64_t line)
 {
-    return &s->fine[(((size_t)kind * s->agents + agent) * 2 + (multi != 0)) * VIO_MEMSYS_REGIONS + region_of(line)];
+    return &s->fine[(((size_t)kind * s->agents + agent) * 2 + (multi != 0)) * VIO_MEMSYS_REGIONS + vio__smp_region(line)];
 }
 
 static ring **slot_mid(vio__ms_sample *s, unsigned kind, int multi, uint64_t line)
 {
-    return &s->mid[(kind * 2u + (multi != 0)) * VIO_MEMSYS_REGIONS + region_of(line)];
+    return &s->mid[(kind * 2u + (multi != 0)) * VIO_MEMSYS_REGIONS + vio__smp_region(line)];
 }
 
 static void push(ring **r, const outcome *o)
@@ -210,10 +167,39 @@ static void push(ring **r, const outcome *o)
     if (!*r && !(*r = calloc(1, sizeof **r)))
         return; /* out of memory: this outcome is not kept (draws use the others) */
     ring *q = *r;
-    q->o[q->head] = *o;
+    if (q->count == RING) { /* the oldest slot is overwritten: its type loses a reference */
+        unsigned old = q->slot[q->head];
+        if (--q->refs[old] == 0)
+            q->live &= ~(1u << old);
+    }
+    unsigned t = RING;
+    for (uint32_t m = q->live; m; m &= m - 1u)
+        if (memcmp(&q->o[__builtin_ctz(m)], o, sizeof *o) == 0) {
+            t = (unsigned)__builtin_ctz(m);
+            break;
+        }
+    if (t == RING) { /* a new type: at most count - 1 < RING are live here, so one is free */
+        t = (unsigned)__builtin_ctz(~q->live);
+        q->o[t] = *o;
+        q->live |= 1u << t;
+    }
+    q->refs[t]++;
+    q->slot[q->head] = (uint8_t)t;
     q->head = (q->head + 1) % RING;
     if (q->count < RING)
         q->count++;
+}
+
+/* Counter i changed by d: into the outcome. Returns 1 when it cannot be kept. */
+static inline unsigned note(outcome *o, unsigned i, uint64_t d)
+{
+    if (d == 0)
+        return 0;
+    if (o->n == MAXD || d > UINT16_MAX)
+        return 1;
+    o->idx[o->n] = (uint8_t)i;
+    o->d[o->n++] = (uint16_t)d;
+    return 0;
 }
 
 /* The access just simulated changed the counters from `b`: keep its outcome. */
@@ -221,18 +207,23 @@ static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line, c
                  unsigned result)
 {
     vio__ms_sample *s = ms->smp;
-    uint64_t *const *p = s->ctr[agent];
+    uint64_t v[NCTR];
+    gather(s, agent, v);
     outcome o;
-    o.n = 0;
-    for (unsigned i = 0; i < NCTR; i++) {
-        uint64_t d = *p[i] - b->v[i];
-        if (d == 0)
-            continue;
-        if (o.n == MAXD || d > UINT16_MAX)
-            return; /* an outlier too large to keep: the draws use the others */
-        o.idx[o.n] = (uint8_t)i;
-        o.d[o.n++] = (uint16_t)d;
+    memset(&o, 0, sizeof o); /* types are compared whole (push) */
+    unsigned i = 0, bad = 0;
+#if defined(__SSE2__)
+    for (; i + 2u <= NCTR; i += 2u) { /* most counters did not change: skip them by pairs */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)&v[i]);
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)&b->v[i]);
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) != 0xffff)
+            bad |= note(&o, i, v[i] - b->v[i]) | note(&o, i + 1u, v[i + 1u] - b->v[i + 1u]);
     }
+#endif
+    for (; i < NCTR; i++)
+        bad |= note(&o, i, v[i] - b->v[i]);
+    if (bad)
+        return; /* an outlier too large to keep: the draws use the others */
     uint64_t xf = ms->dram_xfers - b->xfers, w = ms->dram_waits - b->waits;
     if (xf > UINT8_MAX || w > xf)
         return;
@@ -247,20 +238,11 @@ static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line, c
 
 /* ---- replaying one ---- */
 
-static int sampled(const vio_memsys *ms, uint64_t line)
-{
-    const vio__ms_sample *s = ms->smp;
-    if (s->in[vio_cache_set_of(ms->llc, line)])
-        return 1;
-    for (uint32_t i = 0; i < s->nexact; i++)
-        if (line >= s->exact_lo[i] && line < s->exact_hi[i])
-            return 1;
-    return 0;
-}
+static int sampled(vio_memsys *ms, uint64_t line) { return (int)vio__smp_sampled_mask(ms, line, 1u); }
 
-/* An outcome for `line` (not sampled), or NULL when its class and the coarser one
- * have none yet. */
-static const outcome *draw(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line)
+/* The ring `line`'s class draws from: its own, else the kind's in its region (any
+ * agent), else the kind's anywhere; NULL when none has an outcome yet. */
+const ring *vio__smp_source(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line)
 {
     vio__ms_sample *s = ms->smp;
     const ring *r = *slot_fine(s, kind, agent, ms->multi, line);
@@ -268,10 +250,18 @@ static const outcome *draw(vio_memsys *ms, unsigned kind, uint32_t agent, uint64
         r = *slot_mid(s, kind, ms->multi, line);
     if (!r || r->count == 0)
         r = s->coarse[kind * 2 + (ms->multi != 0)];
-    if (!r || r->count == 0)
+    return r && r->count ? r : NULL;
+}
+
+/* An outcome for `line` (not sampled), or NULL when its class and the coarser ones
+ * have none yet. */
+static const outcome *draw(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line)
+{
+    const ring *r = vio__smp_source(ms, kind, agent, line);
+    if (!r)
         return NULL;
-    uint64_t h = mix64(line * 0x9e3779b97f4a7c15ull ^ ms->accesses);
-    return &r->o[(uint32_t)(((h >> 32) * r->count) >> 32)];
+    uint64_t h = vio__smp_mix64(line * 0x9e3779b97f4a7c15ull ^ ms->accesses);
+    return &r->o[r->slot[(uint32_t)(((h >> 32) * r->count) >> 32)]];
 }
 
 /* Apply outcome `o` as the access of `agent`: counters, DRAM, latency. */
@@ -299,34 +289,98 @@ static void count_sim(vio_memsys *ms, int in)
     ms->smp->st.bootstrap += (uint64_t)!in;
 }
 
-/* Each primitive: replay when the line is not sampled and there is an outcome to
- * replay, else simulate exactly and keep the outcome. */
-#define SAMPLED_BODY(KIND, AGENT, LINE, REPLAY_RESULT, EXACT, RESULT)                                              \
-    int in = sampled(ms, LINE);                                                                               \
-    const outcome *o = in ? NULL : draw(ms, KIND, AGENT, LINE);                                                \
-    if (o) {                                                                                                   \
-        vio_ps lat_ = replay(ms, o, AGENT, now);                                                               \
-        REPLAY_RESULT;                                                                                         \
-        return lat_;                                                                                           \
-    }                                                                                                          \
+/* ---- simulating one: exactly, keeping its outcome ---- */
+
+#define SIMULATE(KIND, AGENT, LINE, IN, EXACT, RESULT)                                                           \
     snap b_;                                                                                                   \
     take(ms->smp, ms, AGENT, &b_);                                                                             \
-    count_sim(ms, in);                                                                                         \
+    count_sim(ms, IN);                                                                                         \
     vio_ps lat_ = EXACT;                                                                                       \
-    keep(ms, KIND, AGENT, LINE, &b_, lat_, RESULT);                                                                  \
+    keep(ms, KIND, AGENT, LINE, &b_, lat_, RESULT);                                                            \
     return lat_
+
+vio_ps vio__smp_sim_core(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now, enum vio_level *served,
+                       int in)
+{
+    SIMULATE(write ? K_WRITE : K_READ, core, line, in, vio__msx_core_access(ms, core, line, write, now, served),
+             (unsigned)*served);
+}
+
+vio_ps vio__smp_sim_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now, int in)
+{
+    SIMULATE(K_WRITE_LLC, core, line, in, vio__msx_core_write_llc(ms, core, line, now), 0u);
+}
+
+vio_ps vio__smp_sim_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit, int in)
+{
+    uint32_t dev = ms->smp->agents - 1;
+    SIMULATE(K_DEV_READ, dev, line, in, vio__msx_dev_read(ms, line, now, hit), (unsigned)*hit);
+}
+
+/* The DMA line write has no latency of its own. */
+static vio_ps dma_exact(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
+{
+    vio__msx_dma_line(ms, target, line, bytes, now);
+    return 0;
+}
+
+
+vio_ps vio__smp_sim_dma(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now, int in)
+{
+    uint32_t dev = ms->smp->agents - 1;
+    SIMULATE(vio__smp_dma_kind(target, bytes), dev, line, in, dma_exact(ms, target, line, bytes, now), 0u);
+}
+
+/* ---- the per-line primitives: replay when the line is not sampled and there is an
+ * outcome to replay, else simulate ---- */
 
 vio_ps vio__smp_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int write, vio_ps now,
                             enum vio_level *served)
 {
-    SAMPLED_BODY(write ? K_WRITE : K_READ, core, line, *served = (enum vio_level)o->result,
-                 vio__msx_core_access(ms, core, line, write, now, served), (unsigned)*served);
+    int in = sampled(ms, line);
+    const outcome *o = in ? NULL : draw(ms, write ? K_WRITE : K_READ, core, line);
+    if (!o)
+        return vio__smp_sim_core(ms, core, line, write, now, served, in);
+    *served = (enum vio_level)o->result;
+    return replay(ms, o, core, now);
 }
 
 vio_ps vio__smp_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
 {
-    SAMPLED_BODY(K_WRITE_LLC, core, line, (void)0, vio__msx_core_write_llc(ms, core, line, now), 0u);
+    int in = sampled(ms, line);
+    const outcome *o = in ? NULL : draw(ms, K_WRITE_LLC, core, line);
+    return o ? replay(ms, o, core, now) : vio__smp_sim_write_llc(ms, core, line, now, in);
 }
+
+vio_ps vio__smp_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
+{
+    int in = sampled(ms, line);
+    const outcome *o = in ? NULL : draw(ms, K_DEV_READ, ms->smp->agents - 1, line);
+    if (!o)
+        return vio__smp_sim_dev_read(ms, line, now, hit, in);
+    *hit = o->result;
+    return replay(ms, o, ms->smp->agents - 1, now);
+}
+
+void vio__smp_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
+{
+    int in = sampled(ms, line);
+    const outcome *o = in ? NULL : draw(ms, vio__smp_dma_kind(target, bytes), ms->smp->agents - 1, line);
+    if (o)
+        (void)replay(ms, o, ms->smp->agents - 1, now);
+    else
+        (void)vio__smp_sim_dma(ms, target, line, bytes, now, in);
+}
+
+#define SAMPLED_BODY(KIND, AGENT, LINE, REPLAY_RESULT, EXACT, RESULT)                                              \
+    int in = sampled(ms, LINE);                                                                               \
+    const outcome *o = in ? NULL : draw(ms, KIND, AGENT, LINE);                                                \
+    if (o) {                                                                                                   \
+        vio_ps lat_r_ = replay(ms, o, AGENT, now);                                                             \
+        REPLAY_RESULT;                                                                                         \
+        return lat_r_;                                                                                         \
+    }                                                                                                          \
+    SIMULATE(KIND, AGENT, LINE, in, EXACT, RESULT)
 
 vio_ps vio__smp_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
 {
@@ -334,35 +388,10 @@ vio_ps vio__smp_io_read(vio_memsys *ms, uint64_t line, vio_ps now)
     SAMPLED_BODY(K_IO_READ, dev, line, (void)0, vio__msx_io_read(ms, line, now), 0u);
 }
 
-vio_ps vio__smp_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
-{
-    uint32_t dev = ms->smp->agents - 1;
-    SAMPLED_BODY(K_DEV_READ, dev, line, *hit = o->result, vio__msx_dev_read(ms, line, now, hit), (unsigned)*hit);
-}
-
 vio_ps vio__smp_core_write_nt(vio_memsys *ms, uint64_t line, vio_ps now)
 {
     uint32_t dev = ms->smp->agents - 1; /* no core-specific state: every core's alike */
     SAMPLED_BODY(K_WRITE_NT, dev, line, (void)0, vio__msx_core_write_nt(ms, line, now), 0u);
-}
-
-/* The two without a latency of their own carry their result in it. */
-static vio_ps dma_exact(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
-{
-    vio__msx_dma_line(ms, target, line, bytes, now);
-    return 0;
-}
-
-static vio_ps dma_sampled(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
-{
-    uint32_t dev = ms->smp->agents - 1;
-    unsigned kind = (target == VIO_DMA_TO_DRAM ? K_DMA_DRAM : K_DMA_LLC) + (bytes < VIO_LINE_BYTES);
-    SAMPLED_BODY(kind, dev, line, (void)0, dma_exact(ms, target, line, bytes, now), 0u);
-}
-
-void vio__smp_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
-{
-    (void)dma_sampled(ms, target, line, bytes, now);
 }
 
 static vio_ps demote_sampled(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now, int *done)
