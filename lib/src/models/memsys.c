@@ -248,6 +248,10 @@ vio_ps vio_memsys_stream(vio_memsys *ms, uint32_t core, enum vio_stream_op op, u
     uint64_t first = addr / VIO_LINE_BYTES, last = (addr + bytes - 1) / VIO_LINE_BYTES;
     vio_ps sum = 0, max = 0;
     ms->multi = first != last;
+    if (ms->smp) { /* sampled: the buffer's lines at once (memsys_sample_run.c) */
+        vio__smp_stream(ms, core, op, first, last, now, &sum, &max);
+        first = last + 1; /* none left for the exact model's loop */
+    }
     for (uint64_t line = first; line <= last; line++) {
         vio_ps lat;
         enum vio_level lvl;
@@ -285,6 +289,10 @@ vio_ps vio_memsys_dev_read(vio_memsys *ms, uint64_t addr, uint32_t bytes, vio_ps
     vio_ps max = 0;
     uint32_t hits = 0;
     ms->multi = first != last;
+    if (ms->smp) { /* sampled: the buffer's lines at once (memsys_sample_run.c) */
+        max = vio__smp_dev_read_lines(ms, first, last, now, &hits);
+        first = last + 1;
+    }
     for (uint64_t line = first; line <= last; line++) {
         int hit = 0;
         vio_ps lat = ms->cfg.ideal ? 0 : vio__ms_dev_read(ms, line, now, &hit);
@@ -308,6 +316,10 @@ void vio_memsys_dma_write(vio_memsys *ms, enum vio_dma_target target, uint64_t a
         return;
     uint64_t end = addr + bytes;
     ms->multi = addr / VIO_LINE_BYTES != (end - 1) / VIO_LINE_BYTES;
+    if (ms->smp) { /* sampled: the buffer's lines at once (memsys_sample_run.c) */
+        vio__smp_dma_write(ms, target, addr, bytes, now);
+        return;
+    }
     for (uint64_t a = addr; a < end;) {
         uint64_t line = a / VIO_LINE_BYTES, next = (line + 1) * VIO_LINE_BYTES;
         uint64_t stop = next < end ? next : end;

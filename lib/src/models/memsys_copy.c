@@ -133,8 +133,15 @@ static vio_ps engine_serve(vio_copier *c, const vio_dma_desc *d, uint32_t n, vio
     for (uint32_t i = 0; i < n; i++) {
         c->st.dma_queue_ps += start - submitted;
         /* Reads overlap in the engine: the data starts flowing after the slowest one. */
-        ms->multi = first_line(d[i].src) != last_line(d[i].src, d[i].bytes);
-        for (uint64_t l = first_line(d[i].src); l <= last_line(d[i].src, d[i].bytes); l++) {
+        uint64_t l0 = first_line(d[i].src), l1 = last_line(d[i].src, d[i].bytes);
+        ms->multi = l0 != l1;
+        if (ms->smp) { /* sampled: the source's lines at once (memsys_sample_run.c) */
+            uint32_t hits;
+            vio_ps lat = vio__smp_dev_read_lines(ms, l0, l1, t, &hits);
+            read = lat > read ? lat : read;
+            l0 = l1 + 1; /* none left for the line-by-line loop */
+        }
+        for (uint64_t l = l0; l <= l1; l++) {
             vio_ps lat = engine_read(ms, l, t);
             if (lat > read)
                 read = lat;
