@@ -31,6 +31,7 @@
  * are simulated whatever their set. */
 #include "models/memsys_sample.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -76,9 +77,9 @@ int vio__smp_create(vio_memsys *ms, vio_err *err)
             for (unsigned k = 0; k < VIO__CACHE_COUNTERS; k++)
                 p[NST + c * VIO__CACHE_COUNTERS + k] =
                     lv[c] ? vio__cache_counter(lv[c], k) : &s->sink[(c & 1u) * VIO__CACHE_COUNTERS + k];
-            s->blk[a * 5u + 1u + c] = p[NST + c * VIO__CACHE_COUNTERS];
+            s->blk[a * 5u + 1u + c] = lv[c] ? p[NST + c * VIO__CACHE_COUNTERS] : NULL; /* a sink never changes */
             for (unsigned k = 0; k < VIO__CACHE_COUNTERS; k++) /* take() copies them as one array */
-                if (p[NST + c * VIO__CACHE_COUNTERS + k] != s->blk[a * 5u + 1u + c] + k)
+                if (lv[c] && p[NST + c * VIO__CACHE_COUNTERS + k] != s->blk[a * 5u + 1u + c] + k)
                     return vio_err_set(err, VIO_EINVAL, "memsys: sampled mode: a cache's counters are not one array");
         }
     }
@@ -140,7 +141,8 @@ static inline void gather(const vio__ms_sample *s, uint32_t agent, uint64_t *v)
     uint64_t *const *b = &s->blk[agent * 5u];
     memcpy(v, b[0], NST * sizeof *v);
     for (unsigned c = 0; c < 4; c++)
-        memcpy(v + NST + c * VIO__CACHE_COUNTERS, b[1u + c], VIO__CACHE_COUNTERS * sizeof *v);
+        if (b[1u + c])
+            memcpy(v + NST + c * VIO__CACHE_COUNTERS, b[1u + c], VIO__CACHE_COUNTERS * sizeof *v);
 }
 
 static void take(const vio__ms_sample *s, const vio_memsys *ms, uint32_t agent, snap *b)
@@ -174,7 +176,7 @@ static void push(ring **r, const outcome *o)
     }
     unsigned t = RING;
     for (uint32_t m = q->live; m; m &= m - 1u)
-        if (memcmp(&q->o[__builtin_ctz(m)], o, sizeof *o) == 0) {
+        if (q->o[__builtin_ctz(m)].sum == o->sum && memcmp(&q->o[__builtin_ctz(m)], o, sizeof *o) == 0) {
             t = (unsigned)__builtin_ctz(m);
             break;
         }
@@ -202,26 +204,38 @@ static inline unsigned note(outcome *o, unsigned i, uint64_t d)
     return 0;
 }
 
+/* The changes of counters off .. off + len - 1 (now at cur, then at was): into the
+ * outcome. Most did not change: they are skipped by pairs. Returns 1 when one
+ * cannot be kept. */
+static inline unsigned note_block(outcome *o, const uint64_t *cur, const uint64_t *was, unsigned off, unsigned len)
+{
+    unsigned i = 0, bad = 0;
+#if defined(__SSE2__)
+    for (; i + 2u <= len; i += 2u) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)&cur[i]);
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)&was[i]);
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) != 0xffff)
+            bad |= note(o, off + i, cur[i] - was[i]) | note(o, off + i + 1u, cur[i + 1u] - was[i + 1u]);
+    }
+#endif
+    for (; i < len; i++)
+        bad |= note(o, off + i, cur[i] - was[i]);
+    return bad;
+}
+
 /* The access just simulated changed the counters from `b`: keep its outcome. */
 static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line, const snap *b, vio_ps lat,
                  unsigned result)
 {
     vio__ms_sample *s = ms->smp;
-    uint64_t v[NCTR];
-    gather(s, agent, v);
+    uint64_t *const *blk = &s->blk[agent * 5u];
     outcome o;
     memset(&o, 0, sizeof o); /* types are compared whole (push) */
-    unsigned i = 0, bad = 0;
-#if defined(__SSE2__)
-    for (; i + 2u <= NCTR; i += 2u) { /* most counters did not change: skip them by pairs */
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)&v[i]);
-        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)&b->v[i]);
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) != 0xffff)
-            bad |= note(&o, i, v[i] - b->v[i]) | note(&o, i + 1u, v[i + 1u] - b->v[i + 1u]);
-    }
-#endif
-    for (; i < NCTR; i++)
-        bad |= note(&o, i, v[i] - b->v[i]);
+    unsigned bad = note_block(&o, blk[0], b->v, 0, NST);
+    for (unsigned c = 0; c < 4; c++)
+        if (blk[1u + c])
+            bad |= note_block(&o, blk[1u + c], b->v + NST + c * VIO__CACHE_COUNTERS, NST + c * VIO__CACHE_COUNTERS,
+                              VIO__CACHE_COUNTERS);
     if (bad)
         return; /* an outlier too large to keep: the draws use the others */
     uint64_t xf = ms->dram_xfers - b->xfers, w = ms->dram_waits - b->waits;
@@ -231,9 +245,21 @@ static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line, c
     o.waits = (uint8_t)w;
     o.base = lat - (ms->dram_wait_ps - b->wait_ps);
     o.result = (uint8_t)result;
+    uint64_t w8[offsetof(outcome, sum) / 8u + 1u] = {0}, h = 0;
+    memcpy(w8, &o, offsetof(outcome, sum));
+    for (unsigned k = 0; k < sizeof w8 / sizeof w8[0]; k++)
+        h = (h ^ w8[k]) * 0x9e3779b97f4a7c15ull;
+    o.sum = (uint32_t)(h >> 32);
     push(slot_fine(s, kind, agent, ms->multi, line), &o);
-    push(slot_mid(s, kind, ms->multi, line), &o);
-    push(&s->coarse[kind * 2 + (ms->multi != 0)], &o);
+    /* The coarser rings only stand in for a class with no outcome yet: once full,
+     * they take one outcome in four (whichever it is: a subsample independent of
+     * the outcomes), which keeps them recent at a quarter of the cost. */
+    ring **mid = slot_mid(s, kind, ms->multi, line), **coarse = &s->coarse[kind * 2 + (ms->multi != 0)];
+    s->kept++;
+    if (!*mid || (*mid)->count < RING || (s->kept & 3u) == 0)
+        push(mid, &o);
+    if (!*coarse || (*coarse)->count < RING || (s->kept & 3u) == 0)
+        push(coarse, &o);
 }
 
 /* ---- replaying one ---- */

@@ -36,6 +36,7 @@ typedef struct outcome {
     uint8_t n;           /* counter changes */
     uint8_t idx[MAXD];   /* counter index (NCTR space) */
     uint16_t d[MAXD];    /* its increase */
+    uint32_t sum;        /* a hash of the fields above: types are told apart by it first */
 } outcome;
 
 /* The last RING outcomes of a class, as references to its distinct outcomes (its
@@ -74,6 +75,7 @@ struct vio__ms_sample {
     uint64_t **blk;       /* [agent][5]: the same counters as five arrays (memsys, L1, L2, LLC, SF) */
     uint64_t sink[2 * VIO__CACHE_COUNTERS]; /* the absent caches' counters (no L2, no SF, a device) */
     vio_memsys_sampling st;
+    uint64_t kept;        /* outcomes kept (keep) */
     int slow_index;       /* page_sets found the LLC index without the structure it uses */
     memo_e memo[1u << MEMO_BITS];
 };

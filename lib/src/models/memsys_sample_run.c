@@ -10,8 +10,9 @@
 /* The LLC sets of the 64 lines of a page (lines page * 64 + j), from the structure
  * of the index functions (cache.c) rather than one hash per line: the XOR fold of a
  * power-of-two index folds the line's higher index-width groups onto its low bits,
- * and only bits 0..5 change within a page, so set(j) = set(0) ^ j; the Skylake-SP
- * index is the line's slice (vio__skx18_slice, inline) and its low bits. Each page
+ * and only bits 0..5 change within a page, so set(j) = set(0) ^ j; with slices (an
+ * odd factor) the low bits are the same and the slice is hashed per line; the
+ * Skylake-SP index is the line's slice (vio__skx18_slice, inline) and its low bits. Each page
  * is checked at its last line against the index itself: an index whose structure
  * is not this one is then computed line by line from there on (and
  * tests/test_sampled.c compares whole pages for every index). */
@@ -29,6 +30,17 @@ static void page_sets(vio__ms_sample *s, const vio_cache *c, uint64_t page, uint
             uint32_t s0 = vio__cache_hash_set(c, l0);
             for (unsigned j = 0; j < 64; j++)
                 set[j] = s0 ^ j;
+        } else if (c->index == VIO_CACHE_INDEX_HASH && !c->set_mask && c->low_bits >= 6) {
+            /* Slices (an odd factor): the slice a splitmix64 finaliser of the line
+             * modulo the slices, the set in the slice the fold's low bits. */
+            uint32_t low0 = vio__cache_hash_set(c, l0) & ((1u << c->low_bits) - 1u);
+            for (unsigned j = 0; j < 64; j++) {
+                uint64_t z = l0 + j + 0x9e3779b97f4a7c15ull;
+                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+                z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+                z ^= z >> 31;
+                set[j] = ((uint32_t)(z % c->slices) << c->low_bits) | (low0 ^ j);
+            }
         } else if (c->index == VIO_CACHE_INDEX_SKX18 && c->sets / 18u >= 64u) {
             uint32_t per = c->sets / 18u;
             for (unsigned j = 0; j < 64; j++)
