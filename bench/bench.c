@@ -287,6 +287,8 @@ static int one_run(const workload *w, const vio_scenario *s, bench_row *row, int
     double wall = smp.wall_seconds > 0 ? smp.wall_seconds : 1e-9;
     bench_series_add(&row->wall, wall);
     bench_series_add(&row->mpps, (double)smp.offered / wall / 1e6);
+    if (smp.offered)
+        bench_series_add(&row->run_us_per_pkt, smp.run_seconds * 1e6 / (double)smp.offered);
     bench_series_add(&row->mevs, (double)smp.events / wall / 1e6);
     bench_series_add(&row->maccs, (double)smp.cache_accesses / wall / 1e6);
     bench_series_add(&row->rss, smp.rss_mib);

@@ -28,6 +28,7 @@ bench_stat bench_stat_of(const bench_series *s);
  * deterministic (the same on every run and machine); the rest is timing. */
 typedef struct bench_sample {
     double wall_seconds;    /* sum over variants of vio_run_perf.wall_seconds */
+    double run_seconds;     /* of which the simulations alone (vio_run_perf.run_seconds) */
     double rss_mib;         /* peak RSS of the forked simulation child(ren) */
     double latency_mean_ns; /* latency_ns.mean of the first variant */
     uint64_t offered, delivered, dropped, events, cache_accesses, simgrid_calls;
@@ -57,6 +58,7 @@ typedef struct bench_row {
     int is_peer;             /* the SimPy row: no counts but packets */
     bench_sample first;      /* the deterministic counts (from the first timed run) */
     bench_series wall, mpps, mevs, maccs, rss, floor_wall, xfloor;
+    bench_series run_us_per_pkt; /* simulation alone, microseconds per offered packet */
     char error[512];
     bench_series extra;      /* a row-specific series for results.json (SimPy: speed-up) */
     const char *extra_name;

@@ -62,6 +62,7 @@ static void child_measure(const vio_scenario *s, enum vio_engine_kind engine, be
         }
         json_t *o = json_array_get(json_object_get(doc, "variants"), 0);
         r->wall_seconds += perf[v].wall_seconds;
+        r->run_seconds += perf[v].run_seconds;
         r->offered += get_u64(o, "packets", "offered");
         r->delivered += get_u64(o, "packets", "delivered");
         r->dropped += get_u64(o, "packets", "dropped");

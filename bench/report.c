@@ -109,6 +109,8 @@ json_t *bench_row_json(const bench_row *r)
     /* Timing: median, min and max over the timed runs. */
     json_object_set_new(o, "wall_seconds", stat_json(&r->wall));
     json_object_set_new(o, "mpackets_per_second", stat_json(&r->mpps));
+    if (!r->is_peer)
+        json_object_set_new(o, "simulation_us_per_packet", stat_json(&r->run_us_per_pkt));
     json_object_set_new(o, "mevents_per_second", stat_json(&r->mevs));
     json_object_set_new(o, "mcache_accesses_per_second", stat_json(&r->maccs));
     json_object_set_new(o, "peak_rss_mib", stat_json(&r->rss));

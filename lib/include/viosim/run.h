@@ -49,7 +49,8 @@ typedef struct vio_run_opts {
 /* Per-variant figures that are not part of results.json because they depend on
  * the machine (wall time) — for summaries and benchmarks. */
 typedef struct vio_run_perf {
-    double wall_seconds;
+    double wall_seconds; /* the variant's process: datapath creation, simulation and the results document */
+    double run_seconds;  /* of which the simulation alone (the engine's or the sequential loop's run) */
     uint64_t events, simgrid_calls, cache_accesses, delivered;
 } vio_run_perf;
 

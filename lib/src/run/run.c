@@ -61,6 +61,7 @@ static json_t *run_variant_here(const vio_scenario *s, uint32_t v, const vio_run
     child_progress cp = {.fd = progress_fd, .variant = v}; /* the first report comes at once */
     if (rc == VIO_OK && progress_fd >= 0)
         vio_datapath_set_progress(dp, report_progress, &cp, 16384);
+    double t_run = now_s(), run_s = 0;
     if (rc == VIO_OK) {
         if (opts->engine == VIO_ENGINE_SEQUENTIAL) {
             rc = vio_datapath_run_sequential(dp, &err);
@@ -68,6 +69,7 @@ static json_t *run_variant_here(const vio_scenario *s, uint32_t v, const vio_run
             vio_engine_opts eo = {.log = opts->log, .contexts = opts->contexts};
             rc = vio_engine_run(dp, &eo, &st, &err);
         }
+        run_s = now_s() - t_run;
     }
     json_t *o;
     if (rc == VIO_OK) {
@@ -80,8 +82,8 @@ static json_t *run_variant_here(const vio_scenario *s, uint32_t v, const vio_run
                                       (json_int_t)st.simgrid_calls, "model_end_ns",
                                       (double)vio_datapath_end(dp) / 1000.0, "clock_ns", st.sim_seconds * 1e9,
                                       "max_clock_lag_ns", (double)st.max_clock_lag_ps / 1000.0));
-        o = json_pack("{s:o,s:{s:f,s:I,s:I,s:I,s:I}}", "result", res, "perf", "wall_seconds", now_s() - t0,
-                      "events", (json_int_t)vio_datapath_events(dp), "simgrid_calls", (json_int_t)st.simgrid_calls,
+        o = json_pack("{s:o,s:{s:f,s:f,s:I,s:I,s:I,s:I}}", "result", res, "perf", "wall_seconds", now_s() - t0,
+                      "run_seconds", run_s, "events", (json_int_t)vio_datapath_events(dp), "simgrid_calls", (json_int_t)st.simgrid_calls,
                       "cache_accesses", (json_int_t)vio_datapath_cache_accesses(dp), "delivered",
                       (json_int_t)vio_datapath_delivered(dp));
     } else {
@@ -288,6 +290,7 @@ static int finish_child(const vio_scenario *s, uint32_t v, child *c, json_t **re
         if (perf) {
             json_t *p = json_object_get(o, "perf");
             perf->wall_seconds = json_real_value(json_object_get(p, "wall_seconds"));
+            perf->run_seconds = json_real_value(json_object_get(p, "run_seconds"));
             perf->events = (uint64_t)json_integer_value(json_object_get(p, "events"));
             perf->simgrid_calls = (uint64_t)json_integer_value(json_object_get(p, "simgrid_calls"));
             perf->cache_accesses = (uint64_t)json_integer_value(json_object_get(p, "cache_accesses"));
