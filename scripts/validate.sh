@@ -60,7 +60,9 @@ def direct(name, replay_name, xname, tol):
     return "\n".join(out)
 dt = ["DDIO ways (1024 B, 1 core, 4096 descriptors, 100 Gb/s):", "", direct("direct-ways.csv", "ddio-ways.csv", "DDIO ways", 10), "",
       "Cores (1500 B, 256 descriptors per core, 100 Gb/s over k cores, 2 ways):", "", direct("direct-cores.csv", "ddio-cores.csv", "cores", 10), "",
-      "Rate (1500 B, 2 cores, 4096 descriptors each, 2 ways; the replay's 99.16 Gb/s is its full-rings case):", "", direct("direct-rate.csv", "ddio-rate.csv", "rate (Gb/s)", 10)]
+      "Rate (1500 B, 2 cores, 4096 descriptors each, 2 ways; the replay's 99.16 Gb/s is its full-rings case):", "", direct("direct-rate.csv", "ddio-rate.csv", "rate (Gb/s)", 10), "",
+      "ddio-bench's process-time experiment at 0 WorkPackage calls (1500 B, 2 cores, 2048 descriptors each, 2 ways, unpaced, 99.15 Gb/s; ItoM 26.83 %):", "",
+      direct("direct-process-time.csv", "ddio-rate.csv", "descriptors per queue", 10)]
 lr = ["| frame | wire | published (Mpps) | viosim constant (Mpps) | viosim Poisson (Mpps) | tolerance | verdict |",
       "|---|---|---|---|---|---|---|"]
 for r in rows("linerate.csv"):

@@ -78,6 +78,7 @@ typedef struct vio_copier_stats {
     uint64_t dma_descriptors; /* copies the engine served */
     uint64_t dma_lines;       /* lines the engine wrote (device writes: the memory system counts them too) */
     uint64_t dma_llc_hits;    /* of them, writes that found the line in the LLC (DDIO write update) */
+    uint64_t dma_partial_lines, dma_partial_llc_hits; /* of them, partial-line writes, and their hits */
     uint64_t dma_doorbells;   /* submissions: one per copy (spin, interrupt) or per burst (poll-async) */
     uint64_t dma_batched;     /* descriptors submitted in a batch of two or more (one doorbell for all) */
     vio_ps dma_queue_ps;      /* total time descriptors waited for the engine */

@@ -138,6 +138,9 @@ typedef struct vio_memsys_stats {
     uint64_t dev_read_lines;            /* lines read by devices (vio_memsys_dev_read) */
     uint64_t dev_read_llc_hits;         /* ... served by the LLC (ddio-bench's PCIeRdCur hits) */
     uint64_t dev_read_snoops;           /* ... served by a core's private cache (snoop) */
+    uint64_t dma_partial_llc_hits;      /* partial-line device writes that found the line in the LLC: with
+                                         * dma_partial_lines, what tells full-line writes (PCIe ItoM, the
+                                         * ones pcm-pcie's ItoM hit rate counts) from the others */
 } vio_memsys_stats;
 
 void vio_memsys_get_stats(const vio_memsys *ms, vio_memsys_stats *out);

@@ -94,6 +94,8 @@ json_t *vio__datapath_results(const vio_datapath *dp)
     vio_copier_get_stats(dp->copier, &cs);
     ms.dma_lines -= cs.dma_lines;
     ms.dma_llc_hits -= cs.dma_llc_hits;
+    ms.dma_partial_lines -= cs.dma_partial_lines;
+    ms.dma_partial_llc_hits -= cs.dma_partial_llc_hits;
     vio_hist all;
     vio_hist_init(&all);
     uint64_t delivered = 0, dropped = 0, bytes = 0, irqs = 0, exits = 0, posted = 0;
@@ -212,6 +214,19 @@ json_t *vio__datapath_results(const vio_datapath *dp)
                                             (json_int_t)ms.dma_lines, "llc_write_hit_rate",
                                             dp->dma->llc_write_hits ? ratio(ms.dma_llc_hits, ms.dma_lines) : 0.0,
                                             "unread_evictions", (json_int_t)ms.dma_unread_evictions));
+    /* What pcm-pcie's ItoM-HIT-RATE counts (ddio-bench's metric): on Skylake-SP it
+     * programs the CHAs' TOR_INSERTS (event 0x35) for requests from the IIO (PRQ)
+     * with opcode ItoM (0x248), hits and misses, i.e. one count per full-line
+     * inbound write; partial-line writes are another opcode (RFO, 0x200) that it
+     * counts apart (intel/pcm pcm-pcie.cpp, cpucounters.cpp programPCIeCounters).
+     * llc_write_hit_rate above counts both. */
+    {
+        uint64_t full = ms.dma_lines - ms.dma_partial_lines, full_hits = ms.dma_llc_hits - ms.dma_partial_llc_hits;
+        json_t *d = json_object_get(o, "dma");
+        json_object_set_new(d, "itom_lines", json_integer((json_int_t)full));
+        json_object_set_new(d, "itom_hit_rate",
+                            dp->dma->llc_write_hits ? json_real(ratio(full_hits, full)) : json_real(0.0));
+    }
     /* The devices' reads (PCIeRdCur): the NIC reading forwarded packets back. DDIO
      * serves them from the LLC (or a core's cache) and never allocates for them. */
     json_object_set_new(json_object_get(o, "dma"), "device_reads",

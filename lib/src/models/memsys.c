@@ -376,6 +376,8 @@ int vio_memsys_register_stats(const vio_memsys *ms, vio_stats *st, const char *p
          offsetof(vio_memsys_stats, dma_llc_hits)},
         {"dma.partial_lines", "device writes covering part of a line (merged, not overwritten)",
          offsetof(vio_memsys_stats, dma_partial_lines)},
+        {"dma.partial_llc_hits", "... of them, writes that found the line in the LLC",
+         offsetof(vio_memsys_stats, dma_partial_llc_hits)},
         {"dma.reuse_allocs", "device writes placed in the second I/O region (io_reuse_ways)",
          offsetof(vio_memsys_stats, dma_reuse_allocs)},
         {"dma.device_read_lines", "lines read by devices (PCIeRdCur, non-allocating)",

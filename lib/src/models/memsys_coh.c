@@ -465,6 +465,7 @@ void vio__msx_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line
         return;
     }
     if (s >= 0) {
+        ms->st.dma_partial_llc_hits += (uint64_t)partial;
         uint32_t way = vio__cache_way_of(ms->llc, s);
         if (ms->reuse_mask && !((ms->io_mask | ms->reuse_mask) & (1u << way))) {
             /* The line sits in an ordinary way (a core pulled it there): a device

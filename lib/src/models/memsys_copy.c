@@ -151,9 +151,11 @@ static vio_ps engine_serve(vio_copier *c, const vio_dma_desc *d, uint32_t n, vio
          * LLC or allocate it in the I/O ways, invalidating every private copy. */
         /* The memory system counts every device write alike; the engine keeps its
          * own share, so the NIC's can be told apart (results dma.* vs copy.*). */
-        uint64_t hits = ms->st.dma_llc_hits;
+        uint64_t hits = ms->st.dma_llc_hits, pl = ms->st.dma_partial_lines, ph = ms->st.dma_partial_llc_hits;
         vio_memsys_dma_write(ms, c->cfg.dma_target, d[i].dst, d[i].bytes, t + c->dma_latency_ps + read);
         c->st.dma_llc_hits += ms->st.dma_llc_hits - hits;
+        c->st.dma_partial_lines += ms->st.dma_partial_lines - pl;
+        c->st.dma_partial_llc_hits += ms->st.dma_partial_llc_hits - ph;
         c->st.dma_descriptors++;
         c->st.dma_lines += last_line(d[i].dst, d[i].bytes) - first_line(d[i].dst) + 1;
     }
