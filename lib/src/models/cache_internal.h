@@ -157,9 +157,9 @@ static inline void vio__cache_touch(vio_cache *c, int64_t slot)
 /* vio_cache_insert into `set` (the line's set, the line not resident) with a way
  * mask already reduced to the associativity and not empty; the line's aux word is
  * `aux`, the victim's is returned in *victim_aux (when valid). */
-static inline int64_t vio__cache_fill_aux(vio_cache *c, uint32_t set, uint64_t line, uint32_t way_mask,
-                                          uint32_t flags, uint32_t aux, vio_cache_victim *victim,
-                                          uint32_t *victim_aux)
+VIO__INLINE_ALWAYS static inline int64_t vio__cache_fill_aux(vio_cache *c, uint32_t set, uint64_t line,
+                                                             uint32_t way_mask, uint32_t flags, uint32_t aux,
+                                                             vio_cache_victim *victim, uint32_t *victim_aux)
 {
     size_t base = (size_t)set * c->ways, row = (size_t)set * c->stride;
     uint32_t empty = vio__cache_match(c->hi + row, VIO__EMPTY_HALF, c->stride) & way_mask; /* an empty way first */
@@ -194,11 +194,24 @@ static inline int64_t vio__cache_fill_in(vio_cache *c, uint32_t set, uint64_t li
     return vio__cache_fill_aux(c, set, line, way_mask, flags, 0, victim, &aux);
 }
 
-/* The way mask vio_cache_insert uses for `way_mask`. */
+/* The way mask vio_cache_insert uses for `way_mask`: its ways within the
+ * associativity, or every way if none is.
+ *
+ * Written without a conditional on purpose. `m &= all; m ? m : all` compiles to an
+ * AND feeding a CMOV, which GCC 12.2's x86 peephole2 pass (Debian 12.2.0-14,
+ * gen_peephole2_175 at i386.md:21882, `-fdump-rtl-peephole2`) rewrites wrongly when
+ * `all` is loaded from memory just before: it retargets the load to the CMOV's
+ * destination and inverts the condition, but the AND still reads the load's old
+ * register, which now holds whatever the caller left there (`andl %eax, %ecx` at the
+ * top of llc_fill, before anything sets %eax). That is why forcing the fill inline
+ * into memsys_coh.c changed results (`-fno-peephole2` alone makes that build
+ * correct), and the two LTO problems of docs/performance.md had the same signature
+ * (the mask's AND reading a register not yet loaded with `all`). The form below has
+ * no CMOV to rewrite. */
 static inline uint32_t vio__cache_mask(const vio_cache *c, uint32_t way_mask)
 {
-    way_mask &= c->all;
-    return way_mask ? way_mask : c->all;
+    uint32_t all = c->all, m = way_mask & all;
+    return m | (all & (0u - (uint32_t)(m == 0)));
 }
 
 /* Empty the resident slot `slot` (vio_cache_invalidate once the line is found). */

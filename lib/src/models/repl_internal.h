@@ -11,6 +11,14 @@
 
 #include <stddef.h>
 
+/* The per-fill and per-hit dispatch is compiled into the cache's inline fill and
+ * lookup (cache_internal.h), which the hierarchy compiles into its paths. */
+#if defined(__GNUC__)
+#define VIO__REPL_INLINE __attribute__((always_inline))
+#else
+#define VIO__REPL_INLINE
+#endif
+
 struct vio_repl {
     enum vio_repl_kind kind;
     const vio_repl_ops *ops;
@@ -161,7 +169,7 @@ static inline uint32_t vio__srrip_victim(vio_repl *r, uint64_t *set, uint32_t ma
 }
 
 /* vio_repl_victim for a mask already within the ways and not empty (random: its own call). */
-static inline uint32_t vio__repl_victim(vio_repl *r, uint32_t set, uint32_t mask)
+VIO__REPL_INLINE static inline uint32_t vio__repl_victim(vio_repl *r, uint32_t set, uint32_t mask)
 {
     switch (r->kind) {
     case VIO_REPL_LRU: return vio__lru_victim(r, vio__repl_set(r, set), mask);
@@ -172,7 +180,7 @@ static inline uint32_t vio__repl_victim(vio_repl *r, uint32_t set, uint32_t mask
     }
 }
 
-static inline void vio__repl_hit(vio_repl *r, uint32_t set, uint32_t way)
+VIO__REPL_INLINE static inline void vio__repl_hit(vio_repl *r, uint32_t set, uint32_t way)
 {
     switch (r->kind) {
     case VIO_REPL_LRU: vio__lru_touch(r, vio__repl_set(r, set), way); break;
@@ -183,7 +191,7 @@ static inline void vio__repl_hit(vio_repl *r, uint32_t set, uint32_t way)
     }
 }
 
-static inline void vio__repl_fill(vio_repl *r, uint32_t set, uint32_t way)
+VIO__REPL_INLINE static inline void vio__repl_fill(vio_repl *r, uint32_t set, uint32_t way)
 {
     switch (r->kind) {
     case VIO_REPL_LRU: vio__lru_touch(r, vio__repl_set(r, set), way); break;
