@@ -253,6 +253,7 @@ static inline int vio__cache_invalidate(vio_cache *c, uint64_t line, vio_cache_v
 
 static inline uint32_t vio__cache_way_of(const vio_cache *c, int64_t slot) { return (uint32_t)((uint64_t)slot % c->ways); }
 static inline uint32_t vio__cache_aux(const vio_cache *c, int64_t slot) { return c->m[slot].aux; }
+static inline void vio__cache_set_aux(vio_cache *c, int64_t slot, uint32_t a) { c->m[slot].aux = a; }
 static inline uint32_t vio__cache_flags(const vio_cache *c, int64_t slot) { return c->m[slot].flags; }
 static inline void vio__cache_set_flags(vio_cache *c, int64_t slot, uint32_t f) { c->m[slot].flags = f; }
 static inline uint64_t vio__cache_sharers(const vio_cache *c, int64_t slot) { return c->m[slot].sharers; }

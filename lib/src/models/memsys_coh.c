@@ -153,6 +153,11 @@ static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t 
     }
 }
 
+/* An L2 copy's aux word: its line's directory slot, and this bit when the L1 holds
+ * the line too (see private_fill). */
+#define AUX_IN_L1 (1u << 31)
+#define AUX_SLOT(a) ((a) & ~AUX_IN_L1)
+
 /* private_gone of a private victim whose aux word holds its directory slot. */
 static void private_victim(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t dslot, int dirty, vio_ps now)
 {
@@ -170,8 +175,12 @@ static void private_victim(vio_memsys *ms, uint32_t core, uint64_t line, uint32_
  * drop or move of a held line; private_gone drops it when no core holds the line),
  * and an L2 copy leaves only with its L1 copy (inclusion). So a victim's directory
  * update and move into the LLC, and a modified L1 victim's write-back into the L2,
- * need no lookup and no hash. (Slots fit the 32-bit word: the parameter table bounds
- * the LLC at 1 GiB, i.e. at most 2^29 snoop-filter entries.) */
+ * need no lookup and no hash. An L2 copy's word also says whether the L1 holds its
+ * line (AUX_IN_L1: set by the L1 fill, cleared when the L1 evicts the line; the other
+ * ways out of the L1, back-invalidation and CLDEMOTE, remove the L2 copy too), so an
+ * L2 victim or an L2 hit looks the L1 up only when the line is there. (Slots fit 31
+ * bits: the parameter table bounds the LLC at 1 GiB, i.e. at most 2^29 snoop-filter
+ * entries.) */
 static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t dslot, int64_t s2, vio_ps now)
 {
     vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
@@ -182,18 +191,23 @@ static int64_t private_fill(vio_memsys *ms, uint32_t core, uint64_t line, uint32
         if (v.valid) { /* inclusion of the L1 in the L2: the L1 copy goes too */
             int dirty = (v.flags & VIO_LINE_DIRTY) != 0;
             vio_cache_victim v1;
-            if (vio__cache_invalidate(l1, v.line, &v1))
+            if ((vaux & AUX_IN_L1) && vio__cache_invalidate(l1, v.line, &v1))
                 dirty |= (v1.flags & VIO_LINE_DIRTY) != 0;
-            private_victim(ms, core, v.line, vaux, dirty, now);
+            private_victim(ms, core, v.line, AUX_SLOT(vaux), dirty, now);
         }
     }
     int64_t slot = vio__cache_fill_aux(l1, vio__cache_set(l1, line), line, l1->all, 0, l2 ? (uint32_t)s2 : dslot,
                                        &v, &vaux);
+    if (l2)
+        vio__cache_set_aux(l2, s2, vio__cache_aux(l2, s2) | AUX_IN_L1);
     if (!v.valid)
         return slot;
     if (l2) { /* the L2 still holds it (at `vaux`): a modified L1 victim is written back into the L2 */
+        uint32_t f = vio__cache_flags(l2, vaux);
         if (v.flags & VIO_LINE_DIRTY)
-            vio__cache_set_flags(l2, vaux, vio__cache_flags(l2, vaux) | VIO_LINE_DIRTY);
+            f |= VIO_LINE_DIRTY;
+        vio__cache_set_flags(l2, vaux, f);
+        vio__cache_set_aux(l2, vaux, vio__cache_aux(l2, vaux) & ~AUX_IN_L1);
     } else {
         /* Only the victim's directory entry and the LLC change: `line`'s L1 slot stays. */
         private_victim(ms, core, v.line, vaux, (v.flags & VIO_LINE_DIRTY) != 0, now);
@@ -230,7 +244,8 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
      * CLDEMOTE removes both copies, the L1 fills only from a line the L2 holds), so
      * a line missing from the L2 misses the L1 too: one lookup for the common miss. */
     int64_t s2 = l2 ? vio__cache_find(l2, line) : 0;
-    int64_t s = s2 >= 0 ? vio__cache_find(l1, line) : -1;
+    int in_l1 = !l2 || (s2 >= 0 && (vio__cache_aux(l2, s2) & AUX_IN_L1)); /* see private_fill */
+    int64_t s = in_l1 ? vio__cache_find(l1, line) : -1;
     vio__cache_count(l1, (enum vio_access_class)cls, s >= 0);
     *l1_slot = s;
     if (s >= 0) {
@@ -238,7 +253,7 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
         ms->st.l1_hits++;
         *served = VIO_LVL_L1;
         *lat = ms->l1_ps;
-        *dslot = vio__cache_aux(l2 ? l2 : l1, l2 ? s2 : s); /* see private_fill */
+        *dslot = l2 ? AUX_SLOT(vio__cache_aux(l2, s2)) : vio__cache_aux(l1, s); /* see private_fill */
         return 1;
     }
     ms->st.l1_misses++;
@@ -252,7 +267,7 @@ static int private_hit(vio_memsys *ms, uint32_t core, uint64_t line, int cls, vi
     }
     vio__cache_touch(l2, s);
     ms->st.l2_hits++;
-    *dslot = vio__cache_aux(l2, s);
+    *dslot = AUX_SLOT(vio__cache_aux(l2, s));
     *l1_slot = private_fill(ms, core, line, (uint32_t)*dslot, s, now);
     *served = VIO_LVL_L2;
     *lat = ms->l2_ps;
