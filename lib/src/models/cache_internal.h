@@ -187,7 +187,7 @@ VIO__INLINE_ALWAYS static inline int64_t vio__cache_fill_aux(vio_cache *c, uint3
     return (int64_t)pick;
 }
 
-static inline int64_t vio__cache_fill_in(vio_cache *c, uint32_t set, uint64_t line, uint32_t way_mask,
+VIO__INLINE_ALWAYS static inline int64_t vio__cache_fill_in(vio_cache *c, uint32_t set, uint64_t line, uint32_t way_mask,
                                          uint32_t flags, vio_cache_victim *victim)
 {
     uint32_t aux;
