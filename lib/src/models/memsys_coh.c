@@ -16,16 +16,34 @@ static int holds(const vio_memsys *ms, uint32_t core, uint64_t line)
     return vio__cache_find(outer, line) >= 0;
 }
 
+/* An L2 copy's aux word: its line's directory slot, and this bit when the L1 holds
+ * the line too (see private_fill). */
+#define AUX_IN_L1 (1u << 31)
+#define AUX_SLOT(a) ((a) & ~AUX_IN_L1)
+
+/* `line`'s slot in `core`'s L1, or -1. With an L2 (`s2`: the line's L2 slot, or -1),
+ * the L1 is looked up only when the L2 copy says it holds the line too: the L2
+ * includes the L1, and AUX_IN_L1 is set whenever the L1 has a copy. */
+static int64_t l1_slot_of(const vio_memsys *ms, uint32_t core, uint64_t line, int64_t s2)
+{
+    const vio_cache *l2 = ms->l2[core];
+    if (l2 && (s2 < 0 || !(vio__cache_aux(l2, s2) & AUX_IN_L1)))
+        return -1;
+    return vio__cache_find(ms->l1[core], line);
+}
+
 /* Remove `line` from `core`'s private caches; returns 1 (and *dirty) if it was there. */
 static int drop_private(vio_memsys *ms, uint32_t core, uint64_t line, int *dirty)
 {
+    vio_cache *l1 = ms->l1[core], *l2 = ms->l2[core];
     vio_cache_victim v;
     int gone = 0;
-    if (vio__cache_invalidate(ms->l1[core], line, &v)) {
+    int64_t s2 = l2 ? vio__cache_find(l2, line) : -1;
+    if (vio__cache_invalidate_at(l1, l1_slot_of(ms, core, line, s2), line, &v)) {
         gone = 1;
         *dirty |= (v.flags & VIO_LINE_DIRTY) != 0;
     }
-    if (ms->l2[core] && vio__cache_invalidate(ms->l2[core], line, &v)) {
+    if (l2 && vio__cache_invalidate_at(l2, s2, line, &v)) { /* `s2`: the L1 drop changed no L2 slot */
         gone = 1;
         *dirty |= (v.flags & VIO_LINE_DIRTY) != 0;
     }
@@ -51,11 +69,10 @@ static int invalidate_inner(vio_memsys *ms, uint64_t line, uint64_t sharers, uin
 static void downgrade(vio_memsys *ms, uint32_t core, uint64_t line)
 {
     vio_cache *lv[2] = {ms->l1[core], ms->l2[core]};
-    for (int i = 0; i < 2; i++) {
-        int64_t s = lv[i] ? vio__cache_find(lv[i], line) : -1;
-        if (s >= 0)
-            vio__cache_set_flags(lv[i], s, vio__cache_flags(lv[i], s) & ~(uint32_t)VIO_LINE_DIRTY);
-    }
+    int64_t s2 = lv[1] ? vio__cache_find(lv[1], line) : -1, sl[2] = {l1_slot_of(ms, core, line, s2), s2};
+    for (int i = 0; i < 2; i++)
+        if (sl[i] >= 0)
+            vio__cache_set_flags(lv[i], sl[i], vio__cache_flags(lv[i], sl[i]) & ~(uint32_t)VIO_LINE_DIRTY);
 }
 
 /* A line leaves the LLC: write back, count lost unread data and, when the LLC is
@@ -88,10 +105,11 @@ static int64_t llc_fill(vio_memsys *ms, uint32_t set, uint64_t line, uint32_t ma
 
 /* Data coming down from a private cache (a victim, or a snooped modified line):
  * an inclusive LLC holds the line already; a non-inclusive one receives it, as
- * Skylake-SP's LLC is filled by L2 victims. */
-static int64_t llc_receive_in(vio_memsys *ms, uint32_t set, uint64_t line, int dirty, uint32_t mask, vio_ps now)
+ * Skylake-SP's LLC is filled by L2 victims.
+ * `s`: the line's LLC slot, or -1 if it is not there. */
+static int64_t llc_receive_at(vio_memsys *ms, uint32_t set, uint64_t line, int64_t s, int dirty, uint32_t mask,
+                              vio_ps now)
 {
-    int64_t s = vio__cache_find_in(ms->llc, set, line);
     if (s < 0 && !ms->sf) { /* inclusion broken: cannot happen; write to DRAM rather than lose data */
         if (dirty) {
             ms->st.dram_writes++;
@@ -104,6 +122,11 @@ static int64_t llc_receive_in(vio_memsys *ms, uint32_t set, uint64_t line, int d
     if (dirty)
         vio__cache_set_flags(ms->llc, s, vio__cache_flags(ms->llc, s) | VIO_LINE_DIRTY);
     return s;
+}
+
+static int64_t llc_receive_in(vio_memsys *ms, uint32_t set, uint64_t line, int dirty, uint32_t mask, vio_ps now)
+{
+    return llc_receive_at(ms, set, line, vio__cache_find_in(ms->llc, set, line), dirty, mask, now);
 }
 
 static int64_t llc_receive(vio_memsys *ms, uint64_t line, int dirty, uint32_t mask, vio_ps now)
@@ -152,11 +175,6 @@ static void private_gone(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t 
         (void)llc_receive_in(ms, set, line, dirty, ms->cat_mask[core], now);
     }
 }
-
-/* An L2 copy's aux word: its line's directory slot, and this bit when the L1 holds
- * the line too (see private_fill). */
-#define AUX_IN_L1 (1u << 31)
-#define AUX_SLOT(a) ((a) & ~AUX_IN_L1)
 
 /* private_gone of a private victim whose aux word holds its directory slot. */
 static void private_victim(vio_memsys *ms, uint32_t core, uint64_t line, uint32_t dslot, int dirty, vio_ps now)
@@ -308,8 +326,9 @@ vio_ps vio__msx_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wr
                         downgrade(ms, c, line);
             }
             vio__cache_set_flags(d, ds, df & ~(uint32_t)VIO_LINE_INNER_MODIFIED);
-            /* The line's LLC slot now (the write-down may have filled it). */
-            int64_t now_in = llc_receive_in(ms, set, line, 1, ms->cat_mask[core], now);
+            /* The line's LLC slot now (the write-down may have filled it). `ls`: the
+             * downgrades and the directory's flags changed no LLC slot. */
+            int64_t now_in = llc_receive_at(ms, set, line, ls, 1, ms->cat_mask[core], now);
             if (ls >= 0)
                 ms->st.llc_hits++;
             else
