@@ -149,40 +149,8 @@ int vio__cache_share_index(vio_cache *c, const vio_cache *from)
 uint32_t vio_cache_ways(const vio_cache *c) { return c->ways; }
 uint32_t vio_cache_sets(const vio_cache *c) { return c->sets; }
 
-/* The hashed index, computed. */
-static uint32_t hash_set(const vio_cache *c, uint64_t line)
-{
-    /* XOR-fold every higher group of index-width bits onto the low ones. */
-    uint64_t h = line;
-    for (uint64_t x = line >> c->set_bits; x; x >>= c->set_bits)
-        h ^= x;
-    if (c->set_mask)
-        return (uint32_t)(h & c->set_mask);
-    /* A slice count that is not a power of two: the slice is a hash of the whole
-     * line address, the set within the slice its (folded) low bits, as on Intel
-     * parts whose slice hash maps every address bit onto 18 or 28 slices (Maurice
-     * et al., RAID 2015; Yarom et al., "Mapping the Intel last-level cache", IACR
-     * ePrint 2015/905). A plain fold reduced modulo the set count would load two
-     * thirds of the sets twice as much as the rest; every slice gets the same share
-     * here. The mixer is the splitmix64 finaliser (any balanced hash would do). */
-    uint64_t z = line + 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    uint32_t slice = (uint32_t)(z % c->slices);
-    return (slice << c->low_bits) | (uint32_t)(h & ((1ull << c->low_bits) - 1u));
-}
-
-/* The measured Skylake-SP index: slice, then the set within it (cache_slice.c). */
-static uint32_t skx18_set(const vio_cache *c, uint64_t line)
-{
-    return vio__skx18_slice(line) * (c->sets / 18u) + (uint32_t)(line & (c->sets / 18u - 1u));
-}
-
-uint32_t vio__cache_hash_set(const vio_cache *c, uint64_t line)
-{
-    return c->index == VIO_CACHE_INDEX_HASH ? hash_set(c, line) : skx18_set(c, line);
-}
+/* The hashed index, computed (vio__cache_hash_in, cache_internal.h). */
+uint32_t vio__cache_hash_set(const vio_cache *c, uint64_t line) { return vio__cache_hash_in(c, line); }
 
 uint32_t vio_cache_set_of(const vio_cache *c, uint64_t line) { return vio__cache_set(c, line); }
 

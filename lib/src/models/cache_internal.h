@@ -75,7 +75,9 @@ struct vio_cache {
     uint64_t evictions;
 };
 
-/* The hashed index, computed (cache.c). */
+/* The hashed index, computed: vio__cache_hash_in (below, inline into the lookups'
+ * set computation), and the same as a call (cache.c). */
+static inline uint32_t vio__cache_hash_in(const vio_cache *c, uint64_t line);
 uint32_t vio__cache_hash_set(const vio_cache *c, uint64_t line);
 
 /* Set index of `line` (vio_cache_set_of). */
@@ -87,7 +89,7 @@ static inline uint32_t vio__cache_set(const vio_cache *c, uint64_t line)
     uint32_t k = (uint32_t)line & (VIO__MEMO_SLOTS - 1u);
     if (mm->line[k] != line) {
         mm->line[k] = line;
-        mm->set[k] = vio__cache_hash_set(c, line);
+        mm->set[k] = vio__cache_hash_in(c, line);
     }
     return mm->set[k];
 }
@@ -289,6 +291,31 @@ static inline uint32_t vio__skx18_slice(uint64_t line)
     uint64_t pa = vio__skx18_paddr(line);
     uint32_t sel = (uint32_t)vio__skx18_sel_lo[(pa >> 18) & 1023u] ^ vio__skx18_sel_hi[(pa >> 28) & 1023u];
     return vio__skx18_base[((uint32_t)(pa >> 6) & 4095u) ^ sel];
+}
+
+static inline uint32_t vio__cache_hash_in(const vio_cache *c, uint64_t line)
+{
+    if (c->index != VIO_CACHE_INDEX_HASH) /* the measured Skylake-SP index: slice, then the set within it */
+        return vio__skx18_slice(line) * (c->sets / 18u) + (uint32_t)(line & (c->sets / 18u - 1u));
+    /* XOR-fold every higher group of index-width bits onto the low ones. */
+    uint64_t h = line;
+    for (uint64_t x = line >> c->set_bits; x; x >>= c->set_bits)
+        h ^= x;
+    if (c->set_mask)
+        return (uint32_t)(h & c->set_mask);
+    /* A slice count that is not a power of two: the slice is a hash of the whole
+     * line address, the set within the slice its (folded) low bits, as on Intel
+     * parts whose slice hash maps every address bit onto 18 or 28 slices (Maurice
+     * et al., RAID 2015; Yarom et al., "Mapping the Intel last-level cache", IACR
+     * ePrint 2015/905). A plain fold reduced modulo the set count would load two
+     * thirds of the sets twice as much as the rest; every slice gets the same share
+     * here. The mixer is the splitmix64 finaliser (any balanced hash would do). */
+    uint64_t z = line + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    uint32_t slice = (uint32_t)(z % c->slices);
+    return (slice << c->low_bits) | (uint32_t)(h & ((1ull << c->low_bits) - 1u));
 }
 
 #endif
