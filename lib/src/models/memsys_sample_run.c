@@ -5,6 +5,8 @@
  * sampled lines of the buffer are simulated one by one, in order, as before. */
 #include "models/memsys_sample.h"
 
+_Static_assert(RING == 32u, "replay_run indexes a full ring by the top 5 bits");
+
 /* ---- which lines are sampled ---- */
 
 /* The LLC sets of the 64 lines of a page (lines page * 64 + j), from the structure
@@ -122,8 +124,12 @@ static int replay_run(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t li
      * (a low-discrepancy sequence: Weyl 1916; Knuth, TAOCP vol. 3, 6.4), so the run's
      * mix of types is nearer the ring's than k independent draws would give. */
     uint64_t u = vio__smp_mix64(line0 * 0x9e3779b97f4a7c15ull ^ ms->accesses);
-    for (uint32_t j = 0; j < k; j++, u += 0x9e3779b97f4a7c15ull)
-        cnt[r->slot[(uint32_t)(((u >> 32) * r->count) >> 32)]]++;
+    if (r->count == RING) /* the usual case: the same index as below, by a shift */
+        for (uint32_t j = 0; j < k; j++, u += 0x9e3779b97f4a7c15ull)
+            cnt[r->slot[u >> (64u - 5u)]]++;
+    else
+        for (uint32_t j = 0; j < k; j++, u += 0x9e3779b97f4a7c15ull)
+            cnt[r->slot[(uint32_t)(((u >> 32) * r->count) >> 32)]]++;
     uint32_t used = 0;
     for (uint32_t m = r->live; m; m &= m - 1u)
         used |= cnt[__builtin_ctz(m)] ? m & -m : 0u;
