@@ -112,14 +112,6 @@ static vio_ps store_nt(vio_copier *c, uint64_t dst, uint32_t bytes, vio_ps now)
     return overlapped(ms, sum, max);
 }
 
-/* The engine reads a source line as a device does (memsys_coh.c vio__ms_dev_read):
- * from a core's cache by a snoop, from the LLC, else from DRAM without allocating. */
-static vio_ps engine_read(vio_memsys *ms, uint64_t line, vio_ps now)
-{
-    int hit;
-    return vio__ms_dev_read(ms, line, now, &hit);
-}
-
 /* The engine serves one submission of n descriptors once it has finished
  * streaming the previous one (one queue, in order). Per submission it pays its
  * fixed latency once (descriptor fetch, translation, the completion-record
@@ -133,19 +125,11 @@ static vio_ps engine_serve(vio_copier *c, const vio_dma_desc *d, uint32_t n, vio
     for (uint32_t i = 0; i < n; i++) {
         c->st.dma_queue_ps += start - submitted;
         /* Reads overlap in the engine: the data starts flowing after the slowest one. */
-        uint64_t l0 = first_line(d[i].src), l1 = last_line(d[i].src, d[i].bytes);
-        ms->multi = l0 != l1;
-        if (ms->smp) { /* sampled: the source's lines at once (memsys_sample_run.c) */
-            uint32_t hits;
-            vio_ps lat = vio__smp_dev_read_lines(ms, l0, l1, t, &hits);
-            read = lat > read ? lat : read;
-            l0 = l1 + 1; /* none left for the line-by-line loop */
-        }
-        for (uint64_t l = l0; l <= l1; l++) {
-            vio_ps lat = engine_read(ms, l, t);
-            if (lat > read)
-                read = lat;
-        }
+        /* The engine reads its source as a device does (vio_memsys_dev_read, the
+         * sampled mode's whole-buffer replay included): from a core's cache by a
+         * snoop, from the LLC, else from DRAM without allocating. */
+        vio_ps lat = vio_memsys_dev_read(ms, d[i].src, d[i].bytes, t, NULL);
+        read = lat > read ? lat : read;
         t += vio_bytes_to_ps(d[i].bytes, c->cfg.dma_bandwidth_mbps);
         /* The engine's writes are device writes: with DDIO they update the line in the
          * LLC or allocate it in the I/O ways, invalidating every private copy. */
