@@ -180,6 +180,7 @@ typedef struct vio_traffic {
     double steady_hit_pp;    /* steady-state check: tolerated hit-rate difference of the halves, points */
     double steady_latency_pct; /* ... and of their mean latency, percent of the smaller */
     double load;      /* multiplies every flow's rate (sweeps) */
+    uint32_t replay_threads; /* > 0: a paced trace replay by this many generator threads in step (traffic.c) */
     uint32_t nflows;
     vio_flow *flows;
 } vio_traffic;

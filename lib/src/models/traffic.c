@@ -1,4 +1,13 @@
-/* Arrival generation: per-flow streams merged in time order onto one wire. */
+/* Arrival generation: per-flow streams merged in time order onto one wire, or
+ * (traffic.replay_threads) a paced trace replayed by generator threads in step.
+ *
+ * The replay is ddio-bench's pkt-rate generator (experiments/pkt-rate/ddio-pkt-rate.testie):
+ * a pcap made by FastClick's FastUDPFlows, whose every packet belongs to a flow
+ * drawn at random (click_random() % FLOWS) and which GapRate spaced evenly, sent
+ * by GEN_THREADS threads, each a ReplayUnqueue of the same file that sends a packet
+ * once the elapsed time x TIMING / 100 reaches its offset in the trace
+ * (elements/analysis/replay.cc). So the wire carries, every record period, one
+ * copy of the record per thread: the same flow, hence the same RSS queue. */
 #include "viosim/traffic.h"
 
 #include "viosim/rng.h"
@@ -16,8 +25,18 @@ typedef struct flow_state {
     double ps_per_pkt;   /* or per packet (packet-per-second rates) */
 } flow_state;
 
+typedef struct replay_state {
+    vio_rng rng;
+    double *cum;      /* cumulative packet rates of the flows (a record's flow is drawn from them) */
+    double period_ps; /* between two records of the trace, at the flows' total rate over the threads */
+    uint64_t record;  /* records started so far */
+    uint32_t left;    /* copies of the current record still to send */
+    uint32_t flow, bytes;
+} replay_state;
+
 struct vio_traffic_gen {
     const vio_traffic *tr;
+    replay_state *rep; /* NULL: independent flows */
     flow_state *flows;
     uint32_t *heap;      /* flow indices, a binary min-heap on (next_gen, index) */
     uint64_t produced, limit, wire_mbps;
@@ -79,11 +98,57 @@ static void sift_down(vio_traffic_gen *g, uint32_t i)
     }
 }
 
+/* Mean wire bytes of one of f's frames (its size mix weighted), for its packet rate. */
+static double mean_wire_bytes(const vio_flow *f)
+{
+    double w = 0, b = 0;
+    for (uint32_t i = 0; i < f->nsizes; i++) {
+        w += f->sizes[i].weight > 0 ? f->sizes[i].weight : 1.0;
+        b += (f->sizes[i].weight > 0 ? f->sizes[i].weight : 1.0) * (f->sizes[i].bytes + VIO_ETH_WIRE_OVERHEAD);
+    }
+    return b / w;
+}
+
+/* The replay's next copy: a new record (flow by the cumulative rates, size from
+ * that flow's mix) once every thread has sent the current one; all copies of
+ * record r are due at r x period and go onto the wire back to back. */
+static void advance_replay(vio_traffic_gen *g)
+{
+    replay_state *r = g->rep;
+    uint32_t n = g->tr->nflows;
+    if (r->left == 0) {
+        double u = vio_rng_uniform(&r->rng) * r->cum[n - 1];
+        uint32_t lo = 0, hi = n - 1;
+        while (lo < hi) { /* the first flow whose cumulative rate exceeds u */
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (r->cum[mid] > u)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        r->flow = lo;
+        r->bytes = draw_size(&g->tr->flows[lo], &r->rng);
+        r->left = g->tr->replay_threads;
+        r->record++;
+    }
+    r->left--;
+    vio_ps due = (vio_ps)llround((double)(r->record - 1) * r->period_ps);
+    vio_ps start = due > g->wire_free ? due : g->wire_free;
+    vio_ps last_bit = start + vio_bytes_to_ps(r->bytes + VIO_ETH_WIRE_OVERHEAD, g->wire_mbps);
+    g->wire_free = last_bit;
+    g->next = (vio_arrival_rec){.seq = g->produced, .t_arrive = last_bit, .bytes = r->bytes, .flow = r->flow};
+    g->has_next = 1;
+}
+
 static void advance(vio_traffic_gen *g)
 {
     g->has_next = 0;
     if (g->produced >= g->limit)
         return;
+    if (g->rep) {
+        advance_replay(g);
+        return;
+    }
     /* The flow whose frame is ready first goes next. */
     uint32_t best = g->heap[0];
     flow_state *fs = &g->flows[best];
@@ -130,6 +195,22 @@ int vio_traffic_create(const vio_traffic *tr, uint64_t seed, uint64_t wire_mbps,
         vio_ps gap = draw_gap(f, fs, fs->next_bytes);
         fs->next_gen = (vio_ps)(vio_rng_uniform(&fs->rng) * (double)gap);
     }
+    if (tr->replay_threads > 0) {
+        if (!(g->rep = calloc(1, sizeof *g->rep)) || !(g->rep->cum = calloc(tr->nflows, sizeof *g->rep->cum))) {
+            vio_traffic_destroy(g);
+            return vio_err_set(err, VIO_ENOMEM, "traffic: out of memory");
+        }
+        replay_state *r = g->rep;
+        vio_rng_seed(&r->rng, seed, 0x7472657000000000ULL); /* stream "trep" */
+        double total = 0;
+        for (uint32_t i = 0; i < tr->nflows; i++) {
+            const vio_flow *f = &tr->flows[i];
+            double load = tr->load > 0 ? tr->load : 1.0;
+            total += f->rate_pps > 0 ? f->rate_pps * load : f->rate_gbps * load * 1e9 / 8.0 / mean_wire_bytes(f);
+            r->cum[i] = total;
+        }
+        r->period_ps = 1e12 * tr->replay_threads / total;
+    }
     for (uint32_t i = 0; i < tr->nflows; i++)
         g->heap[i] = i;
     for (uint32_t i = tr->nflows / 2; i-- > 0;)
@@ -143,6 +224,9 @@ void vio_traffic_destroy(vio_traffic_gen *g)
 {
     if (!g)
         return;
+    if (g->rep)
+        free(g->rep->cum);
+    free(g->rep);
     free(g->flows);
     free(g->heap);
     free(g);

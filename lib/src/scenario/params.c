@@ -486,6 +486,18 @@ static const vio_param rows[] = {
      "moderate load, well below a queue that keeps growing", SC(traffic.steady_latency_pct), 0},
     {"traffic.load", VIO_PT_DOUBLE, "", "1.0", 0, 100, NULL, "Multiplies every flow's rate (load sweeps).",
      "convention", SC(traffic.load), VIO_PF_MIN_EXCLUSIVE},
+    {"traffic.replay_threads", VIO_PT_U32, "threads", "0", 0, 64, NULL,
+     "0: every flow is its own source (flows[].arrival). N > 0: the arrivals are a paced trace replayed by N "
+     "generator threads in step, as ddio-bench's pkt-rate experiment sends them: each record of the trace "
+     "belongs to a flow drawn at random in proportion to the flows' packet rates, records are evenly spaced "
+     "(the sum of the flows' rates over the N threads), and every record is sent by each of the N threads at "
+     "the same instant, so N packets of one flow go back to back onto the wire; flows[].arrival is then unused.",
+     "ddio-bench experiments/pkt-rate/ddio-pkt-rate.testie (GEN_THREADS 4, each a FastClick ReplayUnqueue of "
+     "the same pcap) and ddio-pcap-gen.testie (the pcap: FastUDPFlows at 100000 packets/s, a random flow of "
+     "4096 per packet, stamped evenly by GapRate); FastClick elements/analysis/replay.cc (5e06e18): a packet "
+     "is sent once the elapsed time x TIMING / 100 reaches its offset in the trace. The threads' lags (their "
+     "handler-by-handler start) are not known: 0, the most bunched case, is an upper bound on the bursts",
+     SC(traffic.replay_threads), 0},
     {"traffic.flows[].dst", VIO_PT_U32, "", NULL, 0, VIO_MAX_VMS - 1, "broadcast",
      "Destination: a VM index, a list of distinct VM indices (multicast) or \"broadcast\" (all VMs).",
      "required", FL(dst), VIO_PF_CODE | VIO_PF_LIST},
