@@ -40,7 +40,7 @@ static const vio_preset_value skx_6140[] = {
     {"platform.llc.sf_ways", "12", YAN19},
     {"platform.io_ways", "2", ATC20 "; IIO_LLC_WAYS default 0x600"},
     {"platform.c2c_cycles", "116", MLC_SKX ": 50.3 ns x 2.3 GHz"},
-    {"platform.io_reuse_ways", "2", "estimate: the second fixed I/O region reported for Skylake-SP by Park et al., \"A4\", ISCA 2025 (as cited in issue 9); its width is not verified here"},
+    {"platform.io_reuse_ways", "2", "DDIO+ region of associativity 2, fixed whatever the DDIO width (mask 0x003 on the hardware; the model puts it just below the DDIO ways, which differs only under CAT masks): the DDIO reverse engineering of the Double-Trouble artefact, github.com/KULeuven-COSIC/Double-Trouble sw/ddio_reverse_eng/readme.md; the \"inclusive ways\" of Park et al., \"A4\", ISCA 2025"},
     {"platform.dram.bandwidth_mbps", "1023744", ARK_6140 ": 6 x 2666 MT/s x 64 bit"},
     {"platform.pcie.bandwidth_mbps", "126032", ATC20 ": PCIe Gen3 x16, 8 GT/s x 16 x 128/130"},
     {"platform.nic.wire_mbps", "100000", ATC20 ": ConnectX-5 100 GbE"},
