@@ -144,10 +144,14 @@ START_TEST(shipped_within_targets)
 {
     static const char *const def[] = {"copy-to-llc", "llc+posted"};
     static const char *const iotlb[] = {"no-iommu", "pasid-2m"};
-    static const char *const mc[] = {"llc+posted", "fetch+posted"};
+    /* multicast baseline: eight guest copies read one source in a row; it is within
+     * target only when a buffer's replayed lines share one outcome (replay_run's
+     * cluster draw: +22 % with a draw per line). */
+    static const char *const mc[] = {"baseline", "llc+posted", "fetch+posted"};
     compare("default.json", "traffic.packets=5000", "traffic.warmup_packets=0", def, 2);
     compare("iotlb-pressure.json", "traffic.packets=5000", "traffic.warmup_packets=0", iotlb, 2);
-    compare("multicast.json", "traffic.packets=5000", "traffic.warmup_packets=0", mc, 2);    /* DDIO's hit rates are checked on a ring (ring_matches_exact): the shipped DDIO
+    compare("multicast.json", "traffic.packets=5000", "traffic.warmup_packets=0", mc, 3);
+    /* DDIO's hit rates are checked on a ring (ring_matches_exact): the shipped DDIO
      * variants miss at this length (docs/performance.md). */
 }
 END_TEST

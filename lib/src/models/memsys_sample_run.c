@@ -5,7 +5,6 @@
  * sampled lines of the buffer are simulated one by one, in order, as before. */
 #include "models/memsys_sample.h"
 
-_Static_assert(RING == 32u, "replay_run indexes a full ring by the top 5 bits");
 
 /* ---- which lines are sampled ---- */
 
@@ -104,12 +103,18 @@ static void tally_one(tally *t, vio_ps lat, unsigned result)
 }
 
 /* Replay k lines of one class (that of `line0`, which shares its region with the
- * others) at once: each line draws a slot of the class's ring, uniformly and
- * independently as a single access does (a stream seeded by the first line and the
- * access count: deterministic), so the counters' expectation is that of k single
- * replays; each drawn type's counter changes are then applied once, times the lines
- * that drew it. DRAM transfers are taken one by one (the bandwidth model sees every
- * transfer). Returns 0, doing nothing, when the class has no outcome yet. */
+ * others) at once, as a cluster: the run draws one slot of the class's ring (a hash
+ * of the first line and the access count: deterministic, uniform), and every line of
+ * it takes that outcome. Each line's outcome is then still uniform over the ring, so
+ * the counters' expectation is that of k single replays (cluster sampling: the same
+ * mean, a larger variance); and the lines of one buffer in one access share their
+ * fate as in the exact model, where a buffer is found whole in the cache or not at
+ * all (a multicast source read by eight copies in a row misses in the first and hits
+ * in the other seven; independent draws per line gave every copy a few DRAM misses
+ * and so each the slowest line's latency: +23 % on multicast's baseline,
+ * docs/performance.md "Round 3"). DRAM transfers are taken in a row (the bandwidth
+ * model sees every transfer). Returns 0, doing nothing, when the class has no
+ * outcome yet. */
 static int replay_run(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line0, uint32_t k, vio_ps now,
                       tally *t)
 {
@@ -117,54 +122,35 @@ static int replay_run(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t li
     if (!r)
         return 0;
     vio__ms_sample *s = ms->smp;
-    uint32_t cnt[RING] = {0};
-    /* Line j draws u_j = u_0 + j * 2^64 / phi (mod 2^64), u_0 a hash of the first line and
-     * the access count: each u_j is uniform, so each draw is as a single replay's, and
-     * the additive golden-ratio sequence spreads a run's draws over the ring evenly
-     * (a low-discrepancy sequence: Weyl 1916; Knuth, TAOCP vol. 3, 6.4), so the run's
-     * mix of types is nearer the ring's than k independent draws would give. */
     uint64_t u = vio__smp_mix64(line0 * 0x9e3779b97f4a7c15ull ^ ms->accesses);
-    if (r->count == RING) /* the usual case: the same index as below, by a shift */
-        for (uint32_t j = 0; j < k; j++, u += 0x9e3779b97f4a7c15ull)
-            cnt[r->slot[u >> (64u - 5u)]]++;
-    else
-        for (uint32_t j = 0; j < k; j++, u += 0x9e3779b97f4a7c15ull)
-            cnt[r->slot[(uint32_t)(((u >> 32) * r->count) >> 32)]]++;
-    uint32_t used = 0;
-    for (uint32_t m = r->live; m; m &= m - 1u)
-        used |= cnt[__builtin_ctz(m)] ? m & -m : 0u;
+    const outcome *o = &r->o[r->slot[(uint32_t)(((u >> 32) * r->count) >> 32)]];
     ms->accesses += k;
     s->st.replayed += k;
     uint64_t *const *p = s->ctr[agent];
-    for (; used; used &= used - 1u) {
-        unsigned ty = (unsigned)__builtin_ctz(used);
-        const outcome *o = &r->o[ty];
-        uint32_t c = cnt[ty];
-        for (unsigned j = 0; j < o->n; j++)
-            *p[o->idx[j]] += (uint64_t)o->d[j] * c;
-        t->res[o->result < VIO_LVL_COUNT ? o->result : 0] += c;
-        if (o->waits == 0) { /* the transfers delay nothing (write-backs, device writes) */
-            if (o->xfers)
-                (void)vio__ms_dram_transfers(ms, now, (uint64_t)c * o->xfers, NULL);
-            t->sum += o->base * c;
-            if (o->base > t->max)
-                t->max = o->base;
-            continue;
-        }
-        if (o->xfers == 1) { /* a read from DRAM: c transfers in a row, the last the slowest */
-            vio_ps last;
-            t->sum += o->base * c + vio__ms_dram_transfers(ms, now, c, &last);
-            if (o->base + last > t->max)
-                t->max = o->base + last;
-            continue;
-        }
-        for (uint32_t i = 0; i < c; i++) { /* line by line: its first `waits` transfers delay it */
-            vio_ps lat = o->base + vio__ms_dram_transfers(ms, now, o->waits, NULL);
-            (void)vio__ms_dram_transfers(ms, now, o->xfers - o->waits, NULL);
-            t->sum += lat;
-            if (lat > t->max)
-                t->max = lat;
-        }
+    for (unsigned j = 0; j < o->n; j++)
+        *p[o->idx[j]] += (uint64_t)o->d[j] * k;
+    t->res[o->result < VIO_LVL_COUNT ? o->result : 0] += k;
+    if (o->waits == 0) { /* the transfers delay nothing (write-backs, device writes) */
+        if (o->xfers)
+            (void)vio__ms_dram_transfers(ms, now, (uint64_t)k * o->xfers, NULL);
+        t->sum += o->base * k;
+        if (o->base > t->max)
+            t->max = o->base;
+        return 1;
+    }
+    if (o->xfers == 1) { /* a read from DRAM: k transfers in a row, the last the slowest */
+        vio_ps last;
+        t->sum += o->base * k + vio__ms_dram_transfers(ms, now, k, &last);
+        if (o->base + last > t->max)
+            t->max = o->base + last;
+        return 1;
+    }
+    for (uint32_t i = 0; i < k; i++) { /* line by line: its first `waits` transfers delay it */
+        vio_ps lat = o->base + vio__ms_dram_transfers(ms, now, o->waits, NULL);
+        (void)vio__ms_dram_transfers(ms, now, o->xfers - o->waits, NULL);
+        t->sum += lat;
+        if (lat > t->max)
+            t->max = lat;
     }
     return 1;
 }
