@@ -169,24 +169,7 @@ static void push(ring **r, const outcome *o)
     if (!*r && !(*r = calloc(1, sizeof **r)))
         return; /* out of memory: this outcome is not kept (draws use the others) */
     ring *q = *r;
-    if (q->count == RING) { /* the oldest slot is overwritten: its type loses a reference */
-        unsigned old = q->slot[q->head];
-        if (--q->refs[old] == 0)
-            q->live &= ~(1u << old);
-    }
-    unsigned t = RING;
-    for (uint32_t m = q->live; m; m &= m - 1u)
-        if (q->o[__builtin_ctz(m)].sum == o->sum && memcmp(&q->o[__builtin_ctz(m)], o, sizeof *o) == 0) {
-            t = (unsigned)__builtin_ctz(m);
-            break;
-        }
-    if (t == RING) { /* a new type: at most count - 1 < RING are live here, so one is free */
-        t = (unsigned)__builtin_ctz(~q->live);
-        q->o[t] = *o;
-        q->live |= 1u << t;
-    }
-    q->refs[t]++;
-    q->slot[q->head] = (uint8_t)t;
+    q->o[q->head] = *o; /* the oldest is overwritten */
     q->head = (q->head + 1) % RING;
     if (q->count < RING)
         q->count++;
@@ -230,7 +213,7 @@ static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line, c
     vio__ms_sample *s = ms->smp;
     uint64_t *const *blk = &s->blk[agent * 5u];
     outcome o;
-    memset(&o, 0, sizeof o); /* types are compared whole (push) */
+    o.n = 0;
     unsigned bad = note_block(&o, blk[0], b->v, 0, NST);
     for (unsigned c = 0; c < 4; c++)
         if (blk[1u + c])
@@ -245,11 +228,6 @@ static void keep(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line, c
     o.waits = (uint8_t)w;
     o.base = lat - (ms->dram_wait_ps - b->wait_ps);
     o.result = (uint8_t)result;
-    uint64_t w8[offsetof(outcome, sum) / 8u + 1u] = {0}, h = 0;
-    memcpy(w8, &o, offsetof(outcome, sum));
-    for (unsigned k = 0; k < sizeof w8 / sizeof w8[0]; k++)
-        h = (h ^ w8[k]) * 0x9e3779b97f4a7c15ull;
-    o.sum = (uint32_t)(h >> 32);
     push(slot_fine(s, kind, agent, ms->multi, line), &o);
     /* The coarser rings only stand in for a class with no outcome yet: once full,
      * they take one outcome in four (whichever it is: a subsample independent of
@@ -287,7 +265,7 @@ static const outcome *draw(vio_memsys *ms, unsigned kind, uint32_t agent, uint64
     if (!r)
         return NULL;
     uint64_t h = vio__smp_mix64(line * 0x9e3779b97f4a7c15ull ^ ms->accesses);
-    return &r->o[r->slot[(uint32_t)(((h >> 32) * r->count) >> 32)]];
+    return &r->o[(uint32_t)(((h >> 32) * r->count) >> 32)];
 }
 
 /* Apply outcome `o` as the access of `agent`: counters, DRAM, latency. */

@@ -36,19 +36,12 @@ typedef struct outcome {
     uint8_t n;           /* counter changes */
     uint8_t idx[MAXD];   /* counter index (NCTR space) */
     uint16_t d[MAXD];    /* its increase */
-    uint32_t sum;        /* a hash of the fields above: types are told apart by it first */
 } outcome;
 
-/* The last RING outcomes of a class, as references to its distinct outcomes (its
- * "types": most accesses of a class take one of a few paths, e.g. a DDIO write hits
- * or misses), so that a run of lines drawn from it applies each type once, times
- * the number of lines that drew it (replay_run). */
+/* The last RING outcomes of a class (a draw takes one of them, uniformly). */
 typedef struct ring {
     uint32_t count, head;
-    uint32_t live;        /* bit t: type t is held by at least one slot */
-    uint8_t slot[RING];   /* the i-th kept outcome: its type */
-    uint8_t refs[RING];   /* per type: the slots holding it */
-    outcome o[RING];      /* the types */
+    outcome o[RING];
 } ring;
 
 /* Which lines are sampled, memoised per 4 KiB page (64 lines): ring and mempool

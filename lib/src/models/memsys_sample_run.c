@@ -123,7 +123,7 @@ static int replay_run(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t li
         return 0;
     vio__ms_sample *s = ms->smp;
     uint64_t u = vio__smp_mix64(line0 * 0x9e3779b97f4a7c15ull ^ ms->accesses);
-    const outcome *o = &r->o[r->slot[(uint32_t)(((u >> 32) * r->count) >> 32)]];
+    const outcome *o = &r->o[(uint32_t)(((u >> 32) * r->count) >> 32)];
     ms->accesses += k;
     s->st.replayed += k;
     uint64_t *const *p = s->ctr[agent];
