@@ -52,8 +52,9 @@ static double paired_ratio(const bench_series *a, const bench_series *b)
 #define WHY_ENGINE "SimGrid's cost per hand-over between agents (a resume, a suspension and a round of its " \
                    "kernel), which light events cannot hide; wall-clock ratios are noisy on a shared machine, " \
                    "the deterministic one is bench/instructions.sh's (docs/performance.md, Engine)"
-#define WHY_SCALE "256 VMs' rings and buffers compete for the LLC (more misses to simulate) and sharer bits alias " \
-                  "(docs/performance.md, Scale)"
+#define WHY_SCALE "256 VMs do ~1.3x W1's instructions per packet (colder rings in the LLC: more misses to " \
+                  "simulate); the rest is this host's caches missing the 256 VMs' larger simulator state, which " \
+                  "the machine's load inflates (docs/performance.md, Scale)"
 #define WHY_PEER "SimGrid's hand-overs (R) and the model's own per-event work, the arrival hash first (R-seq) " \
                  "(docs/performance.md, Peer)"
 #define WHY_RSS "docs/performance.md, Scale (first touches of preallocated rings)"
