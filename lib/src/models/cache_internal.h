@@ -197,23 +197,10 @@ VIO__INLINE_ALWAYS static inline int64_t vio__cache_fill_in(vio_cache *c, uint32
 }
 
 /* The way mask vio_cache_insert uses for `way_mask`: its ways within the
- * associativity, or every way if none is.
- *
- * Written without a conditional on purpose. `m &= all; m ? m : all` compiles to an
- * AND feeding a CMOV, which GCC 12.2's x86 peephole2 pass (Debian 12.2.0-14,
- * gen_peephole2_175 at i386.md:21882, `-fdump-rtl-peephole2`) rewrites wrongly when
- * `all` is loaded from memory just before: it retargets the load to the CMOV's
- * destination and inverts the condition, but the AND still reads the load's old
- * register, which now holds whatever the caller left there (`andl %eax, %ecx` at the
- * top of llc_fill, before anything sets %eax). That is why forcing the fill inline
- * into memsys_coh.c changed results (`-fno-peephole2` alone makes that build
- * correct), and the two LTO problems of docs/performance.md had the same signature
- * (the mask's AND reading a register not yet loaded with `all`). The form below has
- * no CMOV to rewrite. */
+ * associativity, or every way if none is (vio__ways_within, repl_internal.h). */
 static inline uint32_t vio__cache_mask(const vio_cache *c, uint32_t way_mask)
 {
-    uint32_t all = c->all, m = way_mask & all;
-    return m | (all & (0u - (uint32_t)(m == 0)));
+    return vio__ways_within(way_mask, c->all);
 }
 
 /* Empty the resident slot `slot` (vio_cache_invalidate once the line is found). */

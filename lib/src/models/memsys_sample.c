@@ -246,7 +246,7 @@ static int sampled(vio_memsys *ms, uint64_t line) { return (int)vio__smp_sampled
 
 /* The ring `line`'s class draws from: its own, else the kind's in its region (any
  * agent), else the kind's anywhere; NULL when none has an outcome yet. */
-const ring *vio__smp_source(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line)
+static const ring *source(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line)
 {
     vio__ms_sample *s = ms->smp;
     const ring *r = *slot_fine(s, kind, agent, ms->multi, line);
@@ -259,9 +259,9 @@ const ring *vio__smp_source(vio_memsys *ms, unsigned kind, uint32_t agent, uint6
 
 /* An outcome for `line` (not sampled), or NULL when its class and the coarser ones
  * have none yet. */
-static const outcome *draw(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line)
+const outcome *vio__smp_draw(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line)
 {
-    const ring *r = vio__smp_source(ms, kind, agent, line);
+    const ring *r = source(ms, kind, agent, line);
     if (!r)
         return NULL;
     uint64_t h = vio__smp_mix64(line * 0x9e3779b97f4a7c15ull ^ ms->accesses);
@@ -342,7 +342,7 @@ vio_ps vio__smp_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wr
                             enum vio_level *served)
 {
     int in = sampled(ms, line);
-    const outcome *o = in ? NULL : draw(ms, write ? K_WRITE : K_READ, core, line);
+    const outcome *o = in ? NULL : vio__smp_draw(ms, write ? K_WRITE : K_READ, core, line);
     if (!o)
         return vio__smp_sim_core(ms, core, line, write, now, served, in);
     *served = (enum vio_level)o->result;
@@ -352,14 +352,14 @@ vio_ps vio__smp_core_access(vio_memsys *ms, uint32_t core, uint64_t line, int wr
 vio_ps vio__smp_core_write_llc(vio_memsys *ms, uint32_t core, uint64_t line, vio_ps now)
 {
     int in = sampled(ms, line);
-    const outcome *o = in ? NULL : draw(ms, K_WRITE_LLC, core, line);
+    const outcome *o = in ? NULL : vio__smp_draw(ms, K_WRITE_LLC, core, line);
     return o ? replay(ms, o, core, now) : vio__smp_sim_write_llc(ms, core, line, now, in);
 }
 
 vio_ps vio__smp_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
 {
     int in = sampled(ms, line);
-    const outcome *o = in ? NULL : draw(ms, K_DEV_READ, ms->smp->agents - 1, line);
+    const outcome *o = in ? NULL : vio__smp_draw(ms, K_DEV_READ, ms->smp->agents - 1, line);
     if (!o)
         return vio__smp_sim_dev_read(ms, line, now, hit, in);
     *hit = o->result;
@@ -369,7 +369,7 @@ vio_ps vio__smp_dev_read(vio_memsys *ms, uint64_t line, vio_ps now, int *hit)
 void vio__smp_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line, uint32_t bytes, vio_ps now)
 {
     int in = sampled(ms, line);
-    const outcome *o = in ? NULL : draw(ms, vio__smp_dma_kind(target, bytes), ms->smp->agents - 1, line);
+    const outcome *o = in ? NULL : vio__smp_draw(ms, vio__smp_dma_kind(target, bytes), ms->smp->agents - 1, line);
     if (o)
         (void)replay(ms, o, ms->smp->agents - 1, now);
     else
@@ -378,7 +378,7 @@ void vio__smp_dma_line(vio_memsys *ms, enum vio_dma_target target, uint64_t line
 
 #define SAMPLED_BODY(KIND, AGENT, LINE, REPLAY_RESULT, EXACT, RESULT)                                              \
     int in = sampled(ms, LINE);                                                                               \
-    const outcome *o = in ? NULL : draw(ms, KIND, AGENT, LINE);                                                \
+    const outcome *o = in ? NULL : vio__smp_draw(ms, KIND, AGENT, LINE);                                                \
     if (o) {                                                                                                   \
         vio_ps lat_r_ = replay(ms, o, AGENT, now);                                                             \
         REPLAY_RESULT;                                                                                         \

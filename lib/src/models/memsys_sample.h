@@ -91,8 +91,10 @@ static inline unsigned vio__smp_dma_kind(enum vio_dma_target target, uint32_t by
     return (target == VIO_DMA_TO_DRAM ? K_DMA_DRAM : K_DMA_LLC) + (bytes < VIO_LINE_BYTES);
 }
 
-/* The ring a class draws from (its own, else coarser), NULL when none has an outcome. */
-const ring *vio__smp_source(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line);
+/* An outcome for `line` of class `kind`, drawn uniformly from the class's ring (its
+ * own, else a coarser one; a hash of the line and the access count: deterministic),
+ * or NULL when none has an outcome yet. */
+const outcome *vio__smp_draw(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line);
 /* Bit j: line first + j is sampled, for the bits of `need` (within first's page). */
 uint64_t vio__smp_sampled_mask(vio_memsys *ms, uint64_t first, uint64_t need);
 /* One access simulated exactly, its outcome kept (in: the line is sampled, not a bootstrap). */

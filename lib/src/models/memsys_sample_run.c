@@ -5,7 +5,6 @@
  * sampled lines of the buffer are simulated one by one, in order, as before. */
 #include "models/memsys_sample.h"
 
-
 /* ---- which lines are sampled ---- */
 
 /* The LLC sets of the 64 lines of a page (lines page * 64 + j), from the structure
@@ -118,12 +117,10 @@ static void tally_one(tally *t, vio_ps lat, unsigned result)
 static int replay_run(vio_memsys *ms, unsigned kind, uint32_t agent, uint64_t line0, uint32_t k, vio_ps now,
                       tally *t)
 {
-    const ring *r = vio__smp_source(ms, kind, agent, line0);
-    if (!r)
+    const outcome *o = vio__smp_draw(ms, kind, agent, line0);
+    if (!o)
         return 0;
     vio__ms_sample *s = ms->smp;
-    uint64_t u = vio__smp_mix64(line0 * 0x9e3779b97f4a7c15ull ^ ms->accesses);
-    const outcome *o = &r->o[(uint32_t)(((u >> 32) * r->count) >> 32)];
     ms->accesses += k;
     s->st.replayed += k;
     uint64_t *const *p = s->ctr[agent];

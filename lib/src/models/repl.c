@@ -204,10 +204,7 @@ void vio_repl_drop(vio_repl *r, uint32_t set, uint32_t way) { r->ops->drop(r, se
  * the identity test on the LTO build. */
 __attribute__((noipa)) uint32_t vio_repl_victim(vio_repl *r, uint32_t set, uint32_t mask)
 {
-    /* Every way if none of `mask` is within the associativity, without a
-     * conditional: see vio__cache_mask (cache_internal.h) for the GCC 12.2 peephole2
-     * wrong-code this shape avoids (the problem above had its signature). */
-    uint32_t all = r->all, m = mask & all;
-    m |= all & (0u - (uint32_t)(m == 0));
-    return r->ops->victim(r, set_of(r, set), m);
+    /* Every way if none of `mask` is within the associativity (vio__ways_within:
+     * the GCC 12.2 peephole2 wrong-code its shape avoids had the signature above). */
+    return r->ops->victim(r, set_of(r, set), vio__ways_within(mask, r->all));
 }

@@ -19,6 +19,26 @@
 #define VIO__REPL_INLINE
 #endif
 
+/* `mask`'s ways within `all` (a structure's associativity), or all of them if none
+ * is: the way mask of a fill (vio__cache_mask) and of a victim choice (vio_repl_victim).
+ *
+ * Written without a conditional on purpose. `m &= all; m ? m : all` compiles to an
+ * AND feeding a CMOV, which GCC 12.2's x86 peephole2 pass (Debian 12.2.0-14,
+ * gen_peephole2_175 at i386.md:21882, `-fdump-rtl-peephole2`) rewrites wrongly when
+ * `all` is loaded from memory just before: it retargets the load to the CMOV's
+ * destination and inverts the condition, but the AND still reads the load's old
+ * register, which now holds whatever the caller left there (`andl %eax, %ecx` at the
+ * top of llc_fill, before anything sets %eax). That is why forcing the fill inline
+ * into memsys_coh.c changed results (`-fno-peephole2` alone makes that build
+ * correct), and the two LTO problems of docs/performance.md had the same signature
+ * (the mask's AND reading a register not yet loaded with `all`). The form below has
+ * no CMOV to rewrite. */
+static inline uint32_t vio__ways_within(uint32_t mask, uint32_t all)
+{
+    uint32_t m = mask & all;
+    return m | (all & (0u - (uint32_t)(m == 0)));
+}
+
 struct vio_repl {
     enum vio_repl_kind kind;
     const vio_repl_ops *ops;
