@@ -29,6 +29,10 @@ typedef struct vio_arrival_rec {
 
 typedef struct vio_traffic_gen vio_traffic_gen;
 
+/* Mean packets per second flow `f` offers at `tr`'s load (1 if unset): its packet
+ * rate, or its bit rate over the mean wire size of its size mix. */
+double vio_traffic_flow_pps(const vio_traffic *tr, const vio_flow *f);
+
 int vio_traffic_create(const vio_traffic *tr, uint64_t seed, uint64_t wire_mbps, vio_traffic_gen **out,
                        vio_err *err);
 void vio_traffic_destroy(vio_traffic_gen *g);

@@ -98,15 +98,17 @@ static void sift_down(vio_traffic_gen *g, uint32_t i)
     }
 }
 
-/* Mean wire bytes of one of f's frames (its size mix weighted), for its packet rate. */
-static double mean_wire_bytes(const vio_flow *f)
+double vio_traffic_flow_pps(const vio_traffic *tr, const vio_flow *f)
 {
-    double w = 0, b = 0;
+    double load = tr->load > 0 ? tr->load : 1.0;
+    if (f->rate_pps > 0)
+        return f->rate_pps * load;
+    double bytes = 0, weight = 0;
     for (uint32_t i = 0; i < f->nsizes; i++) {
-        w += f->sizes[i].weight > 0 ? f->sizes[i].weight : 1.0;
-        b += (f->sizes[i].weight > 0 ? f->sizes[i].weight : 1.0) * (f->sizes[i].bytes + VIO_ETH_WIRE_OVERHEAD);
+        bytes += f->sizes[i].bytes * f->sizes[i].weight;
+        weight += f->sizes[i].weight;
     }
-    return b / w;
+    return f->rate_gbps * load * 1e9 / 8.0 / (bytes / weight + VIO_ETH_WIRE_OVERHEAD);
 }
 
 /* The replay's next copy: a new record (flow by the cumulative rates, size from
@@ -204,9 +206,7 @@ int vio_traffic_create(const vio_traffic *tr, uint64_t seed, uint64_t wire_mbps,
         vio_rng_seed(&r->rng, seed, 0x7472657000000000ULL); /* stream "trep" */
         double total = 0;
         for (uint32_t i = 0; i < tr->nflows; i++) {
-            const vio_flow *f = &tr->flows[i];
-            double load = tr->load > 0 ? tr->load : 1.0;
-            total += f->rate_pps > 0 ? f->rate_pps * load : f->rate_gbps * load * 1e9 / 8.0 / mean_wire_bytes(f);
+            total += vio_traffic_flow_pps(tr, &tr->flows[i]);
             r->cum[i] = total;
         }
         r->period_ps = 1e12 * tr->replay_threads / total;

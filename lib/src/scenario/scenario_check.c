@@ -35,17 +35,7 @@ static int check_cache(const vio__ld *ld, const char *name, const vio_cache_para
 }
 
 /* Mean packets per second a flow offers at the scenario's load. */
-static double flow_pps(const vio_scenario *s, const vio_flow *f)
-{
-    if (f->rate_pps > 0)
-        return f->rate_pps * s->traffic.load;
-    double bytes = 0, weight = 0;
-    for (uint32_t i = 0; i < f->nsizes; i++) {
-        bytes += f->sizes[i].bytes * f->sizes[i].weight;
-        weight += f->sizes[i].weight;
-    }
-    return f->rate_gbps * s->traffic.load * 1e9 / 8.0 / (bytes / weight + VIO_ETH_WIRE_OVERHEAD);
-}
+static double flow_pps(const vio_scenario *s, const vio_flow *f) { return vio_traffic_flow_pps(&s->traffic, f); }
 
 double vio_scenario_arrival_span(const vio_scenario *s)
 {
