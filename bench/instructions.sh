@@ -8,7 +8,8 @@
 # model's target is missed (W1 on skylake-sp-6140, SimGrid engine: <= 18 k).
 #
 # usage: bench/instructions.sh [--check] [BUILD_DIR] [N1] [N2]   (defaults: build, 2000, 6000)
-#        VIOSIM_INSN_ONLY="W1-skx W1" restricts the workloads; VIOSIM_SAMPLE_SETS (32) is the
+#        VIOSIM_INSN_ONLY="W1-skx W1" restricts the workloads (W1-skx W1-skx-seq W1 W1-seq W2 W2-seq
+#        W3-256 R R-seq W1-smp W1-skx-smp); VIOSIM_SAMPLE_SETS (32) is the
 #        sampled rows' platform.llc.sample_sets; VIOSIM_INSN_JSON=FILE also records the rows as
 #        FILE's "instructions" object (rows merged by id; FILE is created if missing, e.g.
 #        bench/results.json, whose other keys viosim-bench writes).
@@ -31,6 +32,7 @@ trap 'rm -rf "$out"' EXIT
 GOAL_W1_SKX=18000
 load=$("$bench" --print-load) # W1's 100 % load
 "$bench" --dump W2 > "$out/w2.json"
+"$bench" --dump W3-256 > "$out/w3-256.json"
 
 # run TAG N SCENARIO ENGINE [--set ...]: prints "Ir delivered" summed over the variants.
 run() {
@@ -77,6 +79,7 @@ workload W1 "W1, SimGrid" "$root/scenarios/default.json" simgrid --set "traffic.
 workload W1-seq "W1, sequential" "$root/scenarios/default.json" sequential --set "traffic.load=$load"
 workload W2 "W2, SimGrid" "$out/w2.json" simgrid
 workload W2-seq "W2, sequential" "$out/w2.json" sequential
+workload W3-256 "256 VMs on 256 cores, SimGrid" "$out/w3-256.json" simgrid
 workload R "reduced pipeline, SimGrid" "$here/scenarios/reduced.json" simgrid
 workload R-seq "reduced pipeline, sequential" "$here/scenarios/reduced.json" sequential
 # Issue 14's sampled mode: W1 and W1-skx again with 1 in SAMPLE LLC sets simulated.
@@ -92,6 +95,9 @@ missed=""
 for w in W1 W2 R; do [ "$(above "$w" "$w-seq" 1.15)" = no ] || missed="$missed $w"; done
 if [ -n "$missed" ]; then
     echo "  - not met at$missed: SimGrid's cost per hand-over between agents (a resume, a suspension and a round of its kernel) is what a light event cannot hide (docs/performance.md, Engine)"
+fi
+if [ -n "${per_pkt[W3-256]:-}" ]; then
+    echo "- Scale: W3-256 / W1 instructions per packet: $(ratio W3-256 W1) (target <= 1.5x, counted in wall time by viosim-bench: docs/performance.md, Scale)"
 fi
 if [ -n "${per_pkt[W1-smp]:-}${per_pkt[W1-skx-smp]:-}" ]; then
     echo "- Sampled mode (1 in $sample LLC sets): exact / sampled instructions per packet: W1 $(ratio W1 W1-smp), W1-skx $(ratio W1-skx W1-skx-smp) (target >= 4x; accuracy: tests/test_sampled.c)"
