@@ -3,8 +3,8 @@
  * the memory system alone.
  *
  * Measurement: Farshin et al., USENIX ATC 2020, the means of the artefact's sample
- * results (/work/shared/reference/ddio-bench-means.txt, ItoM-HIT-RATE), as in
- * test_validation_ddio.c. The testbed (ddio-bench experiments/NAME/NAME.testie): FastClick
+ * results (ddio_bench_ref.h: ItoM-HIT-RATE, PCIeRdCur-HIT-RATE, THROUGHPUT at every
+ * published x), as in test_validation_ddio.c. The testbed (ddio-bench experiments/NAME/NAME.testie): FastClick
  * `FromDPDKDevice -> EtherMirror -> ToDPDKDevice` on each core, one RX queue per
  * core, DPDK poll mode, a ConnectX-5 at 100 GbE.
  *
@@ -33,11 +33,16 @@
  * its queues fill and hold 1280 buffers per core, a configuration the hardware was
  * not in. A test of that mechanism is below (test_direct_saturated).
  *
- * Targets and documented misses as in docs/validation.md. In `make test` a subset
- * of the points runs (fewer under the sanitizers); with VIOSIM_VALIDATION_OUT=DIR
- * (scripts/validate.sh) or VIOSIM_VALIDATION_FULL=1 every point runs, written to
- * DIR/direct-*.csv. */
+ * Targets and documented misses as in docs/validation.md: issue 9's points (ways
+ * 2..6, cores 1/4/8/12/16/18, rate 9.75 and 99.16 Gb/s) with their tolerances; the
+ * other published points, and the transmit reads (dma.device_reads.cache_hit_rate,
+ * LLC + snooped, and llc_hit_rate, against PCIeRdCur-HIT-RATE) and throughput of
+ * every point, are reported, and checked only for properties that hold whatever
+ * the misses. In `make test` a subset of the points runs (fewer under the
+ * sanitizers); with VIOSIM_VALIDATION_OUT=DIR (scripts/validate.sh) or
+ * VIOSIM_VALIDATION_FULL=1 every published point runs, written to DIR/direct-*.csv. */
 #include "cli_harness.h"
+#include "ddio_bench_ref.h"
 #include "support.h"
 
 #include <math.h>
@@ -46,11 +51,16 @@
 #include <string.h>
 
 typedef struct {
-    double hit, all, gbps, dev_hit; /* hit: pcm-pcie's ItoM hit rate; all: every device-written line */
+    double hit, all, gbps; /* hit: pcm-pcie's ItoM hit rate; all: every device-written line */
+    /* The NIC's transmit reads (pcm-pcie's PCIeRdCur): rd_cache, lines served from a
+     * cache (the LLC, or snooped from the core's L2 that modified the header line);
+     * rd_llc, from the LLC alone. */
+    double rd_cache, rd_llc;
     double dropped, tx_max;
 } point;
 
 enum { FIXED = 0, MEMPOOL = 1 };
+enum { PRESET_LLC_WAYS = 11, PRESET_REUSE_WAYS = 2 }; /* skylake-sp-6140: platform.llc.ways, io_reuse_ways */
 static const char *const mode_name[] = {"fixed", "mempool"};
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -76,8 +86,16 @@ static const char *scenario_json(uint32_t k, uint32_t desc, uint32_t bytes, doub
      * run gets a 19th, idle core for it. */
     int n = snprintf(json, sizeof json,
                      "{\"seed\":1,\"platform\":{\"preset\":\"skylake-sp-6140\",\"cores\":%u,\"io_ways\":%u,"
-                     "\"nic\":{\"ring_entries\":%u,\"read_tags\":%u}},\"host\":{\"core\":0},\"vms\":[",
+                     "\"nic\":{\"ring_entries\":%u,\"read_tags\":%u}",
                      k + 1 > 18 ? k + 1 : 18, ways, desc, tags);
+    /* The preset's second I/O region (io_reuse_ways 2, the hardware's DDIO+ mask
+     * 0x003) lies beside the DDIO ways in the model, which keeps the two disjoint;
+     * on the hardware the DDIO mask (filled from the top way down) overlaps 0x003
+     * from 10 of the 11 ways on. So at 10 and 11 ways the region gets what is left,
+     * 1 and 0 ways: the same 11 ways in the union as on the hardware. */
+    if (ways + PRESET_REUSE_WAYS > PRESET_LLC_WAYS)
+        n += snprintf(json + n, sizeof json - (size_t)n, ",\"io_reuse_ways\":%u", PRESET_LLC_WAYS - ways);
+    n += snprintf(json + n, sizeof json - (size_t)n, "},\"host\":{\"core\":0},\"vms\":[");
     for (uint32_t i = 0; i < k; i++)
         n += snprintf(json + n, sizeof json - (size_t)n,
                       "%s{\"core\":%u,\"kind\":\"process\",\"touch_bytes\":64,\"forward\":true,"
@@ -103,9 +121,11 @@ static point run_point(uint32_t k, uint32_t desc, uint32_t bytes, double gbps, u
     point p = {.hit = 100.0 * vio_test_num(v, "dma.itom_hit_rate"),
                .all = 100.0 * vio_test_num(v, "dma.llc_write_hit_rate"),
                .gbps = vio_test_num(v, "throughput.gbps"),
-               .dev_hit = 100.0 * vio_test_num(v, "dma.device_reads.llc_hit_rate"),
+               .rd_cache = 100.0 * vio_test_num(v, "dma.device_reads.cache_hit_rate"),
+               .rd_llc = 100.0 * vio_test_num(v, "dma.device_reads.llc_hit_rate"),
                .dropped = vio_test_num(v, "packets.dropped") / vio_test_num(v, "packets.offered")};
     ck_assert_msg(vio_test_num(v, "packets.delivered") > 0, "nothing delivered");
+    ck_assert_msg(vio_test_num(v, "dma.device_reads.lines") > 0, "no transmit reads");
     if (mode == MEMPOOL)
         p.tx_max = vio_test_num(v, "stats.mempool.vm0.tx_max");
     json_decref(doc);
@@ -113,17 +133,29 @@ static point run_point(uint32_t k, uint32_t desc, uint32_t bytes, double gbps, u
     return p;
 }
 
-static void report(FILE *f, int mode, const char *what, double x, double pub, point p, double tol)
+/* Every direct-*.csv has these columns (scripts/validate.sh reads them by name):
+ * published / viosim, the ItoM hit rate (%); published_rdcur, the PCIeRdCur hit
+ * rate (%) against rd_cache and rd_llc; published_gbps, THROUGHPUT against gbps. */
+static FILE *csv_open(const char *name)
 {
-    printf("direct %-7s %-6s x=%-6g published %6.1f %%  viosim %6.1f %%  diff %+6.1f pp  %s  (every line %.1f %%, %.1f "
-           "Gb/s, %.1f %% dropped)\n",
-           mode_name[mode], what, x, pub, p.hit, p.hit - pub, fabs(p.hit - pub) <= tol ? "pass" : "MISS", p.all, p.gbps,
-           100 * p.dropped);
-    if (f)
-        fprintf(f, "%s,%g,%.2f,%.2f,%.2f,%.4f\n", mode_name[mode], x, pub, p.hit, p.gbps, p.dropped);
+    return vio_test_csv_open(name,
+                             "mode,x,published,viosim,gbps,dropped,every_line,published_rdcur,rd_cache,rd_llc,published_gbps");
 }
 
-/* Which points run: all of them for the validation report, else a subset. */
+static void report(FILE *f, int mode, const char *what, const ddio_ref *r, point p)
+{
+    printf("direct %-7s %-6s x=%-6g ItoM published %6.1f %% viosim %6.1f %% (%+6.1f pp); transmit reads published "
+           "%6.2f %% viosim %6.2f %% (LLC %6.2f %%); published %6.2f Gb/s viosim %6.2f (every line %.1f %%, %.1f %% "
+           "dropped)\n",
+           mode_name[mode], what, r->x, r->itom, p.hit, p.hit - r->itom, r->rdcur, p.rd_cache, p.rd_llc, r->gbps,
+           p.gbps, p.all, 100 * p.dropped);
+    if (f)
+        fprintf(f, "%s,%g,%.2f,%.2f,%.2f,%.4f,%.2f,%.2f,%.2f,%.2f,%.2f\n", mode_name[mode], r->x, r->itom, p.hit, p.gbps,
+                p.dropped, p.all, r->rdcur, p.rd_cache, p.rd_llc, r->gbps);
+}
+
+/* Which points run: every published point for the validation report, else a
+ * subset (the same as before the full comparison, plus the tiny 2-core point). */
 static int wanted(int mode, const char *exp, double x)
 {
     if (full_run())
@@ -133,23 +165,29 @@ static int wanted(int mode, const char *exp, double x)
     if (!strcmp(exp, "ways"))
         return x == 2 || (mode == MEMPOOL && x == 4);
     if (!strcmp(exp, "cores"))
-        return x == 18 || (mode == MEMPOOL && x == 4);
-    return mode == MEMPOOL || x < 50;
+        return x == 18 || (mode == MEMPOOL && (x == 2 || x == 4));
+    return (mode == MEMPOOL || x < 50) && (x == 9.75 || x == 99.16);
 }
 
 START_TEST(test_direct_ways)
 {
-    static const double pub[] = {63.40, 88.44, 97.25, 99.55, 99.94}; /* 2..6 ways */
-    FILE *f = vio_test_csv_open("direct-ways.csv", "mode,x,published,viosim,gbps,dropped");
+    FILE *f = csv_open("direct-ways.csv");
     for (int mode = FIXED; mode <= MEMPOOL; mode++) {
         double prev = 0;
-        for (uint32_t w = 2; w <= 6; w++) {
+        for (size_t i = 0; i < DDIO_REF_N(ddio_ref_ways); i++) {
+            const ddio_ref *r = &ddio_ref_ways[i];
+            uint32_t w = (uint32_t)r->x;
             if (!wanted(mode, "ways", w))
                 continue;
             point p = run_point(1, 4096, 1024, 100, w, 6, mode, 256);
-            report(f, mode, "ways", w, pub[w - 2], p, 10);
-            ck_assert_msg(fabs(p.hit - pub[w - 2]) <= 10.0, "%s, %u ways: %.1f %% vs %.1f %%", mode_name[mode], w, p.hit,
-                          pub[w - 2]);
+            report(f, mode, "ways", r, p);
+            if (w > 6) { /* 7..11 ways: reported, not targets of the issue; what must
+                          * hold: a ring that fits in the I/O ways keeps its writes */
+                ck_assert_msg(p.hit >= 99.0, "%s, %u ways: %.1f %%", mode_name[mode], w, p.hit);
+                continue;
+            }
+            ck_assert_msg(fabs(p.hit - r->itom) <= 10.0, "%s, %u ways: %.1f %% vs %.1f %%", mode_name[mode], w, p.hit,
+                          r->itom);
             ck_assert_msg(p.hit >= prev, "%s: not monotone at %u ways", mode_name[mode], w);
             prev = p.hit;
         }
@@ -161,25 +199,42 @@ END_TEST
 
 START_TEST(test_direct_cores)
 {
-    static const uint32_t k[] = {1, 4, 8, 12, 16, 18};
-    static const double pub[] = {97.50, 99.45, 91.47, 75.02, 53.24, 44.47};
-    /* Documented misses (docs/validation.md): fixed buffers, as the replay, 15-16 pp
-     * low at 8 and 12 cores; the mempool lower again by what its transmit ring holds
-     * on top of 256-slot rings (up to 23 pp at 8 and 12 cores, 14 at 16, 10.3 at 18). */
-    static const double tol[2][6] = {{10, 10, 20, 20, 10, 10}, {10, 15, 25, 25, 15, 15}};
-    FILE *f = vio_test_csv_open("direct-cores.csv", "mode,x,published,viosim,gbps,dropped");
+    /* The issue's targets are 1 / 4 / 8 / 12 / 16 / 18 cores. Documented misses
+     * (docs/validation.md): fixed buffers, as the replay, 15-16 pp low at 8 and 12
+     * cores; the mempool lower again by what its transmit ring holds on top of
+     * 256-slot rings (up to 23 pp at 8 and 12 cores, 14 at 16, 10.3 at 18). 0: not a
+     * target (2, 6, 10, 14 cores), reported. */
+    static const double tol[2][10] = {{10, 0, 10, 0, 20, 0, 20, 0, 10, 10}, {10, 0, 15, 0, 25, 0, 25, 0, 15, 15}};
+    FILE *f = csv_open("direct-cores.csv");
     for (int mode = FIXED; mode <= MEMPOOL; mode++) {
         double prev = 101;
-        for (int i = 0; i < 6; i++) {
-            if (!wanted(mode, "cores", k[i]))
+        for (size_t i = 0; i < DDIO_REF_N(ddio_ref_cores); i++) {
+            const ddio_ref *r = &ddio_ref_cores[i];
+            uint32_t k = (uint32_t)r->x;
+            if (!wanted(mode, "cores", k))
                 continue;
-            point p = run_point(k[i], 256, 1500, 100, 2, 6, mode, 256);
-            report(f, mode, "cores", k[i], pub[i], p, 10);
-            ck_assert_msg(fabs(p.hit - pub[i]) <= tol[mode][i], "%s, %u cores: %.1f %% vs %.1f %%", mode_name[mode], k[i],
-                          p.hit, pub[i]);
+            point p = run_point(k, 256, 1500, 100, 2, 6, mode, 256);
+            report(f, mode, "cores", r, p);
+            if (tol[mode][i] > 0)
+                ck_assert_msg(fabs(p.hit - r->itom) <= tol[mode][i], "%s, %u cores: %.1f %% vs %.1f %%",
+                              mode_name[mode], k, p.hit, r->itom);
             ck_assert_msg(p.hit <= prev, "%s: hit rate rose from %.1f to %.1f %% at %u cores", mode_name[mode], prev,
-                          p.hit, k[i]);
+                          p.hit, k);
             prev = p.hit;
+            /* The hardware's transmit reads hit 98.2-99.95 % from 4 to 18 cores (its
+             * transmit side keeps up); so must the model's, counted from the caches
+             * (LLC or the L2 that modified the header). */
+            if (k >= 4)
+                ck_assert_msg(p.rd_cache >= 98.0, "%s, %u cores: transmit reads hit %.2f %%", mode_name[mode], k,
+                              p.rd_cache);
+            /* 2 cores, a documented miss (ItoM 72.1 %, transmit reads 75.2 %): the
+             * hardware's transmit backlog (docs/validation.md), which the model's
+             * transmit side does not build. What the model must do without it: 2 x
+             * 256 slots fit the two I/O ways six times over, nearly every write and
+             * every transmit read hits. */
+            if (k == 2)
+                ck_assert_msg(p.hit >= 90.0 && p.rd_cache >= 98.0, "%s, 2 cores: ItoM %.1f %%, transmit reads %.2f %%",
+                              mode_name[mode], p.hit, p.rd_cache);
         }
     }
     if (f)
@@ -189,22 +244,31 @@ END_TEST
 
 START_TEST(test_direct_rate)
 {
-    static const double rate[] = {9.75, 48.76, 78.02, 92.63, 99.16};
-    static const double pub[] = {29.56, 28.49, 23.73, 16.38, 10.07};
-    FILE *f = vio_test_csv_open("direct-rate.csv", "mode,x,published,viosim,gbps,dropped");
-    double at[2][5] = {{0}};
+    /* The issue's targets are the two ends, 9.75 and 99.16 Gb/s; the steps between
+     * are reported and bounded as the high end is. */
+    const size_t last = DDIO_REF_N(ddio_ref_rate) - 1;
+    FILE *f = csv_open("direct-rate.csv");
+    double at[2] = {0};
     for (int mode = FIXED; mode <= MEMPOOL; mode++) {
-        for (int i = 0; i < 5; i++) {
-            if (!wanted(mode, "rate", rate[i]) || (!full_run() && i > 0 && i < 4))
+        for (size_t i = 0; i <= last; i++) {
+            const ddio_ref *r = &ddio_ref_rate[i];
+            if (!wanted(mode, "rate", r->x))
                 continue;
-            point p = run_point(2, 4096, 1500, rate[i], 2, 4, mode, 256);
-            at[mode][i] = p.hit;
-            report(f, mode, "rate", rate[i], pub[i], p, 10);
+            point p = run_point(2, 4096, 1500, r->x, 2, 4, mode, 256);
+            if (i == last)
+                at[mode] = p.hit;
+            report(f, mode, "rate", r, p);
             if (i == 0) /* documented miss, counted as pcm counts: ~10 pp low (docs/validation.md) */
-                ck_assert_msg(fabs(p.hit - pub[0]) <= 15.0, "%s, 9.75 Gb/s: %.1f %%", mode_name[mode], p.hit);
+                ck_assert_msg(fabs(p.hit - r->itom) <= 15.0, "%s, 9.75 Gb/s: %.1f %%", mode_name[mode], p.hit);
             else /* the documented miss: flat, where the hardware falls; bounded so that a
                   * collapse (LRU-like) or a fit-in-the-ways regression still fails */
-                ck_assert_msg(p.hit > 5.0 && p.hit < 40.0, "%s, %.2f Gb/s: %.1f %%", mode_name[mode], rate[i], p.hit);
+                ck_assert_msg(p.hit > 5.0 && p.hit < 40.0, "%s, %.2f Gb/s: %.1f %%", mode_name[mode], r->x, p.hit);
+            /* Up to 92.63 Gb/s the hardware's transmit reads hit >= 99.2 %: its
+             * transmit side keeps up, and so must the model's. (Above, the
+             * hardware's backlog, a documented miss.) */
+            if (r->x <= 92.63)
+                ck_assert_msg(p.rd_cache >= 99.0, "%s, %.2f Gb/s: transmit reads hit %.2f %%", mode_name[mode], r->x,
+                              p.rd_cache);
         }
     }
     if (f)
@@ -215,16 +279,17 @@ START_TEST(test_direct_rate)
      * 26.83 %. A documented miss (the model keeps 16-17 pp more); what must hold is
      * the ordering the hardware shows at the same rate: the half-size rings keep more
      * of their writes than the 4096-slot ones (26.83 vs 10.07 %). */
-    f = vio_test_csv_open("direct-process-time.csv", "mode,x,published,viosim,gbps,dropped");
+    f = csv_open("direct-process-time.csv");
     for (int mode = FIXED; mode <= MEMPOOL; mode++) {
         if (SANITIZED && !full_run())
             break;
-        point p = run_point(2, 2048, 1500, 99.15, 2, 4, mode, 256);
-        report(f, mode, "ndesc", 2048, 26.83, p, 10);
-        ck_assert_msg(fabs(p.hit - 26.83) <= 20.0, "%s, 2048 descriptors: %.1f %%", mode_name[mode], p.hit);
-        if (at[mode][4] > 0)
-            ck_assert_msg(p.hit > at[mode][4] + 10.0, "%s: 2048 descriptors %.1f %% vs 4096 %.1f %%", mode_name[mode],
-                          p.hit, at[mode][4]);
+        const ddio_ref *r = &ddio_ref_process_time;
+        point p = run_point(2, 2048, 1500, r->gbps, 2, 4, mode, 256);
+        report(f, mode, "ndesc", r, p);
+        ck_assert_msg(fabs(p.hit - r->itom) <= 20.0, "%s, 2048 descriptors: %.1f %%", mode_name[mode], p.hit);
+        if (at[mode] > 0)
+            ck_assert_msg(p.hit > at[mode] + 10.0, "%s: 2048 descriptors %.1f %% vs 4096 %.1f %%", mode_name[mode],
+                          p.hit, at[mode]);
     }
     if (f)
         fclose(f);
