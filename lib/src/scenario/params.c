@@ -35,7 +35,7 @@
 
 #define REPL_HELP(level) \
     level " replacement policy (`viosim list` shows each policy's help): lru, random (seeded from `seed`), " \
-    "tree pseudo-LRU, or 2-bit static RRIP."
+    "tree pseudo-LRU (plru), 2-bit static RRIP (srrip) or set-dueling RRIP (drrip, the presets' LLC policy)."
 #define REPL_LRU_SRC "modelling choice: true LRU, the behaviour of earlier versions; presets set the measured policy"
 #define OPT_MANUAL "Intel 64 and IA-32 Architectures Optimization Reference Manual (Skylake-SP)"
 #define NAPI "Linux NAPI_POLL_WEIGHT (64 packets per poll)"
@@ -143,7 +143,7 @@ static const vio_param rows[] = {
      "Aggregate DRAM bandwidth.", "6 channels of DDR4-2666 peak: 6 x 2666 MT/s x 64 bit = 1023744, rounded",
      SC(platform.dram_bandwidth_mbps), 0},
     {"platform.pcie.bandwidth_mbps", VIO_PT_U32, "Mb/s", "126032", 1000, U32_MAX_D, NULL,
-     "Usable PCIe link rate, one direction.", "PCIe Gen3 x16: 8 GT/s x 16 lanes x 128/130 encoding",
+     "Usable PCIe link rate, one direction.", "PCIe Gen3 x16: 15.754 GB/s, 8 GT/s x 16 lanes x 128/130 encoding (126 030.8 Mb/s, as usually quoted rounded)",
      SC(platform.pcie_bandwidth_mbps), 0},
     {"platform.pcie.latency_ns", VIO_PT_U32, "ns", "250", 0, 100000, NULL,
      "One-way posted write latency, NIC to memory controller.",

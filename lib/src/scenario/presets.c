@@ -42,7 +42,7 @@ static const vio_preset_value skx_6140[] = {
     {"platform.c2c_cycles", "116", MLC_SKX ": 50.3 ns x 2.3 GHz"},
     {"platform.io_reuse_ways", "2", "DDIO+ region of associativity 2, fixed whatever the DDIO width (mask 0x003 on the hardware; the model puts it just below the DDIO ways, which differs only under CAT masks): the DDIO reverse engineering of the Double-Trouble artefact, github.com/KULeuven-COSIC/Double-Trouble sw/ddio_reverse_eng/readme.md; the \"inclusive ways\" of Park et al., \"A4\", ISCA 2025"},
     {"platform.dram.bandwidth_mbps", "1023744", ARK_6140 ": 6 x 2666 MT/s x 64 bit"},
-    {"platform.pcie.bandwidth_mbps", "126032", ATC20 ": PCIe Gen3 x16, 8 GT/s x 16 x 128/130"},
+    {"platform.pcie.bandwidth_mbps", "126032", ATC20 ": PCIe Gen3 x16, 15.754 GB/s (8 GT/s x 16 x 128/130 = 126 030.8 Mb/s, as usually quoted rounded)"},
     {"platform.nic.wire_mbps", "100000", ATC20 ": ConnectX-5 100 GbE"},
     {NULL, NULL, NULL},
 };
@@ -69,12 +69,12 @@ static const vio_preset_value bdw_2630v4[] = {
     {"platform.c2c_cycles", "91", MCCALPIN_BDW ": 41.3 ns x 2.2 GHz"},
     {"platform.io_reuse_ways", "0", "inclusive LLC: a device write updates the line in place wherever it is"},
     {"platform.dram.bandwidth_mbps", "546048", ARK_2630 ": 4 x 2133 MT/s x 64 bit"},
-    {"platform.pcie.bandwidth_mbps", "126032", "PCIe Gen3 x16, 8 GT/s x 16 x 128/130"},
+    {"platform.pcie.bandwidth_mbps", "126032", "PCIe Gen3 x16, 15.754 GB/s (8 GT/s x 16 x 128/130 = 126 030.8 Mb/s, as usually quoted rounded)"},
     {NULL, NULL, NULL},
 };
 
 static const vio_preset table[VIO_PRESET_COUNT] = {
-    [VIO_PRESET_NONE] = {"none", "the parameter table's defaults (a Skylake-SP-like 8-core slice)", NULL},
+    [VIO_PRESET_NONE] = {"none", "the parameter table's defaults: a generic 8-core part (inclusive 11 MiB LLC, no L2, LRU), not a validated machine", NULL},
     [VIO_PRESET_SKX_6140] = {"skylake-sp-6140", "Xeon Gold 6140, the ATC'20 DDIO testbed: 18 cores, non-inclusive 24.75 MiB LLC", skx_6140},
     [VIO_PRESET_BDW_2630V4] = {"e5-2630-v4", "Xeon E5-2630 v4 (Broadwell-EP): 10 cores, inclusive 25 MiB 20-way LLC", bdw_2630v4},
 };
