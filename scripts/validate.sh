@@ -121,12 +121,13 @@ dt = ["#### DDIO ways (1024 B, 1 core, 4096 descriptors, 100 Gb/s)", "",
       "#### ddio-bench's process-time experiment at 0 WorkPackage calls (1500 B, 2 cores, 2048 descriptors each, 2 ways, unpaced, 99.15 Gb/s)", "",
       direct("direct-process-time.csv", "ddio-rate.csv", "descriptors per queue", 10, {"2048"})]
 open(os.path.join(work, "figs.txt"), "w").write("\n".join(figs) + "\n")
-lr = ["| frame | wire | published (Mpps) | viosim constant (Mpps) | viosim Poisson (Mpps) | tolerance | verdict |",
-      "|---|---|---|---|---|---|---|"]
+lr = ["| frame | wire | published (Mpps) | viosim constant (Mpps) | viosim Poisson (Mpps) | viosim datapath (Mpps) | tolerance | verdict |",
+      "|---|---|---|---|---|---|---|---|"]
 for r in rows("linerate.csv"):
     p, c, q = float(r["published_mpps"]), float(r["viosim_constant_mpps"]), float(r["viosim_poisson_mpps"])
-    ok = abs(c - p) / p < 1e-3 and abs(q - p) / p < 1e-3
-    lr.append("| %s B | %s GbE | %.2f | %.3f | %.3f | 0.1 %% | %s |" % (r["frame_bytes"], r["wire_gbps"], p, c, q,
+    d = float(r["viosim_datapath_mpps"])
+    ok = all(abs(x - p) / p < 1e-3 for x in (c, q, d))
+    lr.append("| %s B | %s GbE | %.2f | %.3f | %.3f | %.3f | 0.1 %% | %s |" % (r["frame_bytes"], r["wire_gbps"], p, c, q, d,
               "pass" if ok else "**miss**"))
 qt = ["| model | rho | packets | theory (us) | viosim (us) | difference | tolerance | verdict |",
       "|---|---|---|---|---|---|---|---|"]
