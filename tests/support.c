@@ -99,3 +99,9 @@ FILE *vio_test_csv_open(const char *name, const char *header)
     fprintf(f, "%s\n", header);
     return f;
 }
+
+int vio_test_validation_full(void)
+{
+    const char *o = getenv("VIOSIM_VALIDATION_OUT"), *f = getenv("VIOSIM_VALIDATION_FULL");
+    return (o && *o) || (f && *f && strcmp(f, "0"));
+}

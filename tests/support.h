@@ -34,4 +34,8 @@ double vio_test_num(const json_t *o, const char *path);
  * DIR/name opened for writing with its header line written (fails the test if it
  * cannot be); NULL when the variable is unset, so the caller writes nothing. */
 FILE *vio_test_csv_open(const char *name, const char *header);
+/* Whether the validation tests run every published point (VIOSIM_VALIDATION_OUT set,
+ * scripts/validate.sh, or VIOSIM_VALIDATION_FULL set and not "0") rather than the
+ * subset `make test` runs. */
+int vio_test_validation_full(void);
 #endif

@@ -27,6 +27,7 @@
  * ordering) and bounds the miss so that a regression still fails it. With
  * VIOSIM_VALIDATION_OUT=DIR the points are also written to DIR/ddio-*.csv for
  * scripts/validate.sh. */
+#include "ddio_bench_ref.h"
 #include "support.h"
 #include "datapath/dp_internal.h"
 #include "viosim/memsys.h"
@@ -45,10 +46,13 @@
 static vio_memsys *make_memsys(uint32_t io_ways)
 {
     char json[256];
+    /* At 10 and 11 DDIO ways the preset's 2-way second I/O region, which the model
+     * keeps beside the DDIO ways, gets what is left of the 11 (1, 0 ways): on the
+     * hardware the DDIO mask overlaps its 0x003 there (test_validation_direct.c). */
     snprintf(json, sizeof json,
-             "{\"platform\":{\"preset\":\"skylake-sp-6140\",\"io_ways\":%u},\"vms\":[{\"core\":1}],"
-             "\"traffic\":{\"flows\":[{\"dst\":0,\"rate_gbps\":10}]}}",
-             io_ways);
+             "{\"platform\":{\"preset\":\"skylake-sp-6140\",\"io_ways\":%u,\"io_reuse_ways\":%u},"
+             "\"vms\":[{\"core\":1}],\"traffic\":{\"flows\":[{\"dst\":0,\"rate_gbps\":10}]}}",
+             io_ways, io_ways + 2 > 11 ? 11 - io_ways : 2);
     vio_scenario *s = vio_test_load(json, NULL, 0);
     vio_memsys *ms;
     ck_assert_int_eq(vio__memsys_for(s, &ms, NULL), VIO_OK);
@@ -108,13 +112,20 @@ static void report(FILE *f, const char *what, double x, double pub, double sim, 
 
 START_TEST(test_ddio_ways)
 {
-    static const double pub[] = {63.40, 88.44, 97.25, 99.55, 99.94}; /* 2..6 ways */
     FILE *f = vio_test_csv_open("ddio-ways.csv", "x,published,viosim");
     double prev = 0;
-    for (uint32_t w = 2; w <= 6; w++) {
+    for (size_t i = 0; i < DDIO_REF_N(ddio_ref_ways); i++) {
+        uint32_t w = (uint32_t)ddio_ref_ways[i].x;
+        double pub = ddio_ref_ways[i].itom;
+        if (w > 6 && !vio_test_validation_full())
+            break;
         double h = replay(w, 1, 4096, 1024, 1, 6);
-        report(f, "ways", w, pub[w - 2], h, 10);
-        ck_assert_msg(fabs(h - pub[w - 2]) <= 10.0, "%u ways: %.1f %% vs %.1f %%", w, h, pub[w - 2]);
+        report(f, "ways", w, pub, h, 10);
+        if (w > 6) { /* reported, not targets: a ring that fits keeps its writes */
+            ck_assert_msg(h >= 99.0, "%u ways: %.1f %%", w, h);
+            continue;
+        }
+        ck_assert_msg(fabs(h - pub) <= 10.0, "%u ways: %.1f %% vs %.1f %%", w, h, pub);
         ck_assert_msg(h >= prev, "not monotone at %u ways", w);
         prev = h;
     }
@@ -125,18 +136,22 @@ END_TEST
 
 START_TEST(test_ddio_cores)
 {
-    static const uint32_t k[] = {1, 4, 8, 12, 16, 18};
-    static const double pub[] = {97.50, 99.45, 91.47, 75.02, 53.24, 44.47};
-    /* Known misses (docs/validation.md): the model is 16-17 pp low at 8 and 12 cores. */
-    static const double tol[] = {10, 10, 20, 20, 10, 10};
+    /* Known misses (docs/validation.md): the model is 16-17 pp low at 8 and 12 cores.
+     * 0: not a target (2, 6, 10, 14 cores), run only for the validation report. */
+    static const double tol[] = {10, 0, 10, 0, 20, 0, 20, 0, 10, 10};
     FILE *f = vio_test_csv_open("ddio-cores.csv", "x,published,viosim");
     double prev = 101;
-    for (int i = 0; i < 6; i++) {
-        double h = replay(2, k[i], 256, 1500, k[i] == 1, 6);
-        report(f, "cores", k[i], pub[i], h, 10);
-        ck_assert_msg(fabs(h - pub[i]) <= tol[i], "%u cores: %.1f %% vs %.1f %%", k[i], h, pub[i]);
+    for (size_t i = 0; i < DDIO_REF_N(ddio_ref_cores); i++) {
+        uint32_t k = (uint32_t)ddio_ref_cores[i].x;
+        double pub = ddio_ref_cores[i].itom;
+        if (tol[i] == 0 && !vio_test_validation_full())
+            continue;
+        double h = replay(2, k, 256, 1500, k == 1, 6);
+        report(f, "cores", k, pub, h, 10);
+        if (tol[i] > 0)
+            ck_assert_msg(fabs(h - pub) <= tol[i], "%u cores: %.1f %% vs %.1f %%", k, h, pub);
         /* What must hold: more rings sharing the two I/O ways, fewer write hits. */
-        ck_assert_msg(h <= prev, "hit rate rose from %.1f to %.1f %% at %u cores", prev, h, k[i]);
+        ck_assert_msg(h <= prev, "hit rate rose from %.1f to %.1f %% at %u cores", prev, h, k);
         prev = h;
     }
     if (f)

@@ -69,11 +69,7 @@ static const char *const mode_name[] = {"fixed", "mempool"};
 #define SANITIZED 0
 #endif
 
-static int full_run(void)
-{
-    const char *o = getenv("VIOSIM_VALIDATION_OUT"), *f = getenv("VIOSIM_VALIDATION_FULL");
-    return (o && *o) || (f && *f && strcmp(f, "0"));
-}
+static int full_run(void) { return vio_test_validation_full(); }
 
 /* k cores, `desc` descriptors each, `bytes` packets, `gbps` in total, `ways` DDIO
  * ways, `rounds` times round every ring (half warm-up). */
