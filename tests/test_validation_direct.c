@@ -310,8 +310,8 @@ START_TEST(test_direct_saturated)
 }
 END_TEST
 
-/* The CLI (linked with LTO in an optimised build) gives exactly what the library
- * the tests link (without LTO) gives, on a run where the I/O ways decide: GCC 12.2
+/* The CLI (linked with LTO when built with -DVIOSIM_LTO=ON; off by default) gives
+ * exactly what the library the tests link (without LTO) gives, on a run where the I/O ways decide: GCC 12.2
  * once miscompiled the masked victim choice in the LTO build only (repl.c), which
  * made the CLI's DDIO an unrestricted LLC (99.9 % here instead of 65 %). */
 START_TEST(test_direct_cli_same)
