@@ -223,6 +223,10 @@ START_TEST(test_memory_estimate_matches_allocation)
         {"default.json", {"platform.llc.size_kib=65536", "platform.llc.ways=16"}, 1, "platform.llc.size_kib"},
         {"default.json", {"platform.l2.enabled=true", "platform.cores=64"}, 0, "platform.l2.size_kib"},
         {"ddio-ring.json", {"platform.nic.ring_entries=65536"}, 1, "platform.nic.ring_entries"},
+        /* Non-inclusive: the snoop filter, allocated beside the LLC and larger than its
+         * metadata here, was once left out of the estimate (ddio-ring.json on this preset
+         * with 65536 entries: 20.2 MB estimated for 34.0 MB allocated). */
+        {"default.json", {"platform.preset=\"skylake-sp-6140\""}, 0, "platform.llc.sf_ways"},
         {"pasid-isolation.json", {"iommu.iotlb_entries=65536", "iommu.iotlb_ways=32", "platform.ideal_memory=true"},
          1, "iommu.iotlb_entries"},
     };

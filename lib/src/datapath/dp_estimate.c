@@ -51,6 +51,18 @@ void vio_estimate_variant(const vio_scenario *s, uint32_t variant, vio_estimate 
         p = (part){"platform.llc.size_kib", cache_bytes(&pf->llc), ""};
         snprintf(p.why, sizeof p.why, "%llu KiB", (unsigned long long)pf->llc.size_kib);
         add(e, &p);
+        if (!pf->llc_inclusive) {
+            /* A non-inclusive LLC's snoop filter (memsys.c): the LLC's sets, sf_ways
+             * entries each, LRU. On Skylake-SP's 24.75 MiB it is as large as the LLC's
+             * own metadata. */
+            uint64_t sets = pf->llc.ways ? pf->llc.size_kib * 1024 / VIO_LINE_BYTES / pf->llc.ways : 0;
+            vio_cache_config sf = {.size_bytes = sets * pf->llc_sf_ways * VIO_LINE_BYTES, .ways = pf->llc_sf_ways,
+                                   .repl = VIO_REPL_LRU};
+            p = (part){"platform.llc.sf_ways", vio_cache_footprint(&sf), ""};
+            snprintf(p.why, sizeof p.why, "snoop filter: %llu sets x %u ways", (unsigned long long)sets,
+                     pf->llc_sf_ways);
+            add(e, &p);
+        }
     }
     /* Each NIC queue: its ring's free times, and its share of the host's input queue. */
     uint64_t nq = pf->nic_queues ? pf->nic_queues : s->nvms;
