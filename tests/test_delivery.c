@@ -320,8 +320,9 @@ static double ddio_hit_rate(const char *ring, double *unread)
 
 START_TEST(test_ddio_ring_beyond_io_ways_collapses_write_hits)
 {
-    /* io_ways = 2 of 11 ways of an 11 MiB LLC: 2 MiB of DDIO capacity. Two queues of
-     * 128 x 2 KiB buffers fit; two of 4096 (16 MiB) do not. */
+    /* skylake-sp-6140: io_ways = 2 of 11 ways of a 24.75 MiB LLC, 4.5 MiB of DDIO
+     * capacity (9 MiB with the second I/O region). Two queues of 128 x 2 KiB buffers
+     * fit; two of 4096 (16 MiB) do not. */
     double unread_small, unread_big;
     double fits = ddio_hit_rate("platform.nic.ring_entries=128", &unread_small);
     double spills = ddio_hit_rate("platform.nic.ring_entries=4096", &unread_big);
